@@ -1,0 +1,152 @@
+// MMIO classification of a decoded instruction: the architectural reading (what the CPU does when
+// the access hits an emulated device) and the divergence report against the kernel's reading.
+import {
+  dStatus, dEnc, dMap, dOp, dModrm, dOpSize, dRex, dPrefixes, dHasMem, dLen, dStart, dRexR,
+  ST_OK, ENC_LEGACY, P_LOCK, REG_NONE, decodeAt,
+} from "./decoder";
+import {
+  lKind, lReject, lQuirks, lSize, lReg, lLen, lAddrInvalid, lRegForm, lOpndBytes,
+  K_NONE, K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, K_MOVS,
+  LR_NONE, LR_NOT_MMIO, LR_MOVS,
+  LQ_REX_ORDER, LQ_PREFIX_LIMIT, LQ_EMULATE_PREFIX, LQ_MULTI_SEG, LQ_VEX, LQ_REX2,
+} from "./linux";
+
+// Divergence reasons (bit set): where the kernel's handling differs from the architecture.
+export const DV_HIGH_BYTE: u32 = 1 << 0;       // Q1
+export const DV_EXTEND_UPPER: u32 = 1 << 1;    // Q2
+export const DV_REGISTER_FORM: u32 = 1 << 2;   // Q3
+export const DV_GROUP_REG: u32 = 1 << 3;       // Q4
+export const DV_VEX_MAP: u32 = 1 << 4;         // Q5
+export const DV_REX_ORDER: u32 = 1 << 5;       // Q6
+export const DV_PREFIX_LIMIT: u32 = 1 << 6;    // Q7
+export const DV_EMULATE_PREFIX: u32 = 1 << 7;  // Q8
+export const DV_MULTI_SEGMENT: u32 = 1 << 8;   // Q9
+export const DV_LOCK: u32 = 1 << 9;            // Q10
+export const DV_MOFFS: u32 = 1 << 10;
+export const DV_MOVSXD: u32 = 1 << 11;
+export const DV_MOVS: u32 = 1 << 12;           // Q12
+export const DV_REX2: u32 = 1 << 13;
+export const DV_LENGTH: u32 = 1 << 14;
+export const DV_INVALID_EMULATED: u32 = 1 << 15;
+export const DV_REJECTED: u32 = 1 << 16;
+export const DV_OPERAND: u32 = 1 << 17;
+
+/** Architectural MMIO reading (kinds as in linux.ts K_*). */
+export let aKind: u32 = K_NONE;
+export let aSize: u32 = 0;
+/** Register number 0-15, or REG_NONE. */
+export let aReg: u32 = REG_NONE;
+/** The register is AH/CH/DH/BH (aReg 4-7 without REX, byte size). */
+export let aHighByte: bool = false;
+/** Destination width for MOVZX/MOVSX/MOVSXD: the register size written (2, 4 or 8). */
+export let aExtendTo: u32 = 0;
+export let divergence: u32 = 0;
+
+function classifyArch(): void {
+  aKind = K_NONE; aSize = 0; aReg = REG_NONE; aHighByte = false; aExtendTo = 0;
+  if (dStatus != ST_OK || dEnc != ENC_LEGACY || !dHasMem) return;
+  const reg = dModrm >= 0 ? (((<u32>dModrm >> 3) & 7) | (dRexR << 3)) : REG_NONE;
+  if (dMap == 0) {
+    switch (dOp) {
+      case 0x88: setArch(K_WRITE, 1, reg); return;
+      case 0x89: setArch(K_WRITE, dOpSize, reg); return;
+      case 0x8a: setArch(K_READ, 1, reg); return;
+      case 0x8b: setArch(K_READ, dOpSize, reg); return;
+      case 0xc6: setArch(K_WRITE_IMM, 1, REG_NONE); return;
+      case 0xc7: setArch(K_WRITE_IMM, dOpSize, REG_NONE); return;
+      case 0xa0: setArch(K_READ, 1, 0); return;
+      case 0xa1: setArch(K_READ, dOpSize, 0); return;
+      case 0xa2: setArch(K_WRITE, 1, 0); return;
+      case 0xa3: setArch(K_WRITE, dOpSize, 0); return;
+      case 0x63:
+        if (dOpSize == 8) { setArch(K_READ_SIGN_EXTEND, 4, reg); aExtendTo = 8; }
+        else setArch(K_READ, dOpSize, reg); // MOVSXD without REX.W is a plain load
+        return;
+      default: return;
+    }
+  }
+  if (dMap == 1 && (dOp == 0xb6 || dOp == 0xb7 || dOp == 0xbe || dOp == 0xbf)) {
+    const kind = dOp < 0xbe ? K_READ_ZERO_EXTEND : K_READ_SIGN_EXTEND;
+    setArch(kind, (dOp & 1) ? 2 : 1, reg);
+    aExtendTo = dOpSize;
+  }
+}
+
+/** String moves have no ModRM, so they are classified apart from the memory-operand forms. */
+function classifyArchMovs(): void {
+  if (dStatus == ST_OK && dEnc == ENC_LEGACY && dMap == 0 && (dOp == 0xa4 || dOp == 0xa5)) {
+    aKind = K_MOVS;
+    aSize = dOp == 0xa4 ? 1 : dOpSize;
+  }
+}
+
+@inline function setArch(kind: u32, size: u32, reg: u32): void {
+  aKind = kind;
+  aSize = size;
+  aReg = reg;
+  aHighByte = size == 1 && reg != REG_NONE && reg >= 4 && reg <= 7 && dRex == 0;
+}
+
+/** Classifies the instruction last decoded by decodeAt() and decodeLinux() at the same start. */
+export function classify(end: usize): void {
+  classifyArch();
+  classifyArchMovs();
+  fixLinuxLength(end);
+  divergence = compare();
+}
+
+/**
+ * The kernel stops its scan at a non-MMIO opcode (its verdict does not depend on the rest); its
+ * length is then the architectural one, except where its prefix rules picked another opcode byte.
+ */
+function fixLinuxLength(end: usize): void {
+  if (lReject != LR_NOT_MMIO || (lQuirks & (LQ_REX_ORDER | LQ_PREFIX_LIMIT | LQ_VEX | LQ_REX2)) != 0) return;
+  if ((lQuirks & LQ_EMULATE_PREFIX) == 0) { lLenOverride(dLen); return; }
+  // Rare: UD2 + marker + another instruction. Decode the rest, then restore the real decode.
+  const start = dStart;
+  const rest = decodeAt(start + 5, end);
+  decodeAt(start, end);
+  classifyArch();
+  classifyArchMovs();
+  lLenOverride(5 + rest);
+}
+
+@inline function lLenOverride(n: u32): void {
+  linuxLength = n;
+}
+
+/** Kernel length n (what RIP would advance by), after fixLinuxLength(). */
+export let linuxLength: u32 = 0;
+
+function compare(): u32 {
+  let dv: u32 = 0;
+  const linuxEmulates = lReject == LR_NONE;
+  const archMmio = aKind != K_NONE;
+  if (lReject != LR_NOT_MMIO) linuxLength = lLen;
+  if (lQuirks & LQ_REX_ORDER) dv |= DV_REX_ORDER;
+  if (lQuirks & LQ_PREFIX_LIMIT) dv |= DV_PREFIX_LIMIT;
+  if ((lQuirks & LQ_EMULATE_PREFIX) && linuxEmulates) dv |= DV_EMULATE_PREFIX;
+  if (lQuirks & LQ_MULTI_SEG && (linuxEmulates || archMmio)) dv |= DV_MULTI_SEGMENT;
+  if ((lQuirks & LQ_VEX) && linuxEmulates) dv |= DV_VEX_MAP;
+  if ((lQuirks & LQ_REX2) && linuxEmulates) dv |= DV_REX2;
+  if (linuxEmulates) {
+    if (lRegForm && dStatus == ST_OK) dv |= DV_REGISTER_FORM;
+    if ((dPrefixes & P_LOCK) && dStatus != ST_OK) dv |= DV_LOCK;
+    if (lKind == K_WRITE_IMM && dModrm >= 0 && ((<u32>dModrm >> 3) & 7) != 0) dv |= DV_GROUP_REG;
+    if (dStatus != ST_OK && dv == 0) dv |= DV_INVALID_EMULATED;
+  }
+  if (archMmio && !linuxEmulates) {
+    if (dMap == 0 && dOp >= 0xa0 && dOp <= 0xa3) dv |= DV_MOFFS;
+    else if (dMap == 0 && dOp == 0x63) dv |= DV_MOVSXD;
+    else if (aKind == K_MOVS) dv |= DV_MOVS;
+    else if ((dv & (DV_REX_ORDER | DV_PREFIX_LIMIT)) == 0) dv |= DV_REJECTED;
+  }
+  if (archMmio && linuxEmulates) {
+    if (aHighByte) dv |= DV_HIGH_BYTE; // same register number, SPL..DIL slot instead of AH..BH
+    if ((aKind == K_READ_ZERO_EXTEND || aKind == K_READ_SIGN_EXTEND) && lOpndBytes == 4) dv |= DV_EXTEND_UPPER;
+    if (linuxLength != dLen) dv |= DV_LENGTH;
+    if (aKind != lKind || aSize != lSize || (aReg != lReg && !aHighByte)) dv |= DV_OPERAND;
+    if (lAddrInvalid && (lQuirks & LQ_MULTI_SEG) == 0) dv |= DV_OPERAND;
+  }
+  return dv;
+}

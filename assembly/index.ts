@@ -1,0 +1,139 @@
+// WASM entry points: a bump arena for JS-owned buffers, a one-instruction decode (the #VE case) and
+// a batch decode over many ranges that never returns to JS per instruction.
+import { decodeAt, dStatus, dLen, dHasMem, ST_OK } from "./decoder";
+import { decodeLinux, lKind } from "./linux";
+import { classify, aKind, divergence } from "./classify";
+import { writeCompact, writeFull, COMPACT_SIZE, FULL_SIZE } from "./record";
+
+export { COMPACT_SIZE, FULL_SIZE };
+
+// ---- arena: JS asks for buffers once and reuses them ----
+// The opcode tables are allocated by the runtime while the module starts; the arena begins after
+// them (its base is taken from the runtime on first use) and is never handed back to the runtime.
+let arenaBase: usize = 0;
+let arenaTop: usize = 0;
+
+/** Reserves `size` bytes (16-byte aligned), growing memory as needed; 0 if memory cannot grow. */
+export function arenaAlloc(size: u32): usize {
+  if (arenaBase == 0) {
+    arenaBase = (heap.alloc(16) + 15) & ~<usize>15;
+    arenaTop = arenaBase;
+  }
+  const ptr = arenaTop;
+  const top = (ptr + <usize>size + 15) & ~<usize>15;
+  const needPages = <i32>((top + 0xffff) >> 16) - memory.size();
+  if (needPages > 0 && memory.grow(needPages) < 0) return 0;
+  arenaTop = top;
+  return ptr;
+}
+
+/** Frees every arena buffer at once. */
+export function arenaReset(): void {
+  arenaTop = arenaBase;
+}
+
+/**
+ * Decodes one instruction from [ptr, ptr + len) and writes its full record at `out`.
+ * Returns the length (0 if len is 0).
+ */
+export function decodeOne(ptr: usize, len: u32, out: usize): u32 {
+  if (len == 0) return 0;
+  const end = ptr + len;
+  decodeLinux(ptr, end);
+  decodeAt(ptr, end);
+  classify(end);
+  writeFull(out, 0, dHasMem);
+  return dLen;
+}
+
+// ---- batch ----
+/** Compact records with length and status only. */
+export const MODE_LENGTH: u32 = 0;
+/** Compact records with both classifications. */
+export const MODE_CLASSIFY: u32 = 1;
+/** A full record for every instruction. */
+export const MODE_FULL: u32 = 2;
+/** Compact records for all, plus full records for MMIO candidates and divergences only. */
+export const MODE_MMIO: u32 = 3;
+
+/** Full records written by the last batch call in MODE_MMIO. */
+export let batchFullCount: u32 = 0;
+/** Where the last batch call stopped: the range index and the byte offset inside it. */
+export let batchStopRange: u32 = 0;
+export let batchStopOffset: u32 = 0;
+
+/**
+ * Decodes ranges of the input at `input`. `ranges` holds nRanges triples of u32:
+ * (start offset, end offset, record count written here on return). Decoding never crosses a
+ * range end; after an invalid instruction it resumes at the next byte.
+ * Records go to `out` (COMPACT_SIZE or FULL_SIZE each, at most `cap`); MODE_MMIO also writes full
+ * records to `full` (at most `fullCap`). Returns the number of records written at `out`; if
+ * either buffer fills, batchStopRange/batchStopOffset say where to resume.
+ */
+export function batch(
+  input: usize, ranges: usize, nRanges: u32, out: usize, cap: u32, mode: u32, full: usize, fullCap: u32,
+  firstOffset: u32,
+): u32 {
+  let count: u32 = 0;
+  batchFullCount = 0;
+  const recordSize = mode == MODE_FULL ? FULL_SIZE : COMPACT_SIZE;
+  for (let r: u32 = 0; r < nRanges; r++) {
+    const triple = ranges + <usize>r * 12;
+    let offset = r == 0 ? max(firstOffset, load<u32>(triple)) : load<u32>(triple);
+    const endOffset = load<u32>(triple, 4);
+    const end = input + <usize>endOffset;
+    let inRange: u32 = 0;
+    while (offset < endOffset) {
+      if (count == cap || (mode == MODE_MMIO && batchFullCount == fullCap)) {
+        store<u32>(triple, inRange, 8);
+        batchStopRange = r;
+        batchStopOffset = offset;
+        return count;
+      }
+      const at = input + <usize>offset;
+      if (mode == MODE_LENGTH) {
+        decodeAt(at, end);
+      } else {
+        decodeLinux(at, end);
+        decodeAt(at, end);
+        classify(end);
+      }
+      const rec = out + <usize>count * recordSize;
+      if (mode == MODE_FULL) writeFull(rec, offset, dHasMem);
+      else writeCompact(rec);
+      if (mode == MODE_MMIO && (aKind != 0 || lKind != 0 || divergence != 0)) {
+        writeFull(full + <usize>batchFullCount * FULL_SIZE, offset, dHasMem);
+        batchFullCount++;
+      }
+      count++;
+      inRange++;
+      offset += dStatus == ST_OK ? dLen : 1;
+    }
+    store<u32>(triple, inRange, 8);
+  }
+  batchStopRange = nRanges;
+  batchStopOffset = 0;
+  return count;
+}
+
+/**
+ * Decodes the first instruction of each of `n` slots of `stride` bytes at `input` (each slot is its
+ * own range) and writes one record per slot: compact (mode 0/1) or full (mode 2).
+ * Used by differential tests and fuzzers to check many independent encodings in one call.
+ */
+export function decodeSlots(input: usize, n: u32, stride: u32, out: usize, mode: u32): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const at = input + <usize>i * stride;
+    const end = at + stride;
+    if (mode == MODE_LENGTH) {
+      decodeAt(at, end);
+      writeCompact(out + <usize>i * COMPACT_SIZE);
+      continue;
+    }
+    decodeLinux(at, end);
+    decodeAt(at, end);
+    classify(end);
+    if (mode == MODE_FULL) writeFull(out + <usize>i * FULL_SIZE, i * stride, dHasMem);
+    else writeCompact(out + <usize>i * COMPACT_SIZE);
+  }
+}
