@@ -100,20 +100,18 @@ export function classify(end: usize): void {
  * length is then the architectural one, except where its prefix rules picked another opcode byte.
  */
 function fixLinuxLength(end: usize): void {
+  linuxLength = lLen;
   if (lReject != LR_NOT_MMIO || (lQuirks & (LQ_REX_ORDER | LQ_PREFIX_LIMIT | LQ_VEX | LQ_REX2)) != 0) return;
-  if ((lQuirks & LQ_EMULATE_PREFIX) == 0) { lLenOverride(dLen); return; }
+  if ((lQuirks & LQ_EMULATE_PREFIX) == 0) { linuxLength = dLen; return; }
   // Rare: UD2 + marker + another instruction. Decode the rest, then restore the real decode.
   const start = dStart;
   const rest = decodeAt(start + 5, end);
   decodeAt(start, end);
   classifyArch();
   classifyArchMovs();
-  lLenOverride(5 + rest);
+  linuxLength = 5 + rest;
 }
 
-@inline function lLenOverride(n: u32): void {
-  linuxLength = n;
-}
 
 /** Kernel length n (what RIP would advance by), after fixLinuxLength(). */
 export let linuxLength: u32 = 0;
@@ -122,11 +120,10 @@ function compare(): u32 {
   let dv: u32 = 0;
   const linuxEmulates = lReject == LR_NONE;
   const archMmio = aKind != K_NONE;
-  if (lReject != LR_NOT_MMIO) linuxLength = lLen;
   if (lQuirks & LQ_REX_ORDER) dv |= DV_REX_ORDER;
   if (lQuirks & LQ_PREFIX_LIMIT) dv |= DV_PREFIX_LIMIT;
   if ((lQuirks & LQ_EMULATE_PREFIX) && linuxEmulates) dv |= DV_EMULATE_PREFIX;
-  if (lQuirks & LQ_MULTI_SEG && (linuxEmulates || archMmio)) dv |= DV_MULTI_SEGMENT;
+  if ((lQuirks & LQ_MULTI_SEG) && linuxEmulates) dv |= DV_MULTI_SEGMENT;
   if ((lQuirks & LQ_VEX) && linuxEmulates) dv |= DV_VEX_MAP;
   if ((lQuirks & LQ_REX2) && linuxEmulates) dv |= DV_REX2;
   if (linuxEmulates) {

@@ -94,13 +94,12 @@ export let dVexFields: u32 = 0;
 // ---- cursor ----
 let cur: usize = 0;
 let limit: usize = 0;
-let rangeEnd: usize = 0;
 let fault: u32 = 0;
 
 /** Next byte; past the range or the 15-byte window it records the fault and yields 0. */
 @inline function fetch(): u32 {
   if (cur < limit) return <u32>load<u8>(cur++);
-  if (fault == 0) fault = cur >= rangeEnd ? ST_TRUNCATED : ST_TOO_LONG;
+  if (fault == 0) fault = cur - dStart >= <usize>MAX_INSN_LEN ? ST_TOO_LONG : ST_TRUNCATED;
   return 0;
 }
 
@@ -123,7 +122,6 @@ function fetchSigned(size: u32): i64 {
 function resetState(start: usize, end: usize): void {
   dStart = start;
   cur = start;
-  rangeEnd = end;
   limit = end - start > MAX_INSN_LEN ? start + MAX_INSN_LEN : end;
   fault = 0;
   dStatus = ST_OK;
