@@ -13,7 +13,7 @@ import { MAP0 } from "./tables/map0";
 import { MAP1, MAP2, MAP3 } from "./tables/map0f";
 import { groupCheck, G_VALID, G_LOCK } from "./tables/groups";
 import {
-  ENC_VEX, ENC_EVEX, ENC_XOP, OPINFO_MODRM, OPINFO_IMM8, vexOpcodeInfo, vexValid,
+  ENC_VEX, ENC_EVEX, ENC_XOP, OPINFO_MODRM, OPINFO_IMM8, vexOpcodeInfo, vexValidSib,
   F_PP_SHIFT, F_L_SHIFT, F_W_SHIFT, F_VVVV_SHIFT, F_VP_SHIFT, F_Z_SHIFT, F_B_SHIFT, F_AAA_SHIFT,
   F_RP_SHIFT, F_R_SHIFT, F_X_SHIFT, F_B3_SHIFT,
 } from "./tables/vex";
@@ -247,7 +247,7 @@ function decodeLegacy(attr: u32, map: u32): bool {
     if ((attr & A_MEM) && isReg) valid = false;
     if ((attr & A_REG) && !isReg) valid = false;
     if (attr & A_GROUP) {
-      const g = groupCheck(map, dOp, <u32>dModrm, dMandatory, dRexR, (dPrefixes & P_OPSIZE) != 0);
+      const g = groupCheck(map, dOp, <u32>dModrm, dMandatory, dRexR, (dPrefixes & P_OPSIZE) != 0, (dPrefixes & P_ADSIZE) != 0);
       if ((g & G_VALID) == 0) valid = false;
       lockOk = (g & G_LOCK) != 0;
     }
@@ -331,7 +331,7 @@ function decodeVexFamily(first: u32): bool {
   if (info & OPINFO_MODRM) decodeModrm();
   if (info & OPINFO_IMM8) decodeImmediate(I_B);
   if (!valid) return false;
-  return vexValid(enc, map, dOp, dVexFields, dModrm < 0 ? 0 : <u32>dModrm);
+  return vexValidSib(enc, map, dOp, dVexFields, dModrm < 0 ? 0 : <u32>dModrm, dSib);
 }
 
 /** ModRM, then SIB and displacement as ModRM asks; fills the memory-operand fields. */

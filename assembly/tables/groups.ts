@@ -67,16 +67,16 @@ grp7(MP_F2, 0xff);             // PVALIDATE
 /**
  * Validity of a group encoding. `map` 0 = one-byte map, 1 = 0F; `mp` the mandatory prefix;
  * `rexR` the REX.R bit (ModRM.reg bit 3); `has66` whether a 66h prefix is present (it can void an
- * F3-selected instruction).
+ * F3-selected instruction); `has67` whether a 67h prefix is present.
  */
-export function groupCheck(map: u32, op: u32, modrm: u32, mp: u32, rexR: u32, has66: bool): u32 {
+export function groupCheck(map: u32, op: u32, modrm: u32, mp: u32, rexR: u32, has66: bool, has67: bool): u32 {
   const mod = modrm >> 6;
   const reg = (modrm >> 3) & 7;
   const isReg = mod == 3;
   if (map == 0) return group1Byte(op, modrm, mod, reg, isReg);
   if (map == 2) return reg <= 3 ? V : 0;                     // F3 0F 38 D8: wide Key Locker ops
   if (map == 3) return modrm == 0xc0 ? V : 0;                // F3 0F 3A F0 C0: HRESET
-  return group0F(op, modrm, reg, isReg, mp, rexR, has66);
+  return group0F(op, modrm, reg, isReg, mp, rexR, has66, has67);
 }
 
 function group1Byte(op: u32, modrm: u32, mod: u32, reg: u32, isReg: bool): u32 {
@@ -138,7 +138,7 @@ function x87(op: u32, modrm: u32, reg: u32, isReg: bool): u32 {
   }
 }
 
-function group0F(op: u32, modrm: u32, reg: u32, isReg: bool, mp: u32, rexR: u32, has66: bool): u32 {
+function group0F(op: u32, modrm: u32, reg: u32, isReg: bool, mp: u32, rexR: u32, has66: bool, has67: bool): u32 {
   switch (op) {
     case 0x00:                                               // SLDT STR LLDT LTR VERR VERW, LKGS
       return reg <= 5 || (reg == 6 && mp == MP_F2) ? V : 0;
@@ -161,7 +161,7 @@ function group0F(op: u32, modrm: u32, reg: u32, isReg: bool, mp: u32, rexR: u32,
       if (reg == 2 || reg == 6) return V;
       return (reg == 3 || reg == 7) && mp == MP_66 ? V : 0;
     case 0x78: return reg == 0 ? V : 0;                      // EXTRQ xmm,Ib,Ib
-    case 0xa6: return mp == MP_F3 && reg != 0 ? V : 0;       // VIA PadLock: XSHA1 XSHA256 ...
+    case 0xa6: return mp == MP_F3 && (reg != 0 || has67) ? V : 0; // VIA PadLock: MONTMUL (67 only), XSHA1 XSHA256 ...
     case 0xa7: return reg == 0 || mp == MP_F3 ? V : 0;       // VIA PadLock: XSTORE, XCRYPTxxx
     case 0xae: return group15(reg, isReg, mp, has66);
     case 0xba: return reg < 4 ? 0 : reg == 4 ? V : VL;       // BT BTS BTR BTC Ev,Ib

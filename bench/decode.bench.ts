@@ -1,0 +1,126 @@
+// Decoder throughput against iced-x86 in the same run (benny). Not part of the tests.
+//   npm run bench            corpus (always) + a cached Debian vmlinux .text when present
+// Reports MB/s, instructions/s and ratios; writes JSON to bench/results/.
+import { fileURLToPath } from "node:url";
+import os from "node:os";
+import b from "benny";
+import { Decoder, Instruction, Mnemonic, OpKind, MemorySizeExt } from "iced-x86";
+import { loadDecoder } from "../src/decoder/node.js";
+import { VeDecoder } from "../src/decoder/engine.js";
+import { FULL_SIZE } from "../src/decoder/layout.js";
+import { loadCodeSets, type CodeSet } from "./code-sets.js";
+
+const decoder: VeDecoder = await loadDecoder();
+
+function icedLengths(set: CodeSet): number {
+  const dec = new Decoder(64, set.bytes, 0);
+  const ins = new Instruction();
+  let n = 0, invalid = 0;
+  for (const [s, e] of set.ranges) {
+    let pos = s;
+    while (pos < e) {
+      dec.position = pos;
+      dec.decodeOut(ins);
+      n++;
+      if (ins.isInvalid) { invalid++; pos += 1; } else pos += ins.length;
+    }
+  }
+  dec.free(); ins.free();
+  return n - invalid;
+}
+
+/** iced doing the reads our MMIO mode does: mnemonic, and for MOV-family memory forms size/registers/address. */
+function icedMmio(set: CodeSet): number {
+  const dec = new Decoder(64, set.bytes, 0);
+  const ins = new Instruction();
+  let sink = 0;
+  for (const [s, e] of set.ranges) {
+    let pos = s;
+    while (pos < e) {
+      dec.position = pos;
+      dec.decodeOut(ins);
+      if (ins.isInvalid) { pos += 1; continue; }
+      pos += ins.length;
+      const m = ins.mnemonic;
+      if (m === Mnemonic.Mov || m === Mnemonic.Movzx || m === Mnemonic.Movsx || m === Mnemonic.Movsxd) {
+        if (ins.op0Kind === OpKind.Memory || ins.op1Kind === OpKind.Memory) {
+          sink += MemorySizeExt.size(ins.memorySize) + ins.memoryBase + ins.memoryIndex + ins.memoryIndexScale
+            + Number(ins.memoryDisplacementU64 & 0xffn) + ins.op0Register + ins.op1Register;
+        }
+      }
+    }
+  }
+  dec.free(); ins.free();
+  return sink;
+}
+
+function oursBatch(set: CodeSet, mode: "length" | "mmio"): number {
+  let full = 0;
+  const s = decoder.batch(set.bytes, { ranges: set.ranges, mode, chunkRecords: 1 << 20 }, (c) => { full += c.fullCount; });
+  return s.instructions + full;
+}
+
+function insnCount(set: CodeSet): number {
+  return decoder.batch(set.bytes, { ranges: set.ranges, mode: "length", chunkRecords: 1 << 20 }, () => undefined).instructions;
+}
+
+interface Row { suite: string; name: string; ops: number }
+const rows: Row[] = [];
+
+async function throughputSuite(set: CodeSet): Promise<void> {
+  const n = insnCount(set);
+  await b.suite(
+    `decode ${set.name}`,
+    b.add("ve-mmio batch: length+validity", () => { oursBatch(set, "length"); }),
+    b.add("iced-x86 decodeOut: length+validity", () => { icedLengths(set); }),
+    b.add("ve-mmio batch: length+MMIO classification+mem operand", () => { oursBatch(set, "mmio"); }),
+    b.add("iced-x86 decodeOut: same reads", () => { icedMmio(set); }),
+    b.cycle(),
+    b.complete((summary) => {
+      for (const r of summary.results) rows.push({ suite: set.name, name: r.name, ops: r.ops });
+      const mb = set.bytes.length / 1e6;
+      const by = (k: string) => summary.results.find((r) => r.name.startsWith(k))!.ops;
+      for (const r of summary.results) {
+        console.log(`  ${r.name.padEnd(58)} ${(r.ops * mb).toFixed(1).padStart(8)} MB/s ${(r.ops * n / 1e6).toFixed(2).padStart(8)} M insn/s`);
+      }
+      console.log(`  ratio length+validity:           ${(by("ve-mmio batch: length+") / by("iced-x86 decodeOut: length")).toFixed(2)}x`);
+      console.log(`  ratio length+MMIO classification: ${(by("ve-mmio batch: length+MMIO") / by("iced-x86 decodeOut: same")).toFixed(2)}x`);
+    }),
+    b.save({ file: `decode-${set.name}`, folder: "bench/results", format: "json" }),
+  );
+}
+
+async function veSuite(set: CodeSet): Promise<void> {
+  // #VE: one 15-byte window at an IP, through each public JS API. Use MOV sites from the set.
+  const windows: Uint8Array[] = [];
+  decoder.batch(set.bytes, { ranges: set.ranges, mode: "mmio" }, (c) => {
+    for (let i = 0; i < c.fullCount && windows.length < 1024; i++) {
+      const off = new DataView(c.full.buffer, c.full.byteOffset + i * FULL_SIZE).getUint32(0, true);
+      windows.push(set.bytes.slice(off, off + 15));
+    }
+  });
+  let k = 0;
+  await b.suite(
+    `#VE single decode (${set.name})`,
+    b.add("ve-mmio decode(window)", () => { decoder.decode(windows[k++ & 1023]); }),
+    b.add("iced-x86 new Decoder + decode", () => {
+      const d = new Decoder(64, windows[k++ & 1023], 0);
+      const ins = d.decode();
+      ins.free(); d.free();
+    }),
+    b.cycle(),
+    b.complete((s) => {
+      for (const r of s.results) rows.push({ suite: "ve", name: r.name, ops: r.ops });
+      const [ours, iced] = s.results.map((r) => r.ops);
+      console.log(`  ve-mmio ${(1e9 / ours).toFixed(0)} ns, iced-x86 ${(1e9 / iced).toFixed(0)} ns per #VE decode: ${(ours / iced).toFixed(1)}x faster (target >= 10x)`);
+    }),
+    b.save({ file: `ve-${set.name}`, folder: "bench/results", format: "json" }),
+  );
+}
+
+console.log(`machine: ${os.cpus()[0]?.model ?? "unknown CPU"} x${os.cpus().length}, node ${process.version}`);
+for (const set of loadCodeSets(fileURLToPath(new URL("../..", import.meta.url)))) {
+  console.log(`\n${set.name}: ${(set.bytes.length / 1e6).toFixed(2)} MB in ${set.ranges.length} functions`);
+  await throughputSuite(set);
+  await veSuite(set);
+}

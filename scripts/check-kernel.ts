@@ -1,0 +1,89 @@
+// npm run check:kernel [-- --version 6.12] : decodes a real Debian kernel's .text function by
+// function with ve-mmio and iced-x86 side by side and prints the mismatch count (expected 0).
+// The kernel comes from the cache that `npm run kernel:fetch -- --dbg` fills (System.map needed
+// for function boundaries; without it the whole .text is decoded linearly).
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Decoder, Instruction } from "iced-x86";
+import { loadDecoder } from "../src/decoder/node.js";
+import { FULL_SIZE, R } from "../src/decoder/layout.js";
+import { readRecord } from "../src/decoder/record.js";
+import { parseElf64 } from "../src/elf/elf64.js";
+import { parseSymbolMap, functionsFromSymbolMap } from "../src/elf/symbols.js";
+import { refAccess } from "../src/verify/iced.js";
+import { accessMismatch } from "../src/verify/differential.js";
+
+interface KernelPaths { release: string; vmlinux: string; systemMap: string | null }
+
+function cachedKernels(): KernelPaths[] {
+  const root = process.env.VE_MMIO_KERNEL_CACHE ?? path.join(os.homedir(), ".cache/ve-mmio/kernels");
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((d) => path.join(root, d, "kernel.json"))
+    .filter((p) => existsSync(p))
+    .map((p) => JSON.parse(readFileSync(p, "utf8")) as KernelPaths);
+}
+
+const want = process.argv.indexOf("--version") >= 0 ? process.argv[process.argv.indexOf("--version") + 1] : undefined;
+const kernels = cachedKernels().filter((k) => !want || k.release.startsWith(want))
+  .sort((a, b) => Number(!!b.systemMap) - Number(!!a.systemMap) || b.release.localeCompare(a.release, undefined, { numeric: true }));
+if (kernels.length === 0) {
+  console.error("check:kernel: no cached kernel; run `npm run kernel:fetch -- --dbg` first");
+  process.exit(2);
+}
+const kernel = kernels[0];
+const elf = parseElf64(new Uint8Array(readFileSync(kernel.vmlinux)));
+const text = elf.section(".text");
+if (!text) throw new Error("vmlinux has no .text");
+const textBytes = text.bytes();
+const functions = kernel.systemMap
+  ? functionsFromSymbolMap(elf, parseSymbolMap(readFileSync(kernel.systemMap, "utf8")))
+  : [{ name: ".text", addr: text.addr, size: textBytes.length, bytes: textBytes }];
+const ranges = functions.filter((f) => f.size > 0).map((f) => {
+  const start = Number(f.addr - text.addr);
+  return [start, start + f.size] as [number, number];
+});
+console.log(`kernel ${kernel.release}: .text ${textBytes.length} bytes, ${ranges.length} functions${kernel.systemMap ? " (System.map)" : " (linear)"}`);
+
+const decoder = await loadDecoder();
+const ins = new Instruction();
+let fn = 0;
+let iced: Decoder | null = null;
+let insns = 0, invalid = 0, mov = 0, mismatches = 0;
+const examples: string[] = [];
+const t0 = performance.now();
+decoder.batch(textBytes, { ranges, mode: "full", chunkRecords: 1 << 18 }, (chunk) => {
+  const view = new DataView(chunk.records.buffer, chunk.records.byteOffset, chunk.records.byteLength);
+  for (let i = 0; i < chunk.count; i++) {
+    const at = i * FULL_SIZE;
+    const offset = view.getUint32(at + R.OFFSET, true);
+    while (offset >= ranges[fn][1]) { fn++; iced?.free(); iced = null; }
+    const [start, end] = ranges[fn];
+    if (!iced) { iced = new Decoder(64, textBytes.subarray(start, end), 0); }
+    iced.position = offset - start;
+    iced.ip = 0n;
+    iced.decodeOut(ins);
+    insns++;
+    const valid = chunk.records[at + R.STATUS] === 0;
+    const length = chunk.records[at + R.LEN];
+    if (!valid) invalid++;
+    let why: string | null = null;
+    if (valid !== !ins.isInvalid) why = valid ? "ours valid, iced invalid" : "ours invalid, iced valid";
+    else if (valid && length !== ins.length) why = `length ${length} vs ${ins.length}`;
+    else if (valid && (chunk.records[at + R.A_KIND] !== 0 || refAccess(ins))) {
+      mov++;
+      const ours = readRecord(new DataView(view.buffer, view.byteOffset + at, FULL_SIZE), textBytes.subarray(offset, offset + 15), 0n);
+      why = accessMismatch(ours, { valid: true, length: ins.length, code: ins.code, access: refAccess(ins) });
+    }
+    if (why) {
+      mismatches++;
+      if (examples.length < 20) examples.push(`${functions[fn].name}+0x${(offset - start).toString(16)}: ${Buffer.from(textBytes.subarray(offset, offset + 15)).toString("hex")}: ${why}`);
+    }
+  }
+});
+const s = (performance.now() - t0) / 1000;
+console.log(`instructions ${insns} (${invalid} invalid bytes), MOV-family compared ${mov}, time ${s.toFixed(1)} s`);
+for (const e of examples) console.log("  " + e);
+console.log(`mismatches vs iced-x86: ${mismatches}`);
+process.exitCode = mismatches === 0 ? 0 : 1;

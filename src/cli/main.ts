@@ -1,0 +1,77 @@
+// The `ve-mmio` command line: argument parsing and error reporting only; work happens in commands.
+import { Command, CommanderError } from "commander";
+import { loadDecoder } from "../decoder/node.js";
+import { runDecode, type OutputFormat } from "./decode.js";
+import { InputError, parseHex, parseNumber, rawFileBlock, elfBlocks, type CodeBlock } from "./inputs.js";
+import { runDemo } from "./demo.js";
+
+interface DecodeOptions {
+  hex?: string; file?: string; elf?: string; symbols?: string; section?: string;
+  ip?: string; start?: string; end?: string; json?: boolean; jsonl?: boolean;
+}
+
+function blocksFor(args: string[], o: DecodeOptions): CodeBlock[] {
+  const sources = [args.length > 0 || o.hex !== undefined, o.file !== undefined, o.elf !== undefined].filter(Boolean).length;
+  if (sources !== 1) throw new InputError("give exactly one input: hex bytes (arguments or --hex), --file or --elf");
+  const ip = o.ip === undefined ? 0n : parseNumber(o.ip, "--ip");
+  if (o.elf !== undefined) return elfBlocks(o.elf, o.symbols, o.section);
+  if (o.file !== undefined) {
+    return [rawFileBlock(o.file, ip, o.start === undefined ? undefined : parseNumber(o.start, "--start"),
+      o.end === undefined ? undefined : parseNumber(o.end, "--end"))];
+  }
+  const bytes = parseHex(o.hex ?? args.join(" "));
+  return [{ name: null, ip, bytes, start: 0, end: bytes.length }];
+}
+
+export function buildProgram(write: (line: string) => void): Command {
+  const program = new Command("ve-mmio")
+    .description("x86-64 decode engine for the Intel TDX #VE MMIO path")
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: (s) => write(s.trimEnd()) });
+
+  program.command("decode")
+    .description("decode instructions and show how the CPU and the Linux #VE handler read each MMIO access")
+    .argument("[bytes...]", "instruction bytes in hex, e.g. 8b 87 00 03 00 00")
+    .option("--hex <hex>", "instruction bytes as one hex string")
+    .option("--file <path>", "decode a raw binary file")
+    .option("--ip <addr>", "address of the first byte (raw input)")
+    .option("--start <offset>", "first byte offset in --file")
+    .option("--end <offset>", "end offset (exclusive) in --file")
+    .option("--elf <path>", "decode an x86-64 ELF (vmlinux, .ko, .o) function by function")
+    .option("--symbols <path>", "System.map or kallsyms dump giving --elf's functions")
+    .option("--section <name>", "only this section of --elf")
+    .option("--json", "one JSON document")
+    .option("--jsonl", "one JSON object per line")
+    .action(async (args: string[], o: DecodeOptions) => {
+      const format: OutputFormat = o.jsonl ? "jsonl" : o.json ? "json" : "human";
+      const blocks = blocksFor(args, o);
+      runDecode(await loadDecoder(), blocks, format, write);
+    });
+
+  program.command("demo")
+    .description("decode the built-in corpus of driver-style MMIO code and summarise both readings")
+    .action(async () => runDemo(await loadDecoder(), write));
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors are one line on stderr, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  const out = (line: string) => process.stdout.write(line + "\n");
+  try {
+    await buildProgram(out).parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      process.stderr.write(`ve-mmio: ${e.message.replace(/^error: /, "")}\n`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`ve-mmio: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ve-mmio: internal error: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
