@@ -13,7 +13,7 @@ import { MAP0 } from "./tables/map0";
 import { MAP1, MAP2, MAP3 } from "./tables/map0f";
 import { groupCheck, G_VALID, G_LOCK } from "./tables/groups";
 import {
-  ENC_VEX, ENC_EVEX, ENC_XOP, OPINFO_MODRM, OPINFO_IMM8, vexOpcodeInfo, vexValidSib,
+  ENC_VEX, ENC_EVEX, ENC_XOP, OPINFO_MODRM, OPINFO_IMM8, OPINFO_IMM32, vexOpcodeInfo, vexValidSib,
   F_PP_SHIFT, F_L_SHIFT, F_W_SHIFT, F_VVVV_SHIFT, F_VP_SHIFT, F_Z_SHIFT, F_B_SHIFT, F_AAA_SHIFT,
   F_RP_SHIFT, F_R_SHIFT, F_X_SHIFT, F_B3_SHIFT,
 } from "./tables/vex";
@@ -330,6 +330,7 @@ function decodeVexFamily(first: u32): bool {
   if (info == 0) return false;
   if (info & OPINFO_MODRM) decodeModrm();
   if (info & OPINFO_IMM8) decodeImmediate(I_B);
+  else if (info & OPINFO_IMM32) decodeImmediate(I_J32); // XOP map 0A: BEXTR/LWPINS/LWPVAL id
   if (!valid) return false;
   return vexValidSib(enc, map, dOp, dVexFields, dModrm < 0 ? 0 : <u32>dModrm, dSib);
 }

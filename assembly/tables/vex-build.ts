@@ -108,7 +108,7 @@ export const XOP9: u32 = 9;
 export const XOPA: u32 = 10;
 
 // ---- build-time storage ----
-export const MAX_ROWS: i32 = 6000;
+export const MAX_ROWS: i32 = 2048; // 1092 rows today (one per instruction form and pp value)
 export const rowKey = new StaticArray<u32>(MAX_ROWS);   // slot << 10 | op << 2 | pp
 export const rowFlags = new StaticArray<u32>(MAX_ROWS);
 export let rowCount: i32 = 0;
@@ -133,7 +133,7 @@ function addRows(enc: u32, map: u32, op: u32, pps: u32, flags: u32, extra: u32):
   const slot = slotOf(enc, map);
   let info: u32 = OPINFO_EXISTS | OPINFO_MODRM | extra;
   const cur = <u32>opInfo[<i32>(slot * 256 + op)];
-  if (cur != 0) info = cur; // first row decides (all rows of an opcode agree)
+  if (cur != 0) info = cur; // already declared (opLayout, or an earlier row of this opcode)
   opInfo[<i32>(slot * 256 + op)] = <u8>info;
   for (let pp: u32 = 0; pp < 4; pp++) {
     if ((pps & (1 << pp)) == 0) continue;

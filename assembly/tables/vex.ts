@@ -5,13 +5,14 @@
 //   vexValid(enc, map, opcode, fields, modrm) -> whether this exact encoding is a valid instruction
 //   vexValidSib(..., sib)                     -> same, plus the VSIB register-distinctness rule of
 //                                                gathers, which needs the SIB byte (-1 = no SIB)
+// XOP map 0A (BEXTR / LWPINS / LWPVAL) reports OPINFO_IMM32: a 4-byte immediate, not an imm8.
 //
 // The per-instruction knowledge lives in rows (vex-rows.ts, evex-rows.ts, xop-rows.ts; vocabulary in
 // vex-build.ts). At module start the rows are bucketed by (encoding/map slot, opcode, pp) so a lookup
 // is: one slot read, one bucket read, then a check of the (usually 1..3) rows in the bucket.
 
 import {
-  rowKey, rowFlags, rowCount, opInfo, NSLOTS, slotOf,
+  rowKey, rowFlags, rowCount, opInfo, NSLOTS, slotOf, MAX_ROWS,
   W0, W1, RO, MO, NV, BC, ER, SAE, NZ, NZM, KR, NK, RK, VK, BZ, KIND_SHIFT, KIND_MASK,
   SK_VSIB, SK_RM0, SK_AMX3, SK_SIBMEM, SK_EGATHER, SK_ESCATTER, SK_CPLX, RG,
 } from "./vex-build";
@@ -43,10 +44,10 @@ export const F_B3_SHIFT: u32 = 18;  // 1 bit: B (bit 3 of ModRM.rm / SIB.base)
 
 /** (enc << 5 | map) -> slot, 0xff = no such map. */
 const SLOT = new StaticArray<u8>(128);
-/** (slot << 10 | opcode << 2 | pp) -> first row << 8 | row count. */
-const BUCKET = new StaticArray<u32>(<i32>(NSLOTS << 10));
-/** Rows sorted by bucket. */
-const ROWS = new StaticArray<u32>(6000);
+/** (slot << 10 | opcode << 2 | pp) -> first row << 4 | row count (at most 15 rows per bucket). */
+const BUCKET = new StaticArray<u16>(<i32>(NSLOTS << 10));
+/** Row flags sorted by bucket. */
+const ROWS = new StaticArray<u32>(MAX_ROWS);
 
 function buildTables(): void {
   for (let i = 0; i < 128; i++) SLOT[i] = <u8>slotOf(<u32>i >> 5, <u32>i & 31);
@@ -61,15 +62,15 @@ function buildTables(): void {
   }
   let start: u32 = 0;
   for (let k = 0; k < <i32>(NSLOTS << 10); k++) {
-    const c = BUCKET[k];
-    BUCKET[k] = (start << 8) | 0;
+    const c = <u32>BUCKET[k];
+    BUCKET[k] = <u16>(start << 4);
     start += c;
   }
   for (let i = 0; i < n; i++) {
     const k = rowKey[i];
-    const e = BUCKET[k];
-    ROWS[<i32>((e >> 8) + (e & 255))] = rowFlags[i];
-    BUCKET[k] = e + 1;
+    const e = <u32>BUCKET[k];
+    ROWS[<i32>((e >> 4) + (e & 15))] = rowFlags[i];
+    BUCKET[k] = <u16>(e + 1);
   }
 }
 buildTables();
@@ -94,9 +95,9 @@ export function vexValid(enc: u32, map: u32, opcode: u32, fields: u32, modrm: u3
 export function vexValidSib(enc: u32, map: u32, opcode: u32, fields: u32, modrm: u32, sib: i32): bool {
   const slot = <u32>unchecked(SLOT[((enc & 3) << 5) | (map & 31)]);
   if (slot == 0xff) return false;
-  const e = unchecked(BUCKET[(slot << 10) | ((opcode & 255) << 2) | (fields & 3)]);
-  let i = e >> 8;
-  const end = i + (e & 255);
+  const e = <u32>unchecked(BUCKET[(slot << 10) | ((opcode & 255) << 2) | (fields & 3)]);
+  let i = e >> 4;
+  const end = i + (e & 15);
   if (enc == ENC_EVEX) {
     // z without an opmask is invalid for every EVEX instruction
     if (((fields >> F_Z_SHIFT) & 1) != 0 && ((fields >> F_AAA_SHIFT) & 7) == 0) return false;
@@ -126,7 +127,7 @@ function vsibDistinct(enc: u32, fields: u32, modrm: u32, sib: u32): bool {
   return dst != idx && dst != msk && idx != msk;
 }
 
-// @inline
+@inline
 function rowOk(f: u32, enc: u32, fields: u32, modrm: u32): bool {
   const w = (fields >> F_W_SHIFT) & 1;
   if ((f & (W0 | W1)) != 0 && ((f >> w) & 1) == 0) return false;

@@ -36,9 +36,22 @@ export function addXopRows(): void {
   xop(XOP9, 0x83, NP, W0 | L0 | NV);             // vfrczsd
   // vprot* / vpshl* / vpsha* with a vector count: W selects which source is r/m
   for (let op: u32 = 0x90; op <= 0x9b; op++) xop(XOP9, op, NP, L0);
-  // horizontal add / subtract
-  const hadd: u32[] = [0xc1, 0xc2, 0xc3, 0xc6, 0xc7, 0xcb, 0xd1, 0xd2, 0xd3, 0xd6, 0xd7, 0xdb, 0xe1, 0xe2, 0xe3];
-  for (let i = 0; i < hadd.length; i++) xop(XOP9, hadd[i], NP, W0 | L0 | NV); // vphadd*/vphsub*
+  // horizontal add / subtract: xmm, xmm/m128
+  xop(XOP9, 0xc1, NP, W0 | L0 | NV);             // vphaddbw
+  xop(XOP9, 0xc2, NP, W0 | L0 | NV);             // vphaddbd
+  xop(XOP9, 0xc3, NP, W0 | L0 | NV);             // vphaddbq
+  xop(XOP9, 0xc6, NP, W0 | L0 | NV);             // vphaddwd
+  xop(XOP9, 0xc7, NP, W0 | L0 | NV);             // vphaddwq
+  xop(XOP9, 0xcb, NP, W0 | L0 | NV);             // vphadddq
+  xop(XOP9, 0xd1, NP, W0 | L0 | NV);             // vphaddubw
+  xop(XOP9, 0xd2, NP, W0 | L0 | NV);             // vphaddubd
+  xop(XOP9, 0xd3, NP, W0 | L0 | NV);             // vphaddubq
+  xop(XOP9, 0xd6, NP, W0 | L0 | NV);             // vphadduwd
+  xop(XOP9, 0xd7, NP, W0 | L0 | NV);             // vphadduwq
+  xop(XOP9, 0xdb, NP, W0 | L0 | NV);             // vphaddudq
+  xop(XOP9, 0xe1, NP, W0 | L0 | NV);             // vphsubbw
+  xop(XOP9, 0xe2, NP, W0 | L0 | NV);             // vphsubwd
+  xop(XOP9, 0xe3, NP, W0 | L0 | NV);             // vphsubdq
 
   // ---------------- map 0A (imm32) ----------------
   xop(XOPA, 0x10, NP, L0 | NV);                  // bextr r, r/m, imm32

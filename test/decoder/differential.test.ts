@@ -5,7 +5,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { decoder } from "../support/decoder.js";
 import { icedWindows } from "../../src/verify/iced.js";
 import { compareWindows, STRIDE } from "../../src/verify/differential.js";
-import { structuredWindows, exhaustiveLegacyWindows } from "../support/random.js";
+import { structuredWindows, exhaustiveLegacyWindows, exhaustiveVexWindows } from "../support/random.js";
 
 const hexOf = (buf: Uint8Array) => (i: number) =>
   Array.from(buf.subarray(i * STRIDE, i * STRIDE + STRIDE), (b) => b.toString(16).padStart(2, "0")).join(" ");
@@ -16,6 +16,14 @@ describe("differential against iced-x86", () => {
     const t = compareWindows(decoder, buf, label);
     expect(t.windows).toBeGreaterThan(2_700_000);
     expect(t.movFamily).toBeGreaterThan(10_000);
+    expect(t.mismatches.slice(0, 20)).toEqual([]);
+  });
+
+  it("every VEX/EVEX/XOP opcode x pp x L x W x ModRM forms, vvvv and EVEX z/b/aaa variants", () => {
+    const { buf, label } = exhaustiveVexWindows(STRIDE);
+    const t = compareWindows(decoder, buf, label);
+    expect(t.windows).toBe(1_249_280);
+    expect(t.valid).toBeGreaterThan(40_000);
     expect(t.mismatches.slice(0, 20)).toEqual([]);
   });
 

@@ -72,3 +72,34 @@ export function exhaustiveLegacyWindows(stride: number): { buf: Uint8Array; labe
   const label = (i: number) => windows[i].map((b) => b.toString(16).padStart(2, "0")).join(" ");
   return { buf, label };
 }
+
+/**
+ * Every opcode of every VEX (C4 maps 1-3, C5), EVEX (maps 1, 2, 3, 5, 6) and XOP (maps 8-10) map
+ * under every pp, L and W, with register, memory, SIB and displacement ModRM forms, vvvv used and
+ * unused, and (EVEX) broadcast/rounding, zeroing and opmask variations. One window each.
+ */
+export function exhaustiveVexWindows(stride: number): { buf: Uint8Array; label: (i: number) => string } {
+  const modrms = [[0xc1], [0x00], [0x44, 0x8d, 0x10], [0x95, 0x40, 0x01, 0x00, 0x00], [0xd8]];
+  const evexModrms = [[0xc1], [0x47, 0x02], [0x04, 0x4d]];
+  const tail = [0x5a, 0xa5, 0x3c, 0xc3, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc];
+  const windows: number[][] = [];
+  for (const map of [1, 2, 3, 8, 9, 10]) {
+    const escape = map >= 8 ? 0x8f : 0xc4;
+    for (let op = 0; op < 256; op++) for (let pp = 0; pp < 4; pp++) for (let l = 0; l < 2; l++)
+      for (let w = 0; w < 2; w++) for (const vvvv of [15, 2]) for (const m of modrms) {
+        windows.push([escape, 0xe0 | map, (w << 7) | (vvvv << 3) | (l << 2) | pp, op, ...m]);
+        if (map === 1 && w === 0) windows.push([0xc5, 0x80 | (vvvv << 3) | (l << 2) | pp, op, ...m]);
+      }
+  }
+  for (const map of [1, 2, 3, 5, 6]) {
+    for (let op = 0; op < 256; op++) for (let pp = 0; pp < 4; pp++) for (let ll = 0; ll < 4; ll++)
+      for (let w = 0; w < 2; w++) for (const vvvv of [15, 2]) for (const m of evexModrms)
+        for (const [z, b, aaa] of [[0, 0, 0], [0, 1, 0], [1, 0, 1], [0, 0, 1]]) {
+          windows.push([0x62, 0xf0 | map, (w << 7) | (vvvv << 3) | 4 | pp, (z << 7) | (ll << 5) | (b << 4) | 8 | aaa, op, ...m]);
+        }
+  }
+  const buf = new Uint8Array(windows.length * stride);
+  windows.forEach((w, i) => { buf.set(tail, i * stride); buf.set(w, i * stride); });
+  const label = (i: number) => windows[i].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+  return { buf, label };
+}
