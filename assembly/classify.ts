@@ -1,11 +1,12 @@
 // MMIO classification of a decoded instruction: the architectural reading (what the CPU does when
 // the access hits an emulated device) and the divergence report against the kernel's reading.
 import {
-  dStatus, dEnc, dMap, dOp, dModrm, dOpSize, dRex, dPrefixes, dHasMem, dLen, dStart, dRexR,
-  ST_OK, ENC_LEGACY, P_LOCK, REG_NONE, decodeAt,
+  dStatus, dEnc, dMap, dOp, dModrm, dOpSize, dRex, dPrefixes, dHasMem, dLen, dStart, dRexR, dPrefixCount,
+  ST_OK, ENC_LEGACY, P_LOCK, P_REX_LOST, REG_NONE, decodeAt,
 } from "./decoder";
+import { ENC_VEX, ENC_EVEX } from "./tables/vex";
 import {
-  lKind, lReject, lQuirks, lSize, lReg, lLen, lAddrInvalid, lRegForm, lOpndBytes,
+  decodeLinux, linuxNotMmio, lKind, lReject, lQuirks, lSize, lReg, lLen, lAddrInvalid, lRegForm, lOpndBytes,
   K_NONE, K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, K_MOVS,
   LR_NONE, LR_NOT_MMIO, LR_MOVS,
   LQ_REX_ORDER, LQ_PREFIX_LIMIT, LQ_EMULATE_PREFIX, LQ_MULTI_SEG, LQ_VEX, LQ_REX2,
@@ -87,8 +88,39 @@ function classifyArchMovs(): void {
   aHighByte = size == 1 && reg != REG_NONE && reg >= 4 && reg <= 7 && dRex == 0;
 }
 
+/**
+ * Decodes the instruction at `at` both ways and classifies it. The kernel's own decode runs only
+ * where it can reach another verdict than "not MMIO": an opcode byte insn_decode_mmio() knows, the
+ * UD2 of an emulate prefix (Q8), a REX the CPU ignores (Q6), five or more prefix bytes (Q7), or an
+ * encoding the CPU rejects (REX2, prefixes before VEX...).
+ */
+export function analyze(at: usize, end: usize): void {
+  decodeAt(at, end);
+  if (alwaysDecodeLinux || kernelMayEmulate()) decodeLinux(at, end);
+  else linuxNotMmio(at, end);
+  classify(end);
+}
+
+/** Test switch: run the kernel decode on every instruction, to prove the shortcut changes nothing. */
+export let alwaysDecodeLinux = false;
+
+export function setAlwaysDecodeLinux(on: bool): void {
+  alwaysDecodeLinux = on;
+}
+
+function kernelMayEmulate(): bool {
+  if (dStatus != ST_OK || (dPrefixes & P_REX_LOST) != 0 || dPrefixCount >= 5) return true;
+  const op = dOp;
+  const kernelOpcode = op == 0x88 || op == 0x89 || op == 0x8a || op == 0x8b || op == 0xc6 || op == 0xc7
+    || op == 0xa4 || op == 0xa5;
+  if (dEnc == ENC_VEX || dEnc == ENC_EVEX) return kernelOpcode;
+  if (dEnc != ENC_LEGACY) return false;
+  if (dMap == 0) return kernelOpcode;
+  return dMap == 1 && (op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf || op == 0x0b);
+}
+
 /** Classifies the instruction last decoded by decodeAt() and decodeLinux() at the same start. */
-export function classify(end: usize): void {
+function classify(end: usize): void {
   classifyArch();
   classifyArchMovs();
   fixLinuxLength(end);
@@ -101,7 +133,7 @@ export function classify(end: usize): void {
  */
 function fixLinuxLength(end: usize): void {
   linuxLength = lLen;
-  if (lReject != LR_NOT_MMIO || (lQuirks & (LQ_REX_ORDER | LQ_PREFIX_LIMIT | LQ_VEX | LQ_REX2)) != 0) return;
+  if (lReject != LR_NOT_MMIO || (lQuirks & (LQ_REX_ORDER | LQ_PREFIX_LIMIT | LQ_REX2)) != 0) return;
   if ((lQuirks & LQ_EMULATE_PREFIX) == 0) { linuxLength = dLen; return; }
   // Rare: UD2 + marker + another instruction. Decode the rest, then restore the real decode.
   const start = dStart;
@@ -120,8 +152,8 @@ function compare(): u32 {
   let dv: u32 = 0;
   const linuxEmulates = lReject == LR_NONE;
   const archMmio = aKind != K_NONE;
-  if (lQuirks & LQ_REX_ORDER) dv |= DV_REX_ORDER;
-  if (lQuirks & LQ_PREFIX_LIMIT) dv |= DV_PREFIX_LIMIT;
+  if ((lQuirks & LQ_REX_ORDER) && archMmio) dv |= DV_REX_ORDER;
+  if ((lQuirks & LQ_PREFIX_LIMIT) && archMmio) dv |= DV_PREFIX_LIMIT;
   if ((lQuirks & LQ_EMULATE_PREFIX) && linuxEmulates) dv |= DV_EMULATE_PREFIX;
   if ((lQuirks & LQ_MULTI_SEG) && linuxEmulates) dv |= DV_MULTI_SEGMENT;
   if ((lQuirks & LQ_VEX) && linuxEmulates) dv |= DV_VEX_MAP;

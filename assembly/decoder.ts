@@ -63,6 +63,8 @@ export let dEnc: u32 = 0;
 export let dMap: u32 = 0;
 export let dOp: u32 = 0;
 export let dPrefixes: u32 = 0;
+/** Legacy prefix and REX bytes before the opcode (or before the VEX/EVEX/XOP escape). */
+export let dPrefixCount: u32 = 0;
 /** Mandatory prefix in the SSE sense (MP_*), or VEX/EVEX pp. */
 export let dMandatory: u32 = 0;
 export let dSeg: u32 = 0;
@@ -184,6 +186,7 @@ export function decodeAt(start: usize, end: usize): u32 {
     }
     b = fetch();
   }
+  dPrefixCount = <u32>(cur - start) - 1;
   if (dRex != 0) {
     dPrefixes |= P_REX;
     dRexW = (dRex >> 3) & 1;

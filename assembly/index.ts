@@ -1,11 +1,12 @@
 // WASM entry points: a bump arena for JS-owned buffers, a one-instruction decode (the #VE case) and
 // a batch decode over many ranges that never returns to JS per instruction.
 import { decodeAt, dStatus, dLen, dHasMem, ST_OK } from "./decoder";
-import { decodeLinux, lKind } from "./linux";
-import { classify, aKind, divergence } from "./classify";
+import { lKind } from "./linux";
+import { analyze, aKind, divergence } from "./classify";
 import { writeCompact, writeFull, COMPACT_SIZE, FULL_SIZE } from "./record";
 
 export { COMPACT_SIZE, FULL_SIZE };
+export { setAlwaysDecodeLinux } from "./classify";
 
 // ---- arena: JS asks for buffers once and reuses them ----
 // The opcode tables are allocated by the runtime while the module starts; the arena begins after
@@ -39,9 +40,7 @@ export function arenaReset(): void {
 export function decodeOne(ptr: usize, len: u32, out: usize): u32 {
   if (len == 0) return 0;
   const end = ptr + len;
-  decodeLinux(ptr, end);
-  decodeAt(ptr, end);
-  classify(end);
+  analyze(ptr, end);
   writeFull(out, 0, dHasMem);
   return dLen;
 }
@@ -94,9 +93,7 @@ export function batch(
       if (mode == MODE_LENGTH) {
         decodeAt(at, end);
       } else {
-        decodeLinux(at, end);
-        decodeAt(at, end);
-        classify(end);
+        analyze(at, end);
       }
       const rec = out + <usize>count * recordSize;
       if (mode == MODE_FULL) writeFull(rec, offset, dHasMem);
@@ -130,9 +127,7 @@ export function decodeSlots(input: usize, n: u32, stride: u32, out: usize, mode:
       writeCompact(out + <usize>i * COMPACT_SIZE);
       continue;
     }
-    decodeLinux(at, end);
-    decodeAt(at, end);
-    classify(end);
+    analyze(at, end);
     if (mode == MODE_FULL) writeFull(out + <usize>i * FULL_SIZE, i * stride, dHasMem);
     else writeCompact(out + <usize>i * COMPACT_SIZE);
   }

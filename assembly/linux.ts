@@ -79,11 +79,18 @@ function reset(start: usize, end: usize): void {
   p = start;
   lim = end - start > MAX_INSN_LEN ? start + MAX_INSN_LEN : end;
   failed = false;
-  lKind = K_NONE; lReject = LR_NONE; lQuirks = 0; lLen = 0; lSize = 0; lReg = REG_NONE;
-  lOpndBytes = 4; lAddrBytes = 8; lImm = 0; lModrm = -1;
+  lKind = K_NONE; lReject = LR_NONE; lQuirks = 0; lLen = 0;
+  resetOperands();
+}
+
+function resetOperands(): void {
+  lSize = 0; lReg = REG_NONE; lOpndBytes = 4; lAddrBytes = 8; lImm = 0; lModrm = -1;
   lMemBase = REG_NONE; lMemIndex = REG_NONE; lMemScale = 1; lDisp = 0; lSeg = SEG_NONE;
   lAddrInvalid = false; lRegForm = false;
 }
+
+/** Quirks that explain a "not MMIO" verdict: they changed which byte the kernel took as opcode. */
+const OPCODE_QUIRKS: u32 = LQ_REX_ORDER | LQ_PREFIX_LIMIT | LQ_EMULATE_PREFIX | LQ_REX2;
 
 /** Q8: a leading UD2 + "xen" or UD2 + "kvm" marker is swallowed as a 5-byte prefix. */
 function skipEmulatePrefix(): void {
@@ -93,6 +100,15 @@ function skipEmulatePrefix(): void {
     p += 5;
     lQuirks |= LQ_EMULATE_PREFIX;
   }
+}
+
+/**
+ * The kernel's verdict when its decode provably picks the same opcode byte as the CPU's and that
+ * byte is not one insn_decode_mmio() knows: "not MMIO" (classify.ts decides when that holds).
+ */
+export function linuxNotMmio(start: usize, end: usize): void {
+  reset(start, end);
+  lReject = LR_NOT_MMIO;
 }
 
 /** Kernel decode + MMIO classification of the instruction at `start`. */
@@ -216,7 +232,12 @@ export function decodeLinux(start: usize, end: usize): void {
 function finish(start: usize, reject: u32): void {
   lLen = <u32>(p - start);
   lReject = reject;
-  if (reject != LR_NONE && reject != LR_MOVS) { lKind = K_NONE; lSize = 0; }
+  if (reject == LR_NONE || reject == LR_MOVS) return;
+  // A refused instruction has no operands: keep only what says why, so the record is the same
+  // whichever way the verdict was reached.
+  lKind = K_NONE;
+  resetOperands();
+  if (reject == LR_NOT_MMIO) lQuirks &= OPCODE_QUIRKS;
 }
 
 function classifyOpcode(op0: u32, op1: u32): void {

@@ -2,48 +2,23 @@
 // function with ve-mmio and iced-x86 side by side and prints the mismatch count (expected 0).
 // The kernel comes from the cache that `npm run kernel:fetch -- --dbg` fills (System.map needed
 // for function boundaries; without it the whole .text is decoded linearly).
-import { readFileSync, readdirSync, existsSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Decoder, Instruction } from "iced-x86";
 import { loadDecoder } from "../src/decoder/node.js";
 import { FULL_SIZE, R } from "../src/decoder/layout.js";
 import { readRecord } from "../src/decoder/record.js";
-import { parseElf64 } from "../src/elf/elf64.js";
-import { parseSymbolMap, functionsFromSymbolMap } from "../src/elf/symbols.js";
+import { cachedKernels, vmlinuxSet } from "../src/elf/kernel-cache.js";
 import { refAccess } from "../src/verify/iced.js";
 import { accessMismatch } from "../src/verify/differential.js";
 
-interface KernelPaths { release: string; vmlinux: string; systemMap: string | null }
-
-function cachedKernels(): KernelPaths[] {
-  const root = process.env.VE_MMIO_KERNEL_CACHE ?? path.join(os.homedir(), ".cache/ve-mmio/kernels");
-  if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .map((d) => path.join(root, d, "kernel.json"))
-    .filter((p) => existsSync(p))
-    .map((p) => JSON.parse(readFileSync(p, "utf8")) as KernelPaths);
-}
-
 const want = process.argv.indexOf("--version") >= 0 ? process.argv[process.argv.indexOf("--version") + 1] : undefined;
-const kernels = cachedKernels().filter((k) => !want || k.release.startsWith(want))
-  .sort((a, b) => Number(!!b.systemMap) - Number(!!a.systemMap) || b.release.localeCompare(a.release, undefined, { numeric: true }));
-if (kernels.length === 0) {
+const kernel = cachedKernels().find((k) => !want || k.release.startsWith(want));
+if (!kernel) {
   console.error("check:kernel: no cached kernel; run `npm run kernel:fetch -- --dbg` first");
   process.exit(2);
 }
-const kernel = kernels[0];
-const elf = parseElf64(new Uint8Array(readFileSync(kernel.vmlinux)));
-const text = elf.section(".text");
-if (!text) throw new Error("vmlinux has no .text");
-const textBytes = text.bytes();
-const functions = kernel.systemMap
-  ? functionsFromSymbolMap(elf, parseSymbolMap(readFileSync(kernel.systemMap, "utf8")))
-  : [{ name: ".text", addr: text.addr, size: textBytes.length, bytes: textBytes }];
-const ranges = functions.filter((f) => f.size > 0).map((f) => {
-  const start = Number(f.addr - text.addr);
-  return [start, start + f.size] as [number, number];
-});
+const set = vmlinuxSet(kernel);
+if (!set) throw new Error(`${kernel.vmlinux} has no .text`);
+const { bytes: textBytes, ranges, names } = set;
 console.log(`kernel ${kernel.release}: .text ${textBytes.length} bytes, ${ranges.length} functions${kernel.systemMap ? " (System.map)" : " (linear)"}`);
 
 const decoder = await loadDecoder();
@@ -78,7 +53,7 @@ decoder.batch(textBytes, { ranges, mode: "full", chunkRecords: 1 << 18 }, (chunk
     }
     if (why) {
       mismatches++;
-      if (examples.length < 20) examples.push(`${functions[fn].name}+0x${(offset - start).toString(16)}: ${Buffer.from(textBytes.subarray(offset, offset + 15)).toString("hex")}: ${why}`);
+      if (examples.length < 20) examples.push(`${names[fn]}+0x${(offset - start).toString(16)}: ${Buffer.from(textBytes.subarray(offset, offset + 15)).toString("hex")}: ${why}`);
     }
   }
 });

@@ -14,6 +14,7 @@ interface DecoderExports {
   batchFullCount: WebAssembly.Global;
   batchStopRange: WebAssembly.Global;
   batchStopOffset: WebAssembly.Global;
+  setAlwaysDecodeLinux(on: number): void;
 }
 
 /** A decoder error with a stable code (never a WASM trap). */
@@ -136,6 +137,14 @@ export class VeDecoder {
       yield insn;
       offset += insn.valid ? insn.length : 1;
     }
+  }
+
+  /**
+   * Verification switch: when on, the kernel's decode runs on every instruction instead of only
+   * where it can reach an MMIO verdict. Results must not change; only speed does.
+   */
+  setExhaustiveKernelDecode(on: boolean): void {
+    this.x.setAlwaysDecodeLinux(on ? 1 : 0);
   }
 
   /**

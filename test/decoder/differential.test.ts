@@ -5,6 +5,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { decoder } from "../support/decoder.js";
 import { icedWindows } from "../../src/verify/iced.js";
 import { compareWindows, STRIDE } from "../../src/verify/differential.js";
+import { FULL_SIZE } from "../../src/decoder/layout.js";
 import { structuredWindows, exhaustiveLegacyWindows, exhaustiveVexWindows } from "../support/random.js";
 
 const hexOf = (buf: Uint8Array) => (i: number) =>
@@ -55,6 +56,25 @@ describe("differential against iced-x86", () => {
       if ((ours > 0) !== ref.valid || (ours > 0 && ours !== ref.length)) bad.push(hexOf(buf)(i));
     }
     expect(bad.slice(0, 10)).toEqual([]);
+  });
+
+  it("the kernel-decode shortcut changes no record (1,000,000 windows + the SPEC-shaped corner cases)", () => {
+    const buf = structuredWindows(1_000_000, STRIDE, seed ^ 0x1234);
+    const records = (exhaustive: boolean) => {
+      let copy = new Uint8Array(0);
+      decoder.setExhaustiveKernelDecode(exhaustive);
+      try {
+        decoder.decodeWindows(buf, STRIDE, "full", (view) => { copy = view.slice(); });
+      } finally {
+        decoder.setExhaustiveKernelDecode(false);
+      }
+      return copy;
+    };
+    const fast = records(false);
+    const full = records(true);
+    let differing = -1;
+    for (let i = 0; i < fast.length && differing < 0; i++) if (fast[i] !== full[i]) differing = Math.floor(i / FULL_SIZE);
+    expect(differing < 0 ? null : hexOf(buf)(differing)).toBeNull();
   });
 
   const corpusPath = new URL("../data/corpus.json", import.meta.url);
