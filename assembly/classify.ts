@@ -6,7 +6,7 @@ import {
 } from "./decoder";
 import { ENC_VEX, ENC_EVEX } from "./tables/vex";
 import {
-  decodeLinux, linuxNotMmio, lKind, lReject, lQuirks, lSize, lReg, lLen, lAddrInvalid, lRegForm, lOpndBytes,
+  decodeLinux, linuxNotMmio, lKind, lReject, setLinuxKind, lQuirks, lSize, lReg, lLen, lAddrInvalid, lRegForm, lOpndBytes,
   K_NONE, K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, K_MOVS,
   LR_NONE, LR_NOT_MMIO, LR_MOVS,
   LQ_REX_ORDER, LQ_PREFIX_LIMIT, LQ_EMULATE_PREFIX, LQ_MULTI_SEG, LQ_VEX, LQ_REX2,
@@ -96,9 +96,39 @@ function classifyArchMovs(): void {
  */
 export function analyze(at: usize, end: usize): void {
   decodeAt(at, end);
-  if (alwaysDecodeLinux || kernelMayEmulate()) decodeLinux(at, end);
-  else linuxNotMmio(at, end);
-  classify(end);
+  if (alwaysDecodeLinux || kernelMayEmulate()) {
+    decodeLinux(at, end);
+    classify(end);
+    classified = true;
+  } else if (archMayBeMmio()) {
+    linuxNotMmio(at, end);
+    classify(end);
+    classified = true;
+  } else {
+    // Neither reading can be an MMIO access: the compact outputs are known without classifying.
+    // ensureClassified() fills in the rest if a full record is wanted.
+    aKind = K_NONE;
+    setLinuxKind(K_NONE);
+    divergence = 0;
+    classified = false;
+    classifiedEnd = end;
+  }
+}
+
+let classified = true;
+let classifiedEnd: usize = 0;
+
+/** Completes the classification that analyze() skipped (before writing a full record). */
+export function ensureClassified(): void {
+  if (classified) return;
+  linuxNotMmio(dStart, classifiedEnd);
+  classify(classifiedEnd);
+  classified = true;
+}
+
+/** Only these opcodes can be a MOV-family memory access on the CPU (besides the kernel's set). */
+@inline function archMayBeMmio(): bool {
+  return dEnc == ENC_LEGACY && dMap == 0 && ((dOp >= 0xa0 && dOp <= 0xa3) || dOp == 0x63);
 }
 
 /** Test switch: run the kernel decode on every instruction, to prove the shortcut changes nothing. */

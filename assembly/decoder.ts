@@ -111,6 +111,13 @@ let fault: u32 = 0;
 
 function fetchSigned(size: u32): i64 {
   if (size == 1) return <i64><i8>fetch();
+  if (cur + size <= limit) {
+    const at = cur;
+    cur += size;
+    if (size == 4) return <i64>load<i32>(at);
+    if (size == 2) return <i64>load<i16>(at);
+    return load<i64>(at);
+  }
   if (size == 2) {
     const lo = fetch();
     return <i64><i16>(lo | (fetch() << 8));
@@ -121,32 +128,43 @@ function fetchSigned(size: u32): i64 {
   return <i64>v;
 }
 
-function resetState(start: usize, end: usize): void {
+// What each byte means in prefix position: a P_* bit, the segment number (bits 8-11), or REX.
+const PX_REX: u32 = 0x1000;
+const PREFIX_CLASS = new StaticArray<u16>(256);
+PREFIX_CLASS[0xf0] = <u16>P_LOCK;
+PREFIX_CLASS[0xf2] = <u16>P_REPNE;
+PREFIX_CLASS[0xf3] = <u16>P_REP;
+PREFIX_CLASS[0x66] = <u16>P_OPSIZE;
+PREFIX_CLASS[0x67] = <u16>P_ADSIZE;
+PREFIX_CLASS[0x26] = <u16>(P_SEG | (1 << 8));
+PREFIX_CLASS[0x2e] = <u16>(P_SEG | (2 << 8));
+PREFIX_CLASS[0x36] = <u16>(P_SEG | (3 << 8));
+PREFIX_CLASS[0x3e] = <u16>(P_SEG | (4 << 8));
+PREFIX_CLASS[0x64] = <u16>(P_SEG | (5 << 8));
+PREFIX_CLASS[0x65] = <u16>(P_SEG | (6 << 8));
+for (let rex = 0x40; rex <= 0x4f; rex++) PREFIX_CLASS[rex] = <u16>PX_REX;
+
+/**
+ * Clears what a decode may leave unset. Fields that every path assigns (status, opcode, sizes,
+ * mandatory prefix) and memory-operand fields guarded by dHasMem are not reset: this runs once per
+ * instruction on the hot path.
+ */
+@inline function resetState(start: usize, end: usize): void {
   dStart = start;
   cur = start;
   limit = end - start > MAX_INSN_LEN ? start + MAX_INSN_LEN : end;
   fault = 0;
-  dStatus = ST_OK;
   dEnc = ENC_LEGACY;
   dMap = 0;
-  dOp = 0;
   dPrefixes = 0;
-  dMandatory = MP_NONE;
   dSeg = SEG_NONE;
   dRex = 0;
-  dRexW = 0; dRexR = 0; dRexX = 0; dRexB = 0;
-  dOpSize = 4;
-  dAddrSize = 8;
   dModrm = -1;
   dSib = -1;
   dDispSize = 0;
-  dDisp = 0;
   dImmSize = 0;
   dImm = 0;
   dImm2 = 0;
-  dMemBase = REG_NONE;
-  dMemIndex = REG_NONE;
-  dMemScale = 1;
   dHasMem = false;
   dVexFields = 0;
 }
@@ -160,40 +178,26 @@ export function decodeAt(start: usize, end: usize): u32 {
   let lastRep: u32 = 0;
   let b = fetch();
   // Legacy prefixes and REX, in any order and count; a REX counts only directly before the opcode.
-  while (fault == 0) {
-    if (b >= 0x40 && b <= 0x4f) {
+  let cls = <u32>unchecked(PREFIX_CLASS[b]);
+  while (cls != 0 && fault == 0) {
+    if (cls == PX_REX) {
       if (dRex != 0) dPrefixes |= P_REX_LOST;
       dRex = b;
     } else {
-      let p: u32 = 0;
-      switch (b) {
-        case 0xf0: p = P_LOCK; break;
-        case 0xf2: p = P_REPNE; lastRep = b; break;
-        case 0xf3: p = P_REP; lastRep = b; break;
-        case 0x66: p = P_OPSIZE; break;
-        case 0x67: p = P_ADSIZE; break;
-        case 0x26: p = P_SEG; dSeg = 1; break;
-        case 0x2e: p = P_SEG; dSeg = 2; break;
-        case 0x36: p = P_SEG; dSeg = 3; break;
-        case 0x3e: p = P_SEG; dSeg = 4; break;
-        case 0x64: p = P_SEG; dSeg = 5; break;
-        case 0x65: p = P_SEG; dSeg = 6; break;
-        default: break;
-      }
-      if (p == 0) break;
-      dPrefixes |= p;
+      if (cls & (P_REP | P_REPNE)) lastRep = b;
+      if (cls & P_SEG) dSeg = cls >> 8;
+      dPrefixes |= cls & 0xff;
       if (dRex != 0) { dRex = 0; dPrefixes |= P_REX_LOST; }
     }
     b = fetch();
+    cls = <u32>unchecked(PREFIX_CLASS[b]);
   }
   dPrefixCount = <u32>(cur - start) - 1;
-  if (dRex != 0) {
-    dPrefixes |= P_REX;
-    dRexW = (dRex >> 3) & 1;
-    dRexR = (dRex >> 2) & 1;
-    dRexX = (dRex >> 1) & 1;
-    dRexB = dRex & 1;
-  }
+  if (dRex != 0) dPrefixes |= P_REX;
+  dRexW = (dRex >> 3) & 1;
+  dRexR = (dRex >> 2) & 1;
+  dRexX = (dRex >> 1) & 1;
+  dRexB = dRex & 1;
   dMandatory = lastRep == 0xf3 ? MP_F3 : lastRep == 0xf2 ? MP_F2 : (dPrefixes & P_OPSIZE) ? MP_66 : MP_NONE;
   dAddrSize = (dPrefixes & P_ADSIZE) ? 4 : 8;
 
@@ -207,8 +211,7 @@ export function decodeAt(start: usize, end: usize): u32 {
     valid = decodeLegacy(unchecked(MAP0[b]), 0);
   }
   dLen = <u32>(cur - start);
-  if (fault != 0) dStatus = fault;
-  else if (!valid) dStatus = ST_INVALID;
+  dStatus = fault != 0 ? fault : valid ? ST_OK : ST_INVALID;
   return dLen;
 }
 
@@ -265,6 +268,7 @@ function decodeLegacy(attr: u32, map: u32): bool {
 
 function decode3DNow(): bool {
   dEnc = ENC_3DNOW;
+  dOpSize = 4;
   decodeModrm();
   const suffix = fetch();
   dImmSize = 1;
@@ -345,6 +349,10 @@ function decodeModrm(): void {
   const mod = modrm >> 6;
   if (mod == 3) return;
   dHasMem = true;
+  dMemBase = REG_NONE;
+  dMemIndex = REG_NONE;
+  dMemScale = 1;
+  dDisp = 0;
   const rm = modrm & 7;
   let dispSize: u32 = mod == 1 ? 1 : mod == 2 ? 4 : 0;
   if (rm == 4) {
@@ -378,6 +386,9 @@ function decodeImmediate(kind: u32): void {
     case I_MOFFS: {
       size = dAddrSize;
       dHasMem = true;
+      dMemBase = REG_NONE;
+      dMemIndex = REG_NONE;
+      dMemScale = 1;
       dImmSize = size;
       let v: u64 = 0;
       for (let i: u32 = 0; i < size; i++) v |= (<u64>fetch()) << (<u64>(i * 8));

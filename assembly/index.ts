@@ -4,6 +4,15 @@ import { decodeAt, dStatus, dLen, dHasMem, ST_OK } from "./decoder";
 import { lKind } from "./linux";
 import { analyze, aKind, divergence } from "./classify";
 import { writeCompact, writeFull, COMPACT_SIZE, FULL_SIZE } from "./record";
+import { fastLength } from "./fastlen";
+
+/** Length-only decode: the fast path where it applies, else the full decoder. Returns len | status << 8. */
+@inline function lengthAndStatus(at: usize, end: usize): u32 {
+  const fast = fastLength(at, end);
+  if (fast != 0) return fast;
+  decodeAt(at, end);
+  return dLen | (dStatus << 8);
+}
 
 export { COMPACT_SIZE, FULL_SIZE };
 export { setAlwaysDecodeLinux } from "./classify";
@@ -55,6 +64,8 @@ export const MODE_FULL: u32 = 2;
 /** Compact records for all, plus full records for MMIO candidates and divergences only. */
 export const MODE_MMIO: u32 = 3;
 
+/** Invalid instructions (undecodable bytes) met by the last batch call. */
+export let batchInvalidCount: u32 = 0;
 /** Full records written by the last batch call in MODE_MMIO. */
 export let batchFullCount: u32 = 0;
 /** Where the last batch call stopped: the range index and the byte offset inside it. */
@@ -75,6 +86,7 @@ export function batch(
 ): u32 {
   let count: u32 = 0;
   batchFullCount = 0;
+  batchInvalidCount = 0;
   const recordSize = mode == MODE_FULL ? FULL_SIZE : COMPACT_SIZE;
   for (let r: u32 = 0; r < nRanges; r++) {
     const triple = ranges + <usize>r * 12;
@@ -90,12 +102,17 @@ export function batch(
         return count;
       }
       const at = input + <usize>offset;
-      if (mode == MODE_LENGTH) {
-        decodeAt(at, end);
-      } else {
-        analyze(at, end);
-      }
       const rec = out + <usize>count * recordSize;
+      if (mode == MODE_LENGTH) {
+        const ls = lengthAndStatus(at, end);
+        store<u32>(rec, ls); // length, status, then two zero kind bytes
+        count++;
+        inRange++;
+        if ((ls >> 8) == ST_OK) offset += ls & 0xff;
+        else { offset++; batchInvalidCount++; }
+        continue;
+      }
+      analyze(at, end);
       if (mode == MODE_FULL) writeFull(rec, offset, dHasMem);
       else writeCompact(rec);
       if (mode == MODE_MMIO && (aKind != 0 || lKind != 0 || divergence != 0)) {
@@ -104,7 +121,8 @@ export function batch(
       }
       count++;
       inRange++;
-      offset += dStatus == ST_OK ? dLen : 1;
+      if (dStatus == ST_OK) offset += dLen;
+      else { offset++; batchInvalidCount++; }
     }
     store<u32>(triple, inRange, 8);
   }
@@ -123,8 +141,7 @@ export function decodeSlots(input: usize, n: u32, stride: u32, out: usize, mode:
     const at = input + <usize>i * stride;
     const end = at + stride;
     if (mode == MODE_LENGTH) {
-      decodeAt(at, end);
-      writeCompact(out + <usize>i * COMPACT_SIZE);
+      store<u32>(out + <usize>i * COMPACT_SIZE, lengthAndStatus(at, end));
       continue;
     }
     analyze(at, end);

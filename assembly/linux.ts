@@ -102,6 +102,11 @@ function skipEmulatePrefix(): void {
   }
 }
 
+/** Lets classify.ts mark "no MMIO kind" without a full reset (see analyze()). */
+export function setLinuxKind(kind: u32): void {
+  lKind = kind;
+}
+
 /**
  * The kernel's verdict when its decode provably picks the same opcode byte as the CPU's and that
  * byte is not one insn_decode_mmio() knows: "not MMIO" (classify.ts decides when that holds).

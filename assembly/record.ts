@@ -1,13 +1,13 @@
 // Result records in linear memory. src/decoder/layout.ts mirrors these offsets for the JS side.
 import {
   dLen, dStatus, dEnc, dMap, dOp, dMandatory, dSeg, dRex, dPrefixes, dOpSize, dAddrSize, dModrm,
-  dSib, dMemBase, dMemIndex, dMemScale, dDispSize, dDisp, dImmSize, dImm, dImm2, dRexR, REG_RIP,
+  dSib, dMemBase, dMemIndex, dMemScale, dDispSize, dDisp, dImmSize, dImm, dImm2, dRexR, dHasMem, REG_RIP, REG_NONE,
 } from "./decoder";
 import {
   lKind, lReject, lQuirks, lSize, lReg, lOpndBytes, lAddrBytes, lImm, lMemBase, lMemIndex, lMemScale,
   lDisp, lSeg, lAddrInvalid, lRegForm,
 } from "./linux";
-import { aKind, aSize, aReg, aHighByte, aExtendTo, divergence, linuxLength } from "./classify";
+import { aKind, aSize, aReg, aHighByte, aExtendTo, divergence, linuxLength, ensureClassified } from "./classify";
 
 /** Compact record: length, status, architectural kind, kernel kind. */
 export const COMPACT_SIZE: u32 = 4;
@@ -80,6 +80,7 @@ export const LF_RIP: u32 = 4;
 
 /** Writes the full record of the last decode (and classification) at `out`. */
 export function writeFull(out: usize, offset: u32, hasMem: bool): void {
+  ensureClassified();
   store<u32>(out, offset, R_OFFSET);
   store<u8>(out, <u8>dLen, R_LEN);
   store<u8>(out, <u8>dStatus, R_STATUS);
@@ -98,15 +99,16 @@ export function writeFull(out: usize, offset: u32, hasMem: bool): void {
   if (dModrm >= 0) flags |= F_MODRM;
   if (dSib >= 0) flags |= F_SIB;
   if (hasMem) flags |= F_MEM;
-  if (dMemBase == REG_RIP) flags |= F_RIP;
+  if (dHasMem && dMemBase == REG_RIP) flags |= F_RIP;
   if (aHighByte) flags |= F_HIGH_BYTE;
   store<u8>(out, <u8>flags, R_FLAGS);
   store<u8>(out, <u8>(dModrm < 0 ? 255 : (((<u32>dModrm >> 3) & 7) | (dRexR << 3))), R_REG);
-  store<u8>(out, <u8>dMemBase, R_MEM_BASE);
-  store<u8>(out, <u8>dMemIndex, R_MEM_INDEX);
-  store<u8>(out, <u8>dMemScale, R_MEM_SCALE);
+  // Memory-operand fields are only defined for instructions that address memory.
+  store<u8>(out, <u8>(dHasMem ? dMemBase : REG_NONE), R_MEM_BASE);
+  store<u8>(out, <u8>(dHasMem ? dMemIndex : REG_NONE), R_MEM_INDEX);
+  store<u8>(out, <u8>(dHasMem ? dMemScale : 1), R_MEM_SCALE);
   store<u8>(out, <u8>dDispSize, R_DISP_SIZE);
-  store<i64>(out, dDisp, R_DISP);
+  store<i64>(out, dHasMem ? dDisp : 0, R_DISP);
   store<i64>(out, dImm, R_IMM);
   store<i64>(out, dImm2, R_IMM2);
   store<u8>(out, <u8>dImmSize, R_IMM_SIZE);

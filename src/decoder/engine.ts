@@ -12,6 +12,7 @@ interface DecoderExports {
   batch(input: number, ranges: number, nRanges: number, out: number, cap: number, mode: number,
     full: number, fullCap: number, firstOffset: number): number;
   batchFullCount: WebAssembly.Global;
+  batchInvalidCount: WebAssembly.Global;
   batchStopRange: WebAssembly.Global;
   batchStopOffset: WebAssembly.Global;
   setAlwaysDecodeLinux(on: number): void;
@@ -197,7 +198,7 @@ export class VeDecoder {
       const fullCount = this.x.batchFullCount.value as number;
       mem = this.memory();
       const records = mem.subarray(out, out + count * recordSize);
-      for (let i = 0; i < count; i++) if (records[i * recordSize + (mode === "full" ? 5 : 1)] !== 0) summary.invalid++;
+      summary.invalid += this.x.batchInvalidCount.value as number;
       summary.instructions += count;
       summary.mmioRecords += fullCount;
       onChunk({ records, count, full: mem.subarray(full, full + fullCount * FULL_SIZE), fullCount });

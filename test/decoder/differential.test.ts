@@ -77,6 +77,21 @@ describe("differential against iced-x86", () => {
     expect(differing < 0 ? null : hexOf(buf)(differing)).toBeNull();
   });
 
+  it("the length-only fast path agrees with the full decoder on every legacy encoding and 1,000,000 random windows", () => {
+    for (const buf of [exhaustiveLegacyWindows(STRIDE).buf, structuredWindows(1_000_000, STRIDE, seed ^ 0x7777)]) {
+      let compact = new Uint8Array(0);
+      let full = new Uint8Array(0);
+      decoder.decodeWindows(buf, STRIDE, "length", (v) => { compact = v.slice(); });
+      decoder.decodeWindows(buf, STRIDE, "full", (v) => { full = v.slice(); });
+      let differing = -1;
+      for (let i = 0; i < buf.length / STRIDE && differing < 0; i++) {
+        const status = full[i * FULL_SIZE + 5];
+        if (compact[i * 4 + 1] !== status || compact[i * 4] !== full[i * FULL_SIZE + 4]) differing = i;
+      }
+      expect(differing < 0 ? null : hexOf(buf)(differing)).toBeNull();
+    }
+  });
+
   const corpusPath = new URL("../data/corpus.json", import.meta.url);
   it.runIf(existsSync(corpusPath))("gcc corpus: every function, instruction by instruction", () => {
     const corpus = JSON.parse(readFileSync(corpusPath, "utf8")) as { functions: { name: string; hex: string }[] };
