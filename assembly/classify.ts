@@ -115,7 +115,8 @@ export function analyze(at: usize, end: usize): void {
   }
 }
 
-let classified = true;
+/** analyze() classified fully; false when it only established that neither reading is MMIO. */
+export let classified = true;
 let classifiedEnd: usize = 0;
 
 /** Completes the classification that analyze() skipped (before writing a full record). */

@@ -3,7 +3,7 @@
 import { decodeAt, dStatus, dLen, dHasMem, ST_OK } from "./decoder";
 import { lKind } from "./linux";
 import { analyze, aKind, divergence } from "./classify";
-import { writeCompact, writeFull, COMPACT_SIZE, FULL_SIZE } from "./record";
+import { writeCompact, writeFull, writeVeFields, COMPACT_SIZE, FULL_SIZE } from "./record";
 import { fastLength } from "./fastlen";
 
 /** Length-only decode: the fast path where it applies, else the full decoder. Returns len | status << 8. */
@@ -51,6 +51,17 @@ export function decodeOne(ptr: usize, len: u32, out: usize): u32 {
   const end = ptr + len;
   analyze(ptr, end);
   writeFull(out, 0, dHasMem);
+  return dLen;
+}
+
+/**
+ * The #VE fast path: like decodeOne, but writes only the fields InsnView reads (see
+ * record.ts writeVeFields) into the full-size record at `out`.
+ */
+export function decodeVe(ptr: usize, len: u32, out: usize): u32 {
+  if (len == 0) return 0;
+  analyze(ptr, ptr + len);
+  writeVeFields(out);
   return dLen;
 }
 

@@ -5,9 +5,9 @@ import {
 } from "./decoder";
 import {
   lKind, lReject, lQuirks, lSize, lReg, lOpndBytes, lAddrBytes, lImm, lMemBase, lMemIndex, lMemScale,
-  lDisp, lSeg, lAddrInvalid, lRegForm,
+  lDisp, lSeg, lAddrInvalid, lRegForm, LR_NOT_MMIO,
 } from "./linux";
-import { aKind, aSize, aReg, aHighByte, aExtendTo, divergence, linuxLength, ensureClassified } from "./classify";
+import { aKind, aSize, aReg, aHighByte, aExtendTo, divergence, linuxLength, ensureClassified, classified } from "./classify";
 
 /** Compact record: length, status, architectural kind, kernel kind. */
 export const COMPACT_SIZE: u32 = 4;
@@ -76,6 +76,55 @@ export const LF_RIP: u32 = 4;
   store<u8>(out, <u8>dStatus, 1);
   store<u8>(out, <u8>aKind, 2);
   store<u8>(out, <u8>lKind, 3);
+}
+
+/**
+ * Writes only the fields of a full record that the #VE fast path reads (InsnView): lengths,
+ * statuses, both readings' kind/size/register/extension, flags and divergence. Other fields of
+ * the record at `out` are left as they were.
+ */
+export function writeVeFields(out: usize): void {
+  if (!classified) writeVeNotMmio(out);
+  else writeVeClassified(out);
+}
+
+/** analyze() found neither reading MMIO: both kinds none, the kernel refuses, nothing diverges. */
+function writeVeNotMmio(out: usize): void {
+  store<u8>(out, <u8>dLen, R_LEN);
+  store<u8>(out, <u8>dStatus, R_STATUS);
+  store<u8>(out, 0, R_FLAGS);
+  store<u8>(out, 0, R_A_KIND);
+  store<u8>(out, 0, R_A_SIZE);
+  store<u8>(out, <u8>REG_NONE, R_A_REG);
+  store<u8>(out, 0, R_A_EXTEND);
+  store<u8>(out, 0, R_L_KIND);
+  store<u8>(out, 0, R_L_SIZE);
+  store<u8>(out, <u8>REG_NONE, R_L_REG);
+  store<u8>(out, 0, R_L_EXTEND);
+  store<u8>(out, <u8>dLen, R_L_LEN);
+  store<u8>(out, <u8>LR_NOT_MMIO, R_L_REJECT);
+  store<u32>(out, 0, R_DIVERGENCE);
+  store<i64>(out, 0, R_L_IMM);
+  store<u8>(out, 0, R_L_FLAGS);
+}
+
+function writeVeClassified(out: usize): void {
+  store<u8>(out, <u8>dLen, R_LEN);
+  store<u8>(out, <u8>dStatus, R_STATUS);
+  store<u8>(out, <u8>(aHighByte ? F_HIGH_BYTE : 0), R_FLAGS);
+  store<u8>(out, <u8>aKind, R_A_KIND);
+  store<u8>(out, <u8>aSize, R_A_SIZE);
+  store<u8>(out, <u8>aReg, R_A_REG);
+  store<u8>(out, <u8>aExtendTo, R_A_EXTEND);
+  store<u8>(out, <u8>lKind, R_L_KIND);
+  store<u8>(out, <u8>lSize, R_L_SIZE);
+  store<u8>(out, <u8>lReg, R_L_REG);
+  store<u8>(out, <u8>(lKind == 4 || lKind == 5 ? lOpndBytes : 0), R_L_EXTEND);
+  store<u8>(out, <u8>linuxLength, R_L_LEN);
+  store<u8>(out, <u8>lReject, R_L_REJECT);
+  store<u32>(out, divergence, R_DIVERGENCE);
+  store<i64>(out, lImm, R_L_IMM);
+  store<u8>(out, <u8>(lAddrInvalid ? LF_ADDR_INVALID : 0), R_L_FLAGS);
 }
 
 /** Writes the full record of the last decode (and classification) at `out`. */

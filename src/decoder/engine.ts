@@ -2,12 +2,14 @@
 // the module's bytes or a compiled WebAssembly.Module and uses no Node API.
 import { COMPACT_SIZE, FULL_SIZE, MODE } from "./layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
+import { InsnView } from "./view.js";
 
 interface DecoderExports {
   memory: WebAssembly.Memory;
   arenaAlloc(size: number): number;
   arenaReset(): void;
   decodeOne(ptr: number, len: number, out: number): number;
+  decodeVe(ptr: number, len: number, out: number): number;
   decodeSlots(input: number, n: number, stride: number, out: number, mode: number): void;
   batch(input: number, ranges: number, nRanges: number, out: number, cap: number, mode: number,
     full: number, fullCap: number, firstOffset: number): number;
@@ -63,11 +65,18 @@ export class VeDecoder {
   private oneIn = 0;
   private oneOut = 0;
   private u8: Uint8Array;
+  private readonly view: InsnView | undefined;
+  // Export functions held directly: property lookups on the exports object are slow per call.
+  private readonly decodeVeFn: (ptr: number, len: number, out: number) => number;
+  private readonly decodeOneFn: (ptr: number, len: number, out: number) => number;
 
   private constructor(instance: WebAssembly.Instance) {
     this.x = instance.exports as unknown as DecoderExports;
+    this.decodeVeFn = this.x.decodeVe;
+    this.decodeOneFn = this.x.decodeOne;
     this.u8 = new Uint8Array(this.x.memory.buffer);
     this.allocScratch();
+    this.view = new InsnView(this.u8, this.oneOut);
   }
 
   /** Instantiates from the module's bytes or a compiled module. */
@@ -81,6 +90,7 @@ export class VeDecoder {
     return new VeDecoder(new WebAssembly.Instance(module, importsFor()));
   }
 
+  /** (Re)creates the one-instruction buffers at the arena's start; batch buffers follow them. */
   private allocScratch(): void {
     this.x.arenaReset();
     this.oneIn = this.alloc(16);
@@ -91,11 +101,15 @@ export class VeDecoder {
     const ptr = this.x.arenaAlloc(size) >>> 0;
     if (ptr === 0) throw new DecodeError("out_of_memory", `cannot reserve ${size} bytes of decoder memory`);
     this.u8 = new Uint8Array(this.x.memory.buffer);
+    if (this.view) this.view.bytes = this.u8;
     return ptr;
   }
 
+  /**
+   * The current view of WASM memory. Memory only grows in arenaAlloc (decoding never allocates),
+   * and alloc() refreshes the view then, so no per-call check of memory.buffer is needed.
+   */
   private memory(): Uint8Array {
-    if (this.u8.buffer !== this.x.memory.buffer) this.u8 = new Uint8Array(this.x.memory.buffer);
     return this.u8;
   }
 
@@ -105,11 +119,28 @@ export class VeDecoder {
    */
   decode(bytes: Uint8Array, ip = 0n): DecodedInsn {
     const len = Math.min(bytes.length, MAX_INSN_LEN);
+    this.decodeIntoScratch(bytes);
+    return readRecord(new DataView(this.memory().buffer, this.oneOut, FULL_SIZE), bytes.subarray(0, len), ip);
+  }
+
+  /**
+   * The #VE fast path: decodes the instruction at the start of `bytes` (at most 15 bytes) and
+   * returns a reused view of the result with both readings as numbers. Nothing is allocated; the
+   * view changes with the next decode on this decoder.
+   */
+  decodeView(bytes: Uint8Array): InsnView {
+    this.decodeIntoScratch(bytes, true);
+    return this.view!;
+  }
+
+  /** Copies at most 15 bytes into the one-instruction buffer and decodes them (lean: view fields only). */
+  private decodeIntoScratch(bytes: Uint8Array, lean = false): number {
+    const len = bytes.length < MAX_INSN_LEN ? bytes.length : MAX_INSN_LEN;
     if (len === 0) throw new DecodeError("bad_input", "no bytes to decode");
     const mem = this.memory();
-    mem.set(len === bytes.length ? bytes : bytes.subarray(0, len), this.oneIn);
-    this.x.decodeOne(this.oneIn, len, this.oneOut);
-    return readRecord(new DataView(mem.buffer, this.oneOut, FULL_SIZE), bytes.subarray(0, len), ip);
+    const at = this.oneIn;
+    for (let i = 0; i < len; i++) mem[at + i] = bytes[i];
+    return lean ? this.decodeVeFn(at, len, this.oneOut) : this.decodeOneFn(at, len, this.oneOut);
   }
 
   /**
@@ -117,12 +148,9 @@ export class VeDecoder {
    * returns the length, negated when the bytes are not a valid instruction.
    */
   lengthOf(bytes: Uint8Array): number {
-    const len = Math.min(bytes.length, MAX_INSN_LEN);
-    if (len === 0) return 0;
-    const mem = this.memory();
-    mem.set(len === bytes.length ? bytes : bytes.subarray(0, len), this.oneIn);
-    const n = this.x.decodeOne(this.oneIn, len, this.oneOut);
-    return mem[this.oneOut + 5] === 0 ? n : -n;
+    if (bytes.length === 0) return 0;
+    const n = this.decodeIntoScratch(bytes);
+    return this.memory()[this.oneOut + 5] === 0 ? n : -n;
   }
 
   /**
