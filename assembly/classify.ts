@@ -2,8 +2,9 @@
 // the access hits an emulated device) and the divergence report against the kernel's reading.
 import {
   dStatus, dEnc, dMap, dOp, dModrm, dOpSize, dRex, dPrefixes, dHasMem, dLen, dStart, dRexR, dPrefixCount,
-  ST_OK, ENC_LEGACY, P_LOCK, P_REX_LOST, REG_NONE, decodeAt,
+  ST_OK, ENC_LEGACY, P_LOCK, P_REX_LOST, REG_NONE, decodeAt, setLengthOnly,
 } from "./decoder";
+import { fastLength, FAST_MAYBE_MMIO } from "./fastlen";
 import { ENC_VEX, ENC_EVEX } from "./tables/vex";
 import {
   decodeLinux, linuxNotMmio, lKind, lReject, setLinuxKind, lQuirks, lSize, lReg, lLen, lAddrInvalid, lRegForm, lOpndBytes,
@@ -95,6 +96,15 @@ function classifyArchMovs(): void {
  * encoding the CPU rejects (REX2, prefixes before VEX...).
  */
 export function analyze(at: usize, end: usize): void {
+  if (!alwaysDecodeLinux) {
+    // Common shapes whose opcode neither reading can treat as MMIO need only their length.
+    const fast = fastLength(at, end);
+    if (fast != 0 && (fast & FAST_MAYBE_MMIO) == 0 && ((fast >> 8) & 0xff) == ST_OK) {
+      setLengthOnly(at, fast & 0xff, ST_OK);
+      markNotMmio(end, false);
+      return;
+    }
+  }
   decodeAt(at, end);
   if (alwaysDecodeLinux || kernelMayEmulate()) {
     decodeLinux(at, end);
@@ -105,23 +115,35 @@ export function analyze(at: usize, end: usize): void {
     classify(end);
     classified = true;
   } else {
-    // Neither reading can be an MMIO access: the compact outputs are known without classifying.
-    // ensureClassified() fills in the rest if a full record is wanted.
-    aKind = K_NONE;
-    setLinuxKind(K_NONE);
-    divergence = 0;
-    classified = false;
-    classifiedEnd = end;
+    markNotMmio(end, true);
   }
+}
+
+/**
+ * Neither reading can be an MMIO access: the compact outputs are known without classifying.
+ * ensureClassified() fills in the rest (decoding fully first if only the length is known) when a
+ * full record is wanted.
+ */
+function markNotMmio(end: usize, fullyDecoded: bool): void {
+  aKind = K_NONE;
+  setLinuxKind(K_NONE);
+  divergence = 0;
+  classified = false;
+  decoded = fullyDecoded;
+  classifiedEnd = end;
 }
 
 /** analyze() classified fully; false when it only established that neither reading is MMIO. */
 export let classified = true;
 let classifiedEnd: usize = 0;
+/** decodeAt() has run for the current instruction (false after the fast length path). */
+let decoded = true;
 
 /** Completes the classification that analyze() skipped (before writing a full record). */
 export function ensureClassified(): void {
   if (classified) return;
+  if (!decoded) decodeAt(dStart, classifiedEnd);
+  decoded = true;
   linuxNotMmio(dStart, classifiedEnd);
   classify(classifiedEnd);
   classified = true;

@@ -170,6 +170,16 @@ for (let rex = 0x40; rex <= 0x4f; rex++) PREFIX_CLASS[rex] = <u16>PX_REX;
 }
 
 /**
+ * Records only the length and status of the instruction at `start` (found by the fast length
+ * path); the other fields are undefined until decodeAt() runs.
+ */
+export function setLengthOnly(start: usize, len: u32, status: u32): void {
+  dStart = start;
+  dLen = len;
+  dStatus = status;
+}
+
+/**
  * Decodes one instruction at `start`; bytes at or past `end` are never read.
  * Returns the length (also in dLen); dStatus says whether it is a valid instruction.
  */

@@ -42,9 +42,27 @@ FIRST_CLASS[0xf2] = FIRST_BAIL; FIRST_CLASS[0xf3] = FIRST_BAIL; FIRST_CLASS[0xc4
 FIRST_CLASS[0xc5] = FIRST_BAIL; FIRST_CLASS[0x62] = FIRST_BAIL; FIRST_CLASS[0x8f] = FIRST_BAIL;
 FIRST_CLASS[0x0f] = FIRST_ESCAPE;
 
+/** Set in fastLength()'s result when the opcode can be an MMIO access for the CPU or the kernel. */
+export const FAST_MAYBE_MMIO: u32 = 1 << 16;
+
+// Opcodes either reading may treat as an MMIO access (classify.ts decides exactly): the kernel's
+// MOV set, moffs and MOVSXD for the CPU, and UD2 (the kernel's emulate prefix starts with it).
+const MAYBE_MMIO_MAP0 = new StaticArray<bool>(256);
+const MAYBE_MMIO_MAP1 = new StaticArray<bool>(256);
+for (let op = 0x88; op <= 0x8b; op++) MAYBE_MMIO_MAP0[op] = true;
+for (let op = 0xa0; op <= 0xa5; op++) MAYBE_MMIO_MAP0[op] = true;
+MAYBE_MMIO_MAP0[0xc6] = true;
+MAYBE_MMIO_MAP0[0xc7] = true;
+MAYBE_MMIO_MAP0[0x63] = true;
+MAYBE_MMIO_MAP1[0xb6] = true;
+MAYBE_MMIO_MAP1[0xb7] = true;
+MAYBE_MMIO_MAP1[0xbe] = true;
+MAYBE_MMIO_MAP1[0xbf] = true;
+MAYBE_MMIO_MAP1[0x0b] = true;
+
 /**
- * Length (bits 0-7) and status (bits 8-15) of the instruction at `start`, or 0 when the shape is
- * not one this fast path handles.
+ * Length (bits 0-7), status (bits 8-15) and FAST_MAYBE_MMIO of the instruction at `start`, or 0
+ * when the shape is not one this fast path handles.
  */
 export function fastLength(start: usize, end: usize): u32 {
   const limit = end - start > MAX_INSN_LEN ? start + MAX_INSN_LEN : end;
@@ -93,7 +111,8 @@ export function fastLength(start: usize, end: usize): u32 {
   }
   p += immediateSize(attr & I_MASK, rex, reg);
   if (p > limit) return 0;
-  return <u32>(p - start) | ((valid ? ST_OK : ST_INVALID) << 8);
+  const maybeMmio = map == 0 ? unchecked(MAYBE_MMIO_MAP0[op]) : unchecked(MAYBE_MMIO_MAP1[op]);
+  return <u32>(p - start) | ((valid ? ST_OK : ST_INVALID) << 8) | (maybeMmio ? FAST_MAYBE_MMIO : 0);
 }
 
 /** Immediate bytes with no 66h/67h prefix: operand size is 8 under REX.W, else 4. */

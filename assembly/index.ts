@@ -1,6 +1,6 @@
 // WASM entry points: a bump arena for JS-owned buffers, a one-instruction decode (the #VE case) and
 // a batch decode over many ranges that never returns to JS per instruction.
-import { decodeAt, dStatus, dLen, dHasMem, ST_OK } from "./decoder";
+import { decodeAt, dStatus, dLen, ST_OK } from "./decoder";
 import { lKind } from "./linux";
 import { analyze, aKind, divergence } from "./classify";
 import { writeCompact, writeFull, writeVeFields, COMPACT_SIZE, FULL_SIZE } from "./record";
@@ -9,7 +9,7 @@ import { fastLength } from "./fastlen";
 /** Length-only decode: the fast path where it applies, else the full decoder. Returns len | status << 8. */
 @inline function lengthAndStatus(at: usize, end: usize): u32 {
   const fast = fastLength(at, end);
-  if (fast != 0) return fast;
+  if (fast != 0) return fast & 0xffff;
   decodeAt(at, end);
   return dLen | (dStatus << 8);
 }
@@ -50,7 +50,7 @@ export function decodeOne(ptr: usize, len: u32, out: usize): u32 {
   if (len == 0) return 0;
   const end = ptr + len;
   analyze(ptr, end);
-  writeFull(out, 0, dHasMem);
+  writeFull(out, 0);
   return dLen;
 }
 
@@ -124,10 +124,10 @@ export function batch(
         continue;
       }
       analyze(at, end);
-      if (mode == MODE_FULL) writeFull(rec, offset, dHasMem);
+      if (mode == MODE_FULL) writeFull(rec, offset);
       else writeCompact(rec);
       if (mode == MODE_MMIO && (aKind != 0 || lKind != 0 || divergence != 0)) {
-        writeFull(full + <usize>batchFullCount * FULL_SIZE, offset, dHasMem);
+        writeFull(full + <usize>batchFullCount * FULL_SIZE, offset);
         batchFullCount++;
       }
       count++;
@@ -156,7 +156,7 @@ export function decodeSlots(input: usize, n: u32, stride: u32, out: usize, mode:
       continue;
     }
     analyze(at, end);
-    if (mode == MODE_FULL) writeFull(out + <usize>i * FULL_SIZE, i * stride, dHasMem);
+    if (mode == MODE_FULL) writeFull(out + <usize>i * FULL_SIZE, i * stride);
     else writeCompact(out + <usize>i * COMPACT_SIZE);
   }
 }

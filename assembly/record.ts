@@ -128,8 +128,9 @@ function writeVeClassified(out: usize): void {
 }
 
 /** Writes the full record of the last decode (and classification) at `out`. */
-export function writeFull(out: usize, offset: u32, hasMem: bool): void {
+export function writeFull(out: usize, offset: u32): void {
   ensureClassified();
+  const hasMem = dHasMem;
   store<u32>(out, offset, R_OFFSET);
   store<u8>(out, <u8>dLen, R_LEN);
   store<u8>(out, <u8>dStatus, R_STATUS);
