@@ -1,13 +1,14 @@
 // MMIO classification of a decoded instruction: the architectural reading (what the CPU does when
 // the access hits an emulated device) and the divergence report against the kernel's reading.
 import {
-  dStatus, dEnc, dMap, dOp, dModrm, dOpSize, dRex, dPrefixes, dHasMem, dLen, dStart, dRexR, dPrefixCount,
-  ST_OK, ENC_LEGACY, P_LOCK, P_REX_LOST, REG_NONE, decodeAt, setLengthOnly,
+  dStatus, dEnc, dMap, dOp, dModrm, dOpSize, dRex, dPrefixes, dHasMem, dLen, dStart, dRexR, dRexB, dPrefixCount,
+  dAddrSize, dMemBase, dMemIndex, dMemScale, dDisp, dImm,
+  ST_OK, ENC_LEGACY, P_LOCK, P_REX_LOST, P_SEG, REG_NONE, decodeAt, setLengthOnly,
 } from "./decoder";
 import { fastLength, FAST_MAYBE_MMIO } from "./fastlen";
 import { ENC_VEX, ENC_EVEX } from "./tables/vex";
 import {
-  decodeLinux, linuxNotMmio, lKind, lReject, setLinuxKind, lQuirks, lSize, lReg, lLen, lAddrInvalid, lRegForm, lOpndBytes,
+  decodeLinux, linuxNotMmio, linuxFromArch, lKind, lReject, setLinuxKind, lQuirks, lSize, lReg, lLen, lAddrInvalid, lRegForm, lOpndBytes,
   K_NONE, K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, K_MOVS,
   LR_NONE, LR_NOT_MMIO, LR_MOVS,
   LQ_REX_ORDER, LQ_PREFIX_LIMIT, LQ_EMULATE_PREFIX, LQ_MULTI_SEG, LQ_VEX, LQ_REX2,
@@ -71,6 +72,7 @@ function classifyArch(): void {
     const kind = dOp < 0xbe ? K_READ_ZERO_EXTEND : K_READ_SIGN_EXTEND;
     setArch(kind, (dOp & 1) ? 2 : 1, reg);
     aExtendTo = dOpSize;
+    aHighByte = false; // the destination is a 16/32/64-bit register, never AH..BH
   }
 }
 
@@ -107,7 +109,12 @@ export function analyze(at: usize, end: usize): void {
   }
   decodeAt(at, end);
   if (alwaysDecodeLinux || kernelMayEmulate()) {
-    decodeLinux(at, end);
+    if (!alwaysDecodeLinux && kernelDecodeMatchesCpu()) {
+      linuxFromArch(at, dLen, dMap, dOp, dOpSize, dAddrSize, dModrm, dRexR, dRexB,
+        dMemBase, dMemIndex, dMemScale, dDisp, dImm);
+    } else {
+      decodeLinux(at, end);
+    }
     classify(end);
     classified = true;
   } else if (archMayBeMmio()) {
@@ -161,6 +168,15 @@ export function setAlwaysDecodeLinux(on: bool): void {
   alwaysDecodeLinux = on;
 }
 
+/**
+ * The kernel's decoder provably takes the same opcode and operands as the CPU's: no quirk of its
+ * prefix handling (Q6-Q9) and no emulate prefix (Q8) can apply.
+ */
+@inline function kernelDecodeMatchesCpu(): bool {
+  return dStatus == ST_OK && dEnc == ENC_LEGACY && (dPrefixes & (P_REX_LOST | P_SEG)) == 0
+    && dPrefixCount < 5 && !(dMap == 1 && dOp == 0x0b);
+}
+
 function kernelMayEmulate(): bool {
   if (dStatus != ST_OK || (dPrefixes & P_REX_LOST) != 0 || dPrefixCount >= 5) return true;
   const op = dOp;
@@ -170,6 +186,16 @@ function kernelMayEmulate(): bool {
   if (dEnc != ENC_LEGACY) return false;
   if (dMap == 0) return kernelOpcode;
   return dMap == 1 && (op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf || op == 0x0b);
+}
+
+/**
+ * Worth a full record in MMIO mode: an access to memory in either reading, or a divergence.
+ * A register-form MOV can never fault on MMIO, so its kernel reading (Q3) alone does not count.
+ */
+export function isMmioCandidate(): bool {
+  if (aKind != K_NONE) return true;
+  if (lKind != K_NONE && !lRegForm) return true;
+  return (divergence & ~DV_REGISTER_FORM) != 0;
 }
 
 /** Classifies the instruction last decoded by decodeAt() and decodeLinux() at the same start. */

@@ -2,7 +2,7 @@
 // a batch decode over many ranges that never returns to JS per instruction.
 import { decodeAt, dStatus, dLen, ST_OK } from "./decoder";
 import { lKind } from "./linux";
-import { analyze, aKind, divergence } from "./classify";
+import { analyze, isMmioCandidate } from "./classify";
 import { writeCompact, writeFull, writeVeFields, COMPACT_SIZE, FULL_SIZE } from "./record";
 import { fastLength } from "./fastlen";
 
@@ -126,7 +126,7 @@ export function batch(
       analyze(at, end);
       if (mode == MODE_FULL) writeFull(rec, offset);
       else writeCompact(rec);
-      if (mode == MODE_MMIO && (aKind != 0 || lKind != 0 || divergence != 0)) {
+      if (mode == MODE_MMIO && isMmioCandidate()) {
         writeFull(full + <usize>batchFullCount * FULL_SIZE, offset);
         batchFullCount++;
       }

@@ -116,6 +116,46 @@ export function linuxNotMmio(start: usize, end: usize): void {
   lReject = LR_NOT_MMIO;
 }
 
+/**
+ * The kernel's reading when its decode provably sees what the CPU's does: a valid legacy
+ * instruction with no segment override, no REX made void by a later prefix, fewer than five
+ * prefix bytes and no emulate prefix (classify.ts checks). Then the kernel takes the same opcode,
+ * operand size, ModRM, SIB, displacement and immediate, and only insn_decode_mmio()'s table and
+ * the register lookup remain. The arguments are the CPU decode's fields.
+ */
+export function linuxFromArch(
+  start: usize, len: u32, map: u32, op: u32, opSize: u32, addrSize: u32, modrm: i32, rexR: u32, rexB: u32,
+  memBase: u32, memIndex: u32, memScale: u32, disp: i64, imm: i64,
+): void {
+  lKind = K_NONE; lReject = LR_NONE; lQuirks = 0; lLen = len;
+  resetOperands();
+  lOpndBytes = opSize;
+  lAddrBytes = addrSize;
+  classifyOpcode(map == 1 ? 0x0f : op, map == 1 ? op : 0);
+  if (lKind == K_NONE) {
+    resetOperands();
+    lReject = LR_NOT_MMIO;
+    return;
+  }
+  if (lKind == K_MOVS) {
+    lMemBase = rexB << 3; // no ModRM: the address is computed as if ModRM were 00 (RAX / R8)
+    lReject = LR_MOVS;
+    return;
+  }
+  lModrm = modrm;
+  if ((<u32>modrm >> 6) == 3) {
+    lRegForm = true;
+    lMemBase = (<u32>modrm & 7) | (rexB << 3);
+  } else {
+    lMemBase = memBase;
+    lMemIndex = memIndex;
+    lMemScale = memScale;
+    lDisp = disp;
+  }
+  if (lKind == K_WRITE_IMM) lImm = imm;
+  else lReg = ((<u32>modrm >> 3) & 7) | (rexR << 3);
+}
+
 /** Kernel decode + MMIO classification of the instruction at `start`. */
 export function decodeLinux(start: usize, end: usize): void {
   reset(start, end);

@@ -119,6 +119,15 @@ describe("write sizes and extension widths (SPEC §5-§6)", () => {
     }
   });
 
+  it("MOVZX/MOVSX of a byte into ESP..EDI is no high-byte case for either reading", () => {
+    for (const op of ["B6", "BE"]) {
+      const insn = decoder.decode(hex(`0F ${op} 27`));
+      expect(insn.arch).toMatchObject({ size: 1, reg: "esp", extendTo: 4 });
+      expect(insn.highByteReg).toBe(false);
+      expect(insn.divergences.map((d) => d.code)).toEqual(["extend_keeps_upper"]);
+    }
+  });
+
   it("moffs is 8 bytes, or 4 under 67h", () => {
     expect(decoder.decode(hex("A3 00 00 00 00 00 00 00 00")).length).toBe(9);
     const short = decoder.decode(hex("67 A3 78 56 34 12"));
