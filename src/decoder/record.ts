@@ -36,7 +36,11 @@ export interface MmioAccess {
 
 /** The kernel's verdict: emulated (with the access it performs) or rejected. */
 export type LinuxReading =
-  | { emulated: true; access: MmioAccess; length: number; addressInvalid: boolean; registerForm: boolean }
+  | {
+    emulated: true; access: MmioAccess; length: number; addressInvalid: boolean; registerForm: boolean;
+    /** The kernel's addr_bytes: 4 under 67h (the address is truncated to 32 bits), else 8. */
+    addressSize: number;
+  }
   | { emulated: false; rejected: LinuxRejection; length: number };
 
 export interface DecodedInsn {
@@ -177,6 +181,7 @@ function readLinux(v: DataView): LinuxReading {
     length,
     addressInvalid: (lflags & LFLAG.ADDR_INVALID) !== 0,
     registerForm: (lflags & LFLAG.REG_FORM) !== 0,
+    addressSize: u8(R.L_ADDRSIZE),
     access: {
       kind,
       size: lSize,

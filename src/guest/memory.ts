@@ -1,0 +1,153 @@
+// Guest physical memory of a TD: sparse 4 KiB pages over the whole GPA space. A page is private
+// (TD memory, invisible to the host) or shared; a shared page is backed by host memory (a bounce
+// buffer) or unbacked, and a data access to an unbacked shared page is an EPT violation (#VE).
+// A 2^52-byte space costs nothing until a page is touched.
+
+export const PAGE_SIZE = 4096;
+const PAGE_SHIFT = 12n;
+
+export type Gpaw = 48 | 52;
+export type PageKind = "private" | "shared";
+
+interface Page {
+  kind: PageKind;
+  /** null: a shared page the host does not back (MMIO): any data access raises #VE. */
+  data: Uint8Array | null;
+}
+
+/** What the TDX module reports for an EPT violation (TDG.VP.VEINFO.GET). */
+export interface VeInfo {
+  exitReason: 48;
+  /** SDM EPT-violation qualification: bit 0 read, bit 1 write, bit 2 fetch, bit 7 GLA valid. */
+  exitQualification: bigint;
+  gla: bigint;
+  /** Includes the shared bit: the exact value the guest sends to the host. */
+  gpa: bigint;
+  /** Not valid for EPT violations (the kernel reads 0). */
+  instrLen: 0;
+}
+
+export type Access = "read" | "write" | "fetch";
+
+/** A typed memory error; callers turn it into #PF/#VE outcomes. */
+export class MemoryError extends Error {
+  constructor(readonly code: "out_of_range" | "not_present" | "private" | "unbacked" | "overlap", message: string) {
+    super(message);
+    this.name = "MemoryError";
+  }
+}
+
+export class GuestMemory {
+  readonly sharedBit: bigint;
+  /** Highest GPA + 1. */
+  readonly limit: bigint;
+  private readonly pages = new Map<number, Page>();
+
+  constructor(readonly gpaw: Gpaw = 48) {
+    this.sharedBit = 1n << BigInt(gpaw - 1);
+    this.limit = 1n << BigInt(gpaw);
+  }
+
+  /** Whether `gpa` names shared memory (shared bit set). */
+  isSharedGpa(gpa: bigint): boolean {
+    return (gpa & this.sharedBit) !== 0n;
+  }
+
+  private pfn(gpa: bigint): number {
+    if (gpa < 0n || gpa >= this.limit) throw new MemoryError("out_of_range", `GPA 0x${gpa.toString(16)} is beyond GPAW ${this.gpaw}`);
+    return Number((gpa & ~this.sharedBit) >> PAGE_SHIFT);
+  }
+
+  private pageRange(gpa: bigint, size: number): [number, number] {
+    if (size <= 0 || gpa % BigInt(PAGE_SIZE) !== 0n || size % PAGE_SIZE !== 0) {
+      throw new MemoryError("out_of_range", "regions are whole 4 KiB pages");
+    }
+    const first = this.pfn(gpa);
+    const last = this.pfn(gpa + BigInt(size - 1));
+    return [first, last];
+  }
+
+  /** Adds zeroed private pages (TD memory). */
+  addPrivate(gpa: bigint, size: number): void {
+    const [first, last] = this.pageRange(gpa, size);
+    for (let p = first; p <= last; p++) {
+      if (this.pages.has(p)) throw new MemoryError("overlap", `page 0x${(BigInt(p) << PAGE_SHIFT).toString(16)} exists`);
+      this.pages.set(p, { kind: "private", data: new Uint8Array(PAGE_SIZE) });
+    }
+  }
+
+  /** Adds shared pages: `backed` host memory (bounce buffers) or unbacked (MMIO). */
+  addShared(gpa: bigint, size: number, backed: boolean): void {
+    const [first, last] = this.pageRange(gpa, size);
+    for (let p = first; p <= last; p++) {
+      if (this.pages.has(p)) throw new MemoryError("overlap", `page 0x${(BigInt(p) << PAGE_SHIFT).toString(16)} exists`);
+      this.pages.set(p, { kind: "shared", data: backed ? new Uint8Array(PAGE_SIZE) : null });
+    }
+  }
+
+  /** Converts pages between private and shared. Data is lost: to-private reads as zero, to-shared as the host backs it. */
+  convert(gpa: bigint, size: number, to: PageKind, sharedBacked = true): void {
+    const [first, last] = this.pageRange(gpa, size);
+    for (let p = first; p <= last; p++) {
+      this.pages.set(p, { kind: to, data: to === "private" || sharedBacked ? new Uint8Array(PAGE_SIZE) : null });
+    }
+  }
+
+  kindOf(gpa: bigint): PageKind | null {
+    return this.pages.get(this.pfn(gpa))?.kind ?? null;
+  }
+
+  /** Pages in use (for memory-cost reporting). */
+  get pageCount(): number {
+    return this.pages.size;
+  }
+
+  /**
+   * A guest access of `len` bytes at `gpa` (one page; the caller splits). The GPA's shared bit must
+   * match the page's kind, as the TD's EPT enforces. Throws MemoryError.
+   */
+  private guestPage(gpa: bigint, len: number): { page: Page; offset: number } {
+    const page = this.pages.get(this.pfn(gpa));
+    if (!page) throw new MemoryError("not_present", `no page at GPA 0x${gpa.toString(16)}`);
+    const wantShared = this.isSharedGpa(gpa);
+    if ((page.kind === "shared") !== wantShared) {
+      throw new MemoryError(wantShared ? "private" : "unbacked", `GPA 0x${gpa.toString(16)} does not match the page's ${page.kind} state`);
+    }
+    const offset = Number(gpa & 0xfffn);
+    if (offset + len > PAGE_SIZE) throw new MemoryError("out_of_range", "access crosses a page");
+    return { page, offset };
+  }
+
+  /** True when a guest data access at `gpa` would be an EPT violation handed to the guest as #VE. */
+  isUnbackedShared(gpa: bigint): boolean {
+    const page = this.pages.get(this.pfn(gpa));
+    return !!page && page.kind === "shared" && page.data === null && this.isSharedGpa(gpa);
+  }
+
+  /** Guest read of private or backed shared memory. */
+  read(gpa: bigint, len: number): Uint8Array {
+    const { page, offset } = this.guestPage(gpa, len);
+    if (!page.data) throw new MemoryError("unbacked", `GPA 0x${gpa.toString(16)} is unbacked shared memory`);
+    return page.data.subarray(offset, offset + len);
+  }
+
+  /** Guest write of private or backed shared memory. */
+  write(gpa: bigint, bytes: Uint8Array): void {
+    const { page, offset } = this.guestPage(gpa, bytes.length);
+    if (!page.data) throw new MemoryError("unbacked", `GPA 0x${gpa.toString(16)} is unbacked shared memory`);
+    page.data.set(bytes, offset);
+    this.onWrite?.(gpa, bytes.length, page.kind);
+  }
+
+  /** Host view: shared backed pages only (private memory is never visible to the host). */
+  hostRead(gpa: bigint, len: number): Uint8Array {
+    const page = this.pages.get(this.pfn(gpa));
+    if (!page || page.kind !== "shared") throw new MemoryError("private", "the host cannot read private memory");
+    if (!page.data) throw new MemoryError("unbacked", "unbacked shared page");
+    const offset = Number(gpa & 0xfffn);
+    return page.data.subarray(offset, offset + len);
+  }
+
+  /** Hook for caches that depend on memory contents (the decode cache). */
+  onWrite: ((gpa: bigint, len: number, kind: PageKind) => void) | undefined;
+}

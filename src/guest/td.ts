@@ -1,0 +1,136 @@
+// A TD: guest memory, its vCPUs, the host it talks to, and the CPU side of an MMIO access (the
+// instruction at RIP touches an unbacked shared GPA, the TDX module delivers #VE, the guest's
+// handler runs). Lifecycle mirrors KVM's TDX flow: create -> add initial private memory ->
+// finalize -> create vCPUs and run; a call in the wrong phase is a TdError.
+import type { VeDecoder } from "../decoder/engine.js";
+import { GuestMemory, type Gpaw, type VeInfo } from "./memory.js";
+import { DirectMap } from "./paging.js";
+import { Vcpu } from "./vcpu.js";
+import { Host, type HostOptions } from "../host/host.js";
+import type { MmioDevice } from "../host/bus.js";
+import { handleMmioVe, kernelAddress, type VeMode, type VeOutcome, type VeHandlerOptions } from "./ve-handler.js";
+
+export type TdPhase = "created" | "finalized";
+
+export class TdError extends Error {
+  constructor(readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region", message: string) {
+    super(message);
+    this.name = "TdError";
+  }
+}
+
+export interface TdConfig {
+  gpaw?: Gpaw;
+  maxVcpus?: number;
+  /** How the guest's #VE handler emulates MMIO: the kernel's way (default) or the architecture's. */
+  mode?: VeMode;
+  /** v6.12+ ve.gla check (step 6); default on. */
+  glaCheck?: boolean;
+  /** Host behaviour (adversarial overrides, port I/O, hypercalls). */
+  host?: Omit<HostOptions, "gpaw">;
+}
+
+/** What happened when a vCPU ran the instruction at RIP. */
+export type MmioRun =
+  | { outcome: "no_ve"; reason: string }
+  | { outcome: "page_fault"; va: bigint; errorCode: number }
+  | ({ ve: VeInfo } & VeOutcome);
+
+export class Td {
+  readonly memory: GuestMemory;
+  readonly translator: DirectMap;
+  readonly host: Host;
+  readonly vcpus: Vcpu[] = [];
+  phase: TdPhase = "created";
+  private readonly handlerOptions: VeHandlerOptions;
+
+  constructor(readonly decoder: VeDecoder, readonly config: TdConfig = {}) {
+    const gpaw = config.gpaw ?? 48;
+    this.memory = new GuestMemory(gpaw);
+    this.translator = new DirectMap(this.memory);
+    this.host = new Host({ gpaw, ...config.host });
+    this.handlerOptions = { mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true };
+  }
+
+  private need(phase: TdPhase, what: string): void {
+    if (this.phase !== phase) throw new TdError("wrong_phase", `${what} needs a ${phase} TD (it is ${this.phase})`);
+  }
+
+  /** Adds initial private memory with its contents (before finalize only). */
+  addPrivateRegion(gpa: bigint, contents: Uint8Array | number): void {
+    this.need("created", "adding private memory");
+    const size = typeof contents === "number" ? contents : Math.ceil(contents.length / 4096) * 4096;
+    try {
+      this.memory.addPrivate(gpa, size);
+      if (typeof contents !== "number") for (let i = 0; i < contents.length; i += 4096) {
+        this.memory.write(gpa + BigInt(i), contents.subarray(i, i + 4096));
+      }
+    } catch (e) {
+      throw new TdError("bad_region", (e as Error).message);
+    }
+  }
+
+  finalize(): void {
+    this.need("created", "finalize");
+    this.phase = "finalized";
+  }
+
+  createVcpu(): Vcpu {
+    this.need("finalized", "creating a vCPU");
+    if (this.vcpus.length >= (this.config.maxVcpus ?? 64)) throw new TdError("too_many_vcpus", "maxVcpus reached");
+    const v = new Vcpu();
+    this.vcpus.push(v);
+    return v;
+  }
+
+  /** Maps linear [va, va+size) to private GPAs (kernel text/data). */
+  mapPrivate(va: bigint, gpa: bigint, size: number): void {
+    this.translator.map(va, gpa & ~this.memory.sharedBit, size);
+  }
+
+  /** Creates unbacked shared pages at `gpa` (shared bit added) mapped at `va`, and attaches a device. */
+  mapMmio(va: bigint, gpa: bigint, size: number, device?: MmioDevice): void {
+    const shared = gpa | this.memory.sharedBit;
+    const pages = Math.ceil(size / 4096) * 4096;
+    this.memory.addShared(shared & ~0xfffn, pages, false);
+    this.translator.map(va, shared, size);
+    if (device) this.host.bus.attach(gpa & ~this.memory.sharedBit, size, device);
+  }
+
+  /**
+   * Runs the instruction at RIP as far as MMIO is concerned: the CPU decodes it and computes its
+   * memory access; an access to an unbacked shared GPA becomes a #VE that the guest handler takes.
+   */
+  runMmioInstruction(vcpu: Vcpu): MmioRun {
+    const window = new Uint8Array(15);
+    let n = 0;
+    for (; n < 15; n++) {
+      const t = this.translator.translate(BigInt.asUintN(64, vcpu.rip + BigInt(n)), "fetch", vcpu.cpl);
+      if ("pageFault" in t) break;
+      window[n] = this.memory.read(t.gpa, 1)[0];
+    }
+    if (n === 0) {
+      const t = this.translator.translate(vcpu.rip, "fetch", vcpu.cpl);
+      return { outcome: "page_fault", va: vcpu.rip, errorCode: "pageFault" in t ? t.pageFault : 0 };
+    }
+    const insn = this.decoder.decode(window.subarray(0, n), vcpu.rip);
+    if (!insn.valid) return { outcome: "no_ve", reason: `the CPU raises #UD or #PF first (${insn.status})` };
+    const a = insn.arch;
+    if (!a) return { outcome: "no_ve", reason: "not a MOV-family memory access" };
+    const isWrite = a.kind === "write" || a.kind === "write_imm";
+    const va = a.kind === "movs" ? vcpu.get("rsi") : kernelAddress(a.mem!, false, false, insn.addressSize, insn.length, vcpu);
+    const t = this.translator.translate(va, isWrite ? "write" : "read", vcpu.cpl);
+    if ("pageFault" in t) return { outcome: "page_fault", va, errorCode: t.pageFault };
+    if (!this.memory.isUnbackedShared(t.gpa)) return { outcome: "no_ve", reason: "the access hits ordinary memory" };
+    const ve: VeInfo = { exitReason: 48, exitQualification: (isWrite ? 2n : 1n) | 0x80n, gla: va, gpa: t.gpa, instrLen: 0 };
+    const outcome = handleMmioVe({
+      vcpu,
+      translator: this.translator,
+      readPhysical: (gpa, len) => this.memory.read(gpa, len),
+      decoder: this.decoder,
+      tdvmcall: (regs) => this.host.handle(regs),
+      sharedBit: this.memory.sharedBit,
+    }, ve, this.handlerOptions);
+    return { ve, ...outcome };
+  }
+}

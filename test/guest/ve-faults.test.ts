@@ -1,0 +1,193 @@
+// Every rejection step of the #VE handler, host validation (as KVM), adversarial hosts, the TD
+// lifecycle, and the rule that a fault changes no register, no memory and no device.
+import { describe, it, expect } from "vitest";
+import { tinyTd, MMIO_VA, MMIO_GPA, RIP, CODE_GPA } from "../support/td.js";
+import { decoder, hex } from "../support/decoder.js";
+import { handleMmioVe, type VeOutcome } from "../../src/guest/ve-handler.js";
+import { Host } from "../../src/host/host.js";
+import { RegisterBlock } from "../../src/devices/register-block.js";
+import { Td, TdError } from "../../src/guest/td.js";
+import { STATUS, mmioReadRequest, mmioWriteRequest } from "../../src/tdvmcall/abi.js";
+import { PF } from "../../src/guest/paging.js";
+
+const SHARED = 1n << 47n;
+
+/** Runs `code` against the device page and checks that a fault left everything as it was. */
+function expectFault(code: string, setup: (t: ReturnType<typeof tinyTd>) => void, error: string, step: string, config = {}) {
+  const t = tinyTd(code, config);
+  setup(t);
+  t.device.poke(0, 8, 0x1122334455667788n);
+  const before = t.vcpu.snapshot();
+  const deviceBefore = t.device.bytes.slice();
+  const run = t.td.runMmioInstruction(t.vcpu);
+  expect(run.outcome).toBe("fault");
+  if (run.outcome !== "fault") return run;
+  expect([run.error, run.step]).toEqual([error, step]);
+  expect(t.vcpu.snapshot()).toEqual(before);
+  expect(t.device.bytes).toEqual(deviceBefore);
+  return run;
+}
+
+/** Calls the handler directly with a crafted #VE (cases the CPU side never produces). */
+function directVe(code: string, veOverrides: { gla?: bigint; gpa?: bigint } = {}): VeOutcome {
+  const { td, vcpu } = tinyTd(code);
+  return handleMmioVe({
+    vcpu, translator: td.translator, readPhysical: (g, l) => td.memory.read(g, l), decoder,
+    tdvmcall: (r) => td.host.handle(r), sharedBit: td.memory.sharedBit,
+  }, { exitReason: 48, exitQualification: 0x81n, gla: veOverrides.gla ?? MMIO_VA, gpa: veOverrides.gpa ?? (MMIO_GPA | SHARED), instrLen: 0 }, { mode: "linux" });
+}
+
+describe("rejection steps (linux mode)", () => {
+  it("0: a private GPA panics", () => {
+    expect(directVe("8B 07", { gpa: MMIO_GPA })).toMatchObject({ outcome: "fault", error: "PANIC", step: "private_gpa" });
+  });
+  it("1: user mode", () => {
+    expectFault("8B 07", ({ vcpu }) => { vcpu.cpl = 3; }, "EFAULT", "user_mode");
+  });
+  it("2: all 15 bytes at RIP must be readable, even for a 2-byte MOV (Q11)", () => {
+    const t = tinyTd("90");
+    const code = new Uint8Array(4096);
+    code.set(hex("8B 07"), 4094);
+    const td = new Td(decoder);
+    td.addPrivateRegion(CODE_GPA, code);
+    td.finalize();
+    td.mapPrivate(RIP, CODE_GPA, 4096);
+    td.mapMmio(MMIO_VA, MMIO_GPA, 4096, t.device);
+    const vcpu = td.createVcpu();
+    vcpu.rip = RIP + 4094n;
+    vcpu.set("rdi", MMIO_VA);
+    const before = vcpu.snapshot();
+    expect(td.runMmioInstruction(vcpu)).toMatchObject({ outcome: "fault", error: "EFAULT", step: "fetch" });
+    expect(vcpu.snapshot()).toEqual(before);
+  });
+  it("3: insn_decode() fails (15-byte limit)", () => {
+    expect(directVe("66 ".repeat(16) + "8B 07")).toMatchObject({ outcome: "fault", error: "EINVAL", step: "decode" });
+  });
+  it("4: not an MMIO instruction for the kernel (Q6: REX then 66)", () => {
+    expectFault("48 66 8B 07", () => undefined, "EINVAL", "classify");
+  });
+  it("4: MOVSXD and moffs are refused", () => {
+    expectFault("48 63 07", () => undefined, "EINVAL", "classify");
+    const run = expectFault("A1 00 10 00 00 00 C9 FF FF", () => undefined, "EINVAL", "classify");
+    expect(run && run.outcome === "fault" && run.insn?.arch?.kind).toBe("read");
+  });
+  it("5: ModRM.reg beyond the 16 GPR slots (EVEX R')", () => {
+    expect(directVe("62 E2 7D 48 8B 07")).toMatchObject({ outcome: "fault", error: "EINVAL", step: "register" });
+  });
+  it("6: ve.gla below TASK_SIZE_MAX or in the vsyscall page (v6.12+), and the check can be turned off", () => {
+    expect(directVe("8B 07", { gla: 0x1000n })).toMatchObject({ step: "gla_check", error: "EINVAL" });
+    expect(directVe("8B 07", { gla: 0xffffffffff600010n })).toMatchObject({ step: "gla_check" });
+  });
+  it("7: the access the kernel computes crosses a page", () => {
+    expectFault("8B 07", ({ vcpu }) => vcpu.set("rdi", MMIO_VA + 0xffen), "EFAULT", "page_split");
+  });
+  it("7: two distinct segment overrides make the address all-ones (Q9): size 1 passes, size 4 faults", () => {
+    const ok = tinyTd("2E 3E 8A 07");
+    ok.device.poke(0, 1, 0x5an);
+    expect(ok.td.runMmioInstruction(ok.vcpu)).toMatchObject({ outcome: "handled", length: 4 });
+    expect(ok.vcpu.get("rax") & 0xffn).toBe(0x5an);
+    expectFault("2E 3E 8B 07", () => undefined, "EFAULT", "page_split");
+  });
+  it("8: MOVS is refused with -EINVAL, or -EFAULT when RAX is within size-1 bytes of a page end (Q12)", () => {
+    expectFault("A4", ({ vcpu }) => { vcpu.set("rsi", MMIO_VA); vcpu.set("rax", 0x1000n); }, "EINVAL", "movs");
+    expectFault("F3 48 A5", ({ vcpu }) => { vcpu.set("rsi", MMIO_VA); vcpu.set("rax", 0x1ffcn); }, "EFAULT", "page_split");
+  });
+  it("9: a non-zero host status is -EIO and the register stays untouched", () => {
+    expectFault("8B 07", () => undefined, "EIO", "tdvmcall", { host: { override: () => ({ r10: STATUS.INVALID_OPERAND, r11: 0x1234n }) } });
+    expectFault("89 07", () => undefined, "EIO", "tdvmcall", { host: { override: () => ({ r10: STATUS.RETRY, r11: 0n }) } });
+  });
+});
+
+describe("adversarial host", () => {
+  it("garbage above the access size in R11 is ignored (only the low size bytes are used)", () => {
+    for (const mode of ["linux", "arch"] as const) {
+      const t = tinyTd("8A 07", { mode, host: { override: () => ({ r10: 0n, r11: 0xdeadbeef000000abn }) } });
+      t.vcpu.set("rax", 0x1111111111111111n);
+      expect(t.td.runMmioInstruction(t.vcpu).outcome).toBe("handled");
+      expect(t.vcpu.get("rax")).toBe(0x11111111111111abn);
+    }
+  });
+});
+
+describe("arch mode", () => {
+  it("emulates what the kernel refuses (moffs, MOVSXD) and refuses what the CPU would not do as MMIO", () => {
+    const moffs = tinyTd("48 A1 00 10 00 00 00 C9 FF FF", { mode: "arch" });
+    moffs.device.poke(0, 8, 0x0102030405060708n);
+    expect(moffs.td.runMmioInstruction(moffs.vcpu)).toMatchObject({ outcome: "handled", length: 10 });
+    expect(moffs.vcpu.get("rax")).toBe(0x0102030405060708n);
+    const sx = tinyTd("48 63 07", { mode: "arch" });
+    sx.device.poke(0, 4, 0x80000000n);
+    expect(sx.td.runMmioInstruction(sx.vcpu)).toMatchObject({ outcome: "handled", length: 3 });
+    expect(sx.vcpu.get("rax")).toBe(0xffffffff80000000n);
+    expectFault("A4", ({ vcpu }) => vcpu.set("rsi", MMIO_VA), "EINVAL", "movs", { mode: "arch" });
+  });
+});
+
+describe("CPU side", () => {
+  it("an instruction fetch from a shared page raises #PF (present, fetch)", () => {
+    const { td, vcpu } = tinyTd("8B 07");
+    vcpu.rip = MMIO_VA;
+    expect(td.runMmioInstruction(vcpu)).toEqual({ outcome: "page_fault", va: MMIO_VA, errorCode: PF.PRESENT | PF.FETCH });
+  });
+  it("no #VE for register-form MOVs or ordinary memory", () => {
+    expect(tinyTd("8B C0").td.runMmioInstruction(tinyTd("8B C0").vcpu).outcome).toBe("no_ve");
+    const t = tinyTd("8B 07");
+    t.vcpu.set("rdi", RIP);
+    expect(t.td.runMmioInstruction(t.vcpu)).toMatchObject({ outcome: "no_ve" });
+  });
+});
+
+describe("host validation (KVM)", () => {
+  const host = () => {
+    const bus = new Host({ gpaw: 48 });
+    const dev = new RegisterBlock("d", 16);
+    dev.poke(0, 8, 0x8877665544332211n);
+    bus.bus.attach(0x1000n, 16, dev);
+    return { host: bus, dev };
+  };
+  it("refuses bad sizes, directions and private ends with INVALID_OPERAND", () => {
+    const { host: h } = host();
+    expect(h.handle({ ...mmioReadRequest(4, 0x1000n | SHARED), r12: 3n }).r10).toBe(STATUS.INVALID_OPERAND);
+    expect(h.handle({ ...mmioReadRequest(4, 0x1000n | SHARED), r13: 2n }).r10).toBe(STATUS.INVALID_OPERAND);
+    expect(h.handle(mmioReadRequest(4, 0x1000n)).r10).toBe(STATUS.INVALID_OPERAND);
+    expect(h.handle(mmioReadRequest(2, SHARED - 1n)).r10).toBe(STATUS.INVALID_OPERAND);
+    expect(h.last?.exit).toBeNull();
+  });
+  it("strips the shared bit, zero-extends reads, passes low bytes of writes, and types the exit", () => {
+    const { host: h, dev } = host();
+    expect(h.handle(mmioReadRequest(2, 0x1002n | SHARED))).toEqual({ r10: 0n, r11: 0x4433n });
+    expect(h.last?.exit).toEqual({ type: "mmio", gpa: 0x1002n, size: 2, isWrite: false, data: 0x4433n });
+    h.handle(mmioWriteRequest(1, 0x1000n | SHARED, 0xffffffffffffff80n));
+    expect(dev.peek(0, 1)).toBe(0x80n);
+  });
+  it("unclaimed GPAs read all-ones and drop writes, counted", () => {
+    const { host: h } = host();
+    expect(h.handle(mmioReadRequest(4, 0x9000n | SHARED)).r11).toBe(0xffffffffn);
+    h.handle(mmioWriteRequest(4, 0x9000n | SHARED, 1n));
+    expect([h.bus.unclaimedReads, h.bus.unclaimedWrites]).toEqual([1, 1]);
+  });
+  it("R10 != 0 is a KVM hypercall, unknown sub-functions are unsupported", () => {
+    const { host: h } = host();
+    expect(h.handle({ ...mmioReadRequest(4, SHARED), r10: 9n }).r10).toBe(BigInt.asUintN(64, -1000n));
+    expect(h.last?.exit).toMatchObject({ type: "hypercall", nr: 9n });
+    expect(h.handle({ ...mmioReadRequest(4, SHARED), r11: 0x10001n }).r10).toBe(STATUS.SUBFUNC_UNSUPPORTED);
+  });
+});
+
+describe("TD lifecycle", () => {
+  it("refuses calls in the wrong phase", () => {
+    const td = new Td(decoder);
+    expect(() => td.createVcpu()).toThrow(TdError);
+    td.addPrivateRegion(0n, 4096);
+    td.finalize();
+    expect(() => td.addPrivateRegion(0x2000n, 4096)).toThrowError(/created TD/);
+    expect(() => td.finalize()).toThrow(TdError);
+  });
+  it("a 2^52-byte TD costs nothing until touched", () => {
+    const td = new Td(decoder, { gpaw: 52 });
+    td.finalize();
+    td.mapMmio(0xffffc90000000000n, (1n << 50n), 4096, new RegisterBlock("far", 4096));
+    expect(td.memory.pageCount).toBe(1);
+    expect(td.memory.sharedBit).toBe(1n << 51n);
+  });
+});
