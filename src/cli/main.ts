@@ -4,6 +4,7 @@ import { loadDecoder } from "../decoder/node.js";
 import { runDecode, type OutputFormat } from "./decode.js";
 import { InputError, parseHex, parseNumber, rawFileBlock, elfBlocks, type CodeBlock } from "./inputs.js";
 import { runDemo } from "./demo.js";
+import { emulate, emulateJson, emulateHuman, type EmulateOptions } from "./emulate.js";
 
 interface DecodeOptions {
   hex?: string; file?: string; elf?: string; symbols?: string; section?: string;
@@ -46,6 +47,31 @@ export function buildProgram(write: (line: string) => void): Command {
       const format: OutputFormat = o.jsonl ? "jsonl" : o.json ? "json" : "human";
       const blocks = blocksFor(args, o);
       runDecode(await loadDecoder(), blocks, format, write);
+    });
+
+  program.command("emulate")
+    .description("run one instruction through the whole TDX #VE MMIO path in a tiny TD")
+    .requiredOption("--bytes <hex>", "the instruction, e.g. \"8b 47 10\"")
+    .option("--reg <name=value>", "initial register value (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--rip <addr>", "instruction address (default 0xffffffff81000000)")
+    .option("--gpa <addr>", "GPA (without the shared bit) behind the accessed address")
+    .option("--read-value <value>", "what the device returns on a read")
+    .option("--host-status <status>", "force the host's TDVMCALL status (R10)")
+    .option("--user", "the instruction runs in user mode (CPL 3)")
+    .option("--code-shared", "put the code in a shared page (the fetch faults)")
+    .option("--mode <mode>", "linux (the kernel's handler, default) or arch (a correct emulator)")
+    .option("--gpaw <bits>", "guest physical address width: 48 or 52")
+    .option("--json", "one JSON object")
+    .action(async (o: EmulateOptions) => {
+      let result;
+      try {
+        result = emulate(await loadDecoder(), o);
+      } catch (e) {
+        if ((e as Error).name === "MemoryError" || (e as Error).name === "TdError") throw new InputError((e as Error).message);
+        throw e;
+      }
+      if (o.json) write(JSON.stringify(emulateJson(result)));
+      else for (const line of emulateHuman(result)) write(line);
     });
 
   program.command("demo")
