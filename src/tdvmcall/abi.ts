@@ -52,3 +52,8 @@ export function mmioWriteRequest(size: number, gpa: bigint, value: bigint): Tdvm
 
 /** The transport: one TDVMCALL round trip to whatever host is attached. */
 export type TdvmcallTransport = (regs: TdvmcallRegs) => TdvmcallResult;
+
+/** Port I/O request (exit reason 30): R15 carries the OUT value. */
+export function portIoRequest(size: number, isWrite: boolean, port: number, value: bigint): TdvmcallRegs {
+  return call(SUBFN.IO_INSTRUCTION, BigInt(size), isWrite ? 1n : 0n, BigInt(port), isWrite ? BigInt.asUintN(64, value) : 0n);
+}
