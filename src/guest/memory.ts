@@ -90,6 +90,7 @@ export class GuestMemory {
     const [first, last] = this.pageRange(gpa, size);
     for (let p = first; p <= last; p++) {
       this.pages.set(p, { kind: to, data: to === "private" || sharedBacked ? new Uint8Array(PAGE_SIZE) : null });
+      this.onPageChange?.(p);
     }
   }
 
@@ -136,7 +137,7 @@ export class GuestMemory {
     const { page, offset } = this.guestPage(gpa, bytes.length);
     if (!page.data) throw new MemoryError("unbacked", `GPA 0x${gpa.toString(16)} is unbacked shared memory`);
     page.data.set(bytes, offset);
-    this.onWrite?.(gpa, bytes.length, page.kind);
+    this.onPageChange?.(this.pfn(gpa));
   }
 
   /** Host view: shared backed pages only (private memory is never visible to the host). */
@@ -148,6 +149,11 @@ export class GuestMemory {
     return page.data.subarray(offset, offset + len);
   }
 
-  /** Hook for caches that depend on memory contents (the decode cache). */
-  onWrite: ((gpa: bigint, len: number, kind: PageKind) => void) | undefined;
+  /** Page number (GPA >> 12, shared bit dropped) of a GPA. */
+  pageNumber(gpa: bigint): number {
+    return this.pfn(gpa);
+  }
+
+  /** Called with the page number whenever a page is written or converted (for the decode cache). */
+  onPageChange: ((page: number) => void) | undefined;
 }

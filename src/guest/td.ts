@@ -8,7 +8,9 @@ import { DirectMap } from "./paging.js";
 import { Vcpu } from "./vcpu.js";
 import { Host, type HostOptions } from "../host/host.js";
 import type { MmioDevice } from "../host/bus.js";
-import { handleMmioVe, kernelAddress, type VeMode, type VeOutcome, type VeHandlerOptions } from "./ve-handler.js";
+import { handleMmioVe, kernelAddress, type VeMode, type VeOutcome, type VeHandlerOptions, type VeContext } from "./ve-handler.js";
+import { DecodeCache } from "./decode-cache.js";
+import { traceEvent, type VeListener } from "./trace.js";
 
 export type TdPhase = "created" | "finalized";
 
@@ -28,6 +30,8 @@ export interface TdConfig {
   glaCheck?: boolean;
   /** Host behaviour (adversarial overrides, port I/O, hypercalls). */
   host?: Omit<HostOptions, "gpaw">;
+  /** Cache decoded #VE instructions by RIP (invalidated when code pages change). Default off. */
+  decodeCache?: boolean;
 }
 
 /** What happened when a vCPU ran the instruction at RIP. */
@@ -42,7 +46,10 @@ export class Td {
   readonly host: Host;
   readonly vcpus: Vcpu[] = [];
   phase: TdPhase = "created";
+  readonly decodeCache: DecodeCache | null;
   private readonly handlerOptions: VeHandlerOptions;
+  private readonly listeners: VeListener[] = [];
+  private veCount = 0;
 
   constructor(readonly decoder: VeDecoder, readonly config: TdConfig = {}) {
     const gpaw = config.gpaw ?? 48;
@@ -50,6 +57,33 @@ export class Td {
     this.translator = new DirectMap(this.memory);
     this.host = new Host({ gpaw, ...config.host });
     this.handlerOptions = { mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true };
+    this.decodeCache = config.decodeCache ? new DecodeCache() : null;
+    if (this.decodeCache) {
+      const cache = this.decodeCache;
+      this.memory.onPageChange = (page) => cache.invalidatePage(page);
+    }
+  }
+
+  /** Receives one trace event per #VE. */
+  onVe(listener: VeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** How many #VEs this TD has taken. */
+  get veDelivered(): number {
+    return this.veCount;
+  }
+
+  private context(vcpu: Vcpu): VeContext {
+    return {
+      vcpu,
+      translator: this.translator,
+      readPhysical: (gpa, len) => this.memory.read(gpa, len),
+      decoder: this.decoder,
+      tdvmcall: (regs) => this.host.handle(regs),
+      sharedBit: this.memory.sharedBit,
+      cache: this.decodeCache ?? undefined,
+    };
   }
 
   private need(phase: TdPhase, what: string): void {
@@ -123,14 +157,22 @@ export class Td {
     if ("pageFault" in t) return { outcome: "page_fault", va, errorCode: t.pageFault };
     if (!this.memory.isUnbackedShared(t.gpa)) return { outcome: "no_ve", reason: "the access hits ordinary memory" };
     const ve: VeInfo = { exitReason: 48, exitQualification: (isWrite ? 2n : 1n) | 0x80n, gla: va, gpa: t.gpa, instrLen: 0 };
-    const outcome = handleMmioVe({
-      vcpu,
-      translator: this.translator,
-      readPhysical: (gpa, len) => this.memory.read(gpa, len),
-      decoder: this.decoder,
-      tdvmcall: (regs) => this.host.handle(regs),
-      sharedBit: this.memory.sharedBit,
-    }, ve, this.handlerOptions);
-    return { ve, ...outcome };
+    return this.deliver(vcpu, ve);
+  }
+
+  /**
+   * Delivers an EPT-violation #VE to the guest handler directly (what the TDX module does after the
+   * CPU side has found the access; also lets simulators inject #VEs of their own).
+   */
+  deliver(vcpu: Vcpu, ve: VeInfo): MmioRun {
+    const rip = vcpu.rip;
+    const callsBefore = this.host.calls;
+    const run: MmioRun = { ve, ...handleMmioVe(this.context(vcpu), ve, this.handlerOptions) };
+    this.veCount++;
+    if (this.listeners.length) {
+      const event = traceEvent(this.veCount, rip, run, this.host.calls > callsBefore ? this.host.last?.exit ?? null : null);
+      if (event) for (const l of this.listeners) l(event);
+    }
+    return run;
   }
 }

@@ -10,6 +10,7 @@ import {
   mmioReadRequest, mmioWriteRequest, type TdvmcallRegs, type TdvmcallResult, type TdvmcallTransport,
 } from "../tdvmcall/abi.js";
 import { linuxWriteBack, archWriteBack, registerOperand } from "./writeback.js";
+import type { DecodeCache } from "./decode-cache.js";
 
 export type VeMode = "linux" | "arch";
 export type VeError = "EFAULT" | "EINVAL" | "EIO" | "PANIC";
@@ -59,6 +60,8 @@ export interface VeContext {
   tdvmcall: TdvmcallTransport;
   /** The TD's shared bit (bit GPAW - 1). */
   sharedBit: bigint;
+  /** Decoded instructions by RIP; the owner invalidates entries when code pages change. */
+  cache?: DecodeCache;
 }
 
 const VSYSCALL_PAGE = 0xffffffffff600000n;
@@ -67,19 +70,28 @@ function fault(error: VeError, step: VeStep, detail: string, insn: DecodedInsn |
   return { outcome: "fault", error, step, insn, tdvmcalls, detail };
 }
 
-/** Fault-safe copy of 15 bytes at RIP (step 2): every byte must translate and be readable. */
-function fetchWindow(ctx: VeContext): Uint8Array | null {
+/**
+ * Fault-safe copy of 15 bytes at RIP (step 2): every byte must translate and be readable. Returns
+ * the bytes and the GPAs of the (one or two) pages they came from.
+ */
+function fetchWindow(ctx: VeContext): { bytes: Uint8Array; gpas: bigint[] } | null {
   const out = new Uint8Array(15);
-  for (let i = 0; i < 15; i++) {
-    const t = ctx.translator.translate(BigInt.asUintN(64, ctx.vcpu.rip + BigInt(i)), "fetch", ctx.vcpu.cpl);
+  const gpas: bigint[] = [];
+  let i = 0;
+  while (i < 15) {
+    const va = BigInt.asUintN(64, ctx.vcpu.rip + BigInt(i));
+    const t = ctx.translator.translate(va, "fetch", ctx.vcpu.cpl);
     if ("pageFault" in t) return null;
+    const chunk = Math.min(15 - i, 4096 - Number(va & 0xfffn));
     try {
-      out[i] = ctx.readPhysical(t.gpa, 1)[0];
+      out.set(ctx.readPhysical(t.gpa, chunk), i);
     } catch {
       return null;
     }
+    gpas.push(t.gpa);
+    i += chunk;
   }
-  return out;
+  return { bytes: out, gpas };
 }
 
 /** The kernel's vaddr (step 7): from the instruction and saved registers, not from ve.gla. */
@@ -110,9 +122,13 @@ export function handleMmioVe(ctx: VeContext, ve: VeInfo, options: VeHandlerOptio
   if ((ve.gpa & ctx.sharedBit) === 0n) return fault("PANIC", "private_gpa", "EPT violation on a private GPA: the kernel panics");
   if (vcpu.cpl === 3) return fault("EFAULT", "user_mode", "MMIO #VE from user mode");
 
-  const window = fetchWindow(ctx);
-  if (!window) return fault("EFAULT", "fetch", "the 15 bytes at RIP are not all readable kernel memory");
-  const insn = ctx.decoder.decode(window, vcpu.rip);
+  let insn = ctx.cache?.get(vcpu.rip) ?? null;
+  if (!insn) {
+    const window = fetchWindow(ctx);
+    if (!window) return fault("EFAULT", "fetch", "the 15 bytes at RIP are not all readable kernel memory");
+    insn = ctx.decoder.decode(window.bytes, vcpu.rip);
+    ctx.cache?.put(vcpu.rip, insn, window.gpas.map((g) => Number(g >> 12n)));
+  }
   return options.mode === "linux" ? emulateLinux(ctx, ve, insn, options) : emulateArch(ctx, ve, insn);
 }
 

@@ -1,0 +1,54 @@
+// One structured event per #VE: what the guest saw, what it asked the host, what came back, and
+// what changed. Listeners get the values; jsonlWriter turns them into one JSON line each.
+import type { VeInfo } from "./memory.js";
+import type { MmioRun } from "./td.js";
+import type { HostExit } from "../host/host.js";
+
+export interface VeTraceEvent {
+  seq: number;
+  rip: bigint;
+  ve: VeInfo;
+  bytes: Uint8Array | null;
+  /** Disassembly-free decode summary: both readings' kinds, and the divergences. */
+  decode: { length: number; arch: string | null; linux: string | null; diverges: string[] } | null;
+  tdvmcalls: { request: Record<string, bigint>; response: { r10: bigint; r11: bigint } }[];
+  exit: HostExit | null;
+  outcome: "handled" | "fault";
+  error: string | null;
+  step: string | null;
+  regs: Partial<Record<string, bigint>>;
+}
+
+export type VeListener = (event: VeTraceEvent) => void;
+
+/** Builds the event for a run that delivered a #VE (null when there was none). */
+export function traceEvent(seq: number, rip: bigint, run: MmioRun, exit: HostExit | null): VeTraceEvent | null {
+  if (!("ve" in run)) return null;
+  const insn = run.insn;
+  return {
+    seq,
+    rip,
+    ve: run.ve,
+    bytes: insn ? insn.bytes : null,
+    decode: insn ? {
+      length: insn.length,
+      arch: insn.arch ? `${insn.arch.kind}/${insn.arch.size}` : null,
+      linux: insn.linux.emulated ? `${insn.linux.access.kind}/${insn.linux.access.size}` : insn.linux.rejected,
+      diverges: insn.divergences.map((d) => d.code),
+    } : null,
+    tdvmcalls: run.tdvmcalls.map((c) => ({ request: { ...c.request }, response: { r10: c.result.r10, r11: c.result.r11 } })),
+    exit,
+    outcome: run.outcome,
+    error: run.outcome === "fault" ? run.error : null,
+    step: run.outcome === "fault" ? run.step : null,
+    regs: run.outcome === "handled" ? run.regs : {},
+  };
+}
+
+const replacer = (_: string, v: unknown) =>
+  typeof v === "bigint" ? "0x" + v.toString(16) : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v;
+
+/** A listener that writes each event as one JSON line (bigints as hex, bytes as a hex string). */
+export function jsonlWriter(write: (line: string) => void): VeListener {
+  return (event) => write(JSON.stringify(event, replacer));
+}

@@ -1,0 +1,56 @@
+// The decode cache (hits, invalidation on code writes and conversions) and the #VE trace.
+import { describe, it, expect } from "vitest";
+import { tinyTd, RIP, CODE_GPA } from "../support/td.js";
+import { hex } from "../support/decoder.js";
+import { jsonlWriter, type VeTraceEvent } from "../../src/guest/trace.js";
+
+describe("decode cache", () => {
+  it("hits on the second #VE at the same RIP and drops entries when their code page is written", () => {
+    const { td, vcpu, device } = tinyTd("8B 07", { decodeCache: true });
+    device.poke(0, 8, 0x1122334455667788n);
+    td.runMmioInstruction(vcpu);
+    vcpu.rip = RIP;
+    td.runMmioInstruction(vcpu);
+    expect([td.decodeCache!.hits, td.decodeCache!.misses]).toEqual([1, 1]);
+    expect(vcpu.get("rax")).toBe(0x55667788n);
+
+    td.memory.write(CODE_GPA, hex("8A 07")); // self-modifying code: now a byte load
+    vcpu.rip = RIP;
+    vcpu.set("rax", 0n);
+    const run = td.runMmioInstruction(vcpu);
+    expect(td.decodeCache!.invalidations).toBe(1);
+    expect(run).toMatchObject({ outcome: "handled", length: 2 });
+    expect(vcpu.get("rax")).toBe(0x88n);
+  });
+
+  it("converting a code page drops its entries too", () => {
+    const { td, vcpu } = tinyTd("8B 07", { decodeCache: true });
+    td.runMmioInstruction(vcpu);
+    td.memory.convert(CODE_GPA, 4096, "private");
+    expect(td.decodeCache!.size).toBe(0);
+  });
+});
+
+describe("trace", () => {
+  it("emits one event per #VE with request, exit, response and register delta, as JSON lines", () => {
+    const { td, vcpu, device } = tinyTd("0F B6 07");
+    device.poke(0, 1, 0x80n);
+    vcpu.set("rax", 0xffffffffffffffffn);
+    const events: VeTraceEvent[] = [];
+    const lines: string[] = [];
+    td.onVe((e) => events.push(e));
+    td.onVe(jsonlWriter((l) => lines.push(l)));
+    td.runMmioInstruction(vcpu);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      seq: 1, rip: RIP, outcome: "handled",
+      decode: { length: 3, arch: "read_zero_extend/1", linux: "read_zero_extend/1", diverges: ["extend_keeps_upper"] },
+      exit: { type: "mmio", size: 1, isWrite: false, data: 0x80n },
+      regs: { rax: 0xffffffff00000080n, rip: RIP + 3n },
+    });
+    const json = JSON.parse(lines[0]);
+    expect(json.bytes).toBe("0fb607");
+    expect(json.tdvmcalls[0].request.r11).toBe("0x30");
+    expect(json.regs.rax).toBe("0xffffffff00000080");
+  });
+});
