@@ -7,18 +7,26 @@ export interface RegisterAccess { op: "read" | "write"; offset: number; size: nu
 export class RegisterBlock implements MmioDevice {
   readonly bytes: Uint8Array;
   private readonly view: DataView;
-  readonly trace: RegisterAccess[] = [];
-  /** Keep at most this many trace entries (oldest dropped). */
-  traceLimit = 1024;
+  /** The last `traceLimit` accesses, oldest first (a ring buffer underneath). */
+  get trace(): RegisterAccess[] {
+    return this.ring.length < this.traceLimit ? this.ring.slice() : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+  }
+  /** How many accesses were traced in all. */
+  accesses = 0;
+  private readonly ring: RegisterAccess[] = [];
+  private next = 0;
 
-  constructor(readonly name: string, size: number) {
+  constructor(readonly name: string, size: number, readonly traceLimit = 1024) {
     this.bytes = new Uint8Array(size);
     this.view = new DataView(this.bytes.buffer);
   }
 
   private record(a: RegisterAccess): void {
-    if (this.trace.length >= this.traceLimit) this.trace.shift();
-    this.trace.push(a);
+    this.accesses++;
+    if (this.traceLimit === 0) return;
+    if (this.ring.length < this.traceLimit) this.ring.push(a);
+    else this.ring[this.next] = a;
+    this.next = (this.next + 1) % this.traceLimit;
   }
 
   /** Raw register value, without tracing (for models and tests). */

@@ -3,7 +3,8 @@
 // through narrow interfaces, and a fault changes no register and no memory.
 import type { VeDecoder } from "../decoder/engine.js";
 import type { DecodedInsn, MmioAccess, MemOperand } from "../decoder/record.js";
-import type { Vcpu, VcpuSnapshot } from "./vcpu.js";
+import type { Vcpu } from "./vcpu.js";
+import { GPR64 } from "../decoder/names.js";
 import type { VeInfo } from "./memory.js";
 import type { Translator } from "./paging.js";
 import {
@@ -173,8 +174,9 @@ function perform(
   writeBack: (reg: bigint, value: bigint) => bigint, highByte: boolean,
 ): VeOutcome {
   const { vcpu } = ctx;
-  const before: VcpuSnapshot = vcpu.snapshot();
   const calls: TdvmcallRecord[] = [];
+  // Registers change only after the host answered successfully: a fault leaves all as they were.
+  const regs: Partial<Record<string, bigint>> = {};
   const call = (request: TdvmcallRegs): TdvmcallResult => {
     const result = ctx.tdvmcall(request);
     calls.push({ request, result });
@@ -189,8 +191,12 @@ function perform(
   } else {
     const result = call(mmioReadRequest(a.size, ve.gpa));
     if (result.r10 !== 0n) return fault("EIO", "tdvmcall", `host status 0x${result.r10.toString(16)}`, insn, calls);
-    vcpu.set(slot, writeBack(vcpu.get(slot), result.r11));
+    const old = vcpu.get(slot);
+    const value = writeBack(old, result.r11);
+    vcpu.set(slot, value);
+    if (value !== old) regs[GPR64[slot]] = value;
   }
   vcpu.rip = BigInt.asUintN(64, vcpu.rip + BigInt(length));
-  return { outcome: "handled", length, insn, tdvmcalls: calls, regs: vcpu.diff(before) };
+  regs.rip = vcpu.rip;
+  return { outcome: "handled", length, insn, tdvmcalls: calls, regs };
 }
