@@ -70,7 +70,7 @@ export function emulate(decoder: VeDecoder, o: EmulateOptions): Result {
     td.finalize();
     td.memory.addShared(CODE_GPA | td.memory.sharedBit, 4096, true);
     td.memory.write(CODE_GPA | td.memory.sharedBit, page);
-    td.translator.map(rip & ~0xfffn, CODE_GPA | td.memory.sharedBit, 4096);
+    td.mapShared(rip & ~0xfffn, CODE_GPA | td.memory.sharedBit, 4096);
   } else {
     td.addPrivateRegion(CODE_GPA, page);
     td.finalize();

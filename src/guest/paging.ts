@@ -37,3 +37,100 @@ export class DirectMap implements Translator {
     return { gpa };
   }
 }
+
+const ADDR_MASK = 0x000f_ffff_ffff_f000n;
+const P = 1n, RW = 2n, US = 4n, PS = 0x80n, NX = 1n << 63n;
+
+/**
+ * 4- or 5-level paging with the tables in guest memory (read through `readPhysical`). A walk that
+ * reads an entry from a shared page, an instruction fetch from a shared page, a missing entry or a
+ * permission violation raises #PF with the SDM error code.
+ */
+export class PageTableWalker implements Translator {
+  constructor(
+    private readonly memory: GuestMemory,
+    /** GPA of the top-level table (CR3). */
+    public cr3: bigint,
+    readonly levels: 4 | 5 = 4,
+  ) {}
+
+  private entry(tableGpa: bigint, index: bigint): bigint | null {
+    const gpa = (tableGpa & ADDR_MASK) + index * 8n;
+    if (this.memory.isSharedGpa(gpa) || this.memory.kindOf(gpa) !== "private") return null;
+    const b = this.memory.read(gpa, 8);
+    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+  }
+
+  translate(va: bigint, access: Access, cpl: number): Translation {
+    const code = (access === "write" ? PF.WRITE : 0) | (access === "fetch" ? PF.FETCH : 0) | (cpl === 3 ? PF.USER : 0);
+    let table = this.cr3;
+    let writable = true, user = true, noExec = false;
+    for (let level: number = this.levels; level >= 1; level--) {
+      const shift = 12n + 9n * BigInt(level - 1);
+      const e = this.entry(table, (va >> shift) & 0x1ffn);
+      if (e === null) return { pageFault: code | PF.PRESENT }; // the walk touched shared memory
+      if ((e & P) === 0n) return { pageFault: code };
+      writable &&= (e & RW) !== 0n;
+      user &&= (e & US) !== 0n;
+      noExec ||= (e & NX) !== 0n;
+      const leaf = level === 1 || (level <= 3 && (e & PS) !== 0n);
+      if (!leaf) { table = e & ADDR_MASK; continue; }
+      const pageMask = (1n << shift) - 1n;
+      const gpa = (e & ADDR_MASK & ~pageMask) | (va & pageMask);
+      if (access === "write" && !writable) return { pageFault: code | PF.PRESENT };
+      if (cpl === 3 && !user) return { pageFault: code | PF.PRESENT };
+      if (access === "fetch" && (noExec || this.memory.isSharedGpa(gpa))) return { pageFault: code | PF.PRESENT };
+      return { gpa };
+    }
+    return { pageFault: code };
+  }
+}
+
+/** Builds page tables in private guest memory, taking table pages from a pool of GPAs. */
+export class PageTableBuilder {
+  readonly cr3: bigint;
+  private nextTable: bigint;
+
+  constructor(private readonly memory: GuestMemory, poolGpa: bigint, private readonly poolPages: number, readonly levels: 4 | 5 = 4) {
+    memory.addPrivate(poolGpa, poolPages * 4096);
+    this.cr3 = poolGpa;
+    this.nextTable = poolGpa + 4096n;
+  }
+
+  private newTable(): bigint {
+    if (this.nextTable >= this.cr3 + BigInt(this.poolPages * 4096)) throw new Error("page-table pool exhausted");
+    const t = this.nextTable;
+    this.nextTable += 4096n;
+    return t;
+  }
+
+  private readEntry(gpa: bigint): bigint {
+    const b = this.memory.read(gpa, 8);
+    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+  }
+
+  private writeEntry(gpa: bigint, value: bigint): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, value, true);
+    this.memory.write(gpa, b);
+  }
+
+  /** Maps 4 KiB pages [va, va+size) -> [gpa, gpa+size) (gpa carries the shared bit for shared pages). */
+  map(va: bigint, gpa: bigint, size: number, flags: { writable?: boolean; user?: boolean; noExec?: boolean } = {}): void {
+    const leafFlags = P | (flags.writable === false ? 0n : RW) | (flags.user ? US : 0n) | (flags.noExec ? NX : 0n);
+    for (let off = 0n; off < BigInt(size); off += 4096n) {
+      let table = this.cr3;
+      const v = va + off;
+      for (let level: number = this.levels; level > 1; level--) {
+        const slot = table + ((v >> (12n + 9n * BigInt(level - 1))) & 0x1ffn) * 8n;
+        let e = this.readEntry(slot);
+        if ((e & P) === 0n) {
+          e = this.newTable() | P | RW | US;
+          this.writeEntry(slot, e);
+        }
+        table = e & ADDR_MASK;
+      }
+      this.writeEntry(table + ((v >> 12n) & 0x1ffn) * 8n, ((gpa + off) & ADDR_MASK) | leafFlags);
+    }
+  }
+}

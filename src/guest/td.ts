@@ -4,7 +4,7 @@
 // finalize -> create vCPUs and run; a call in the wrong phase is a TdError.
 import type { VeDecoder } from "../decoder/engine.js";
 import { GuestMemory, type Gpaw, type VeInfo } from "./memory.js";
-import { DirectMap } from "./paging.js";
+import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from "./paging.js";
 import { Vcpu } from "./vcpu.js";
 import { Host, type HostOptions } from "../host/host.js";
 import type { MmioDevice } from "../host/bus.js";
@@ -32,7 +32,15 @@ export interface TdConfig {
   host?: Omit<HostOptions, "gpaw">;
   /** Cache decoded #VE instructions by RIP (invalidated when code pages change). Default off. */
   decodeCache?: boolean;
+  /**
+   * Real page tables in guest memory (4- or 5-level), built in `poolPages` private pages at
+   * `poolGpa`; default: a direct map without tables.
+   */
+  paging?: { levels: 4 | 5; poolGpa: bigint; poolPages: number };
 }
+
+/** Something that installs linear -> guest-physical mappings. */
+interface Mapper { map(va: bigint, gpa: bigint, size: number): void }
 
 /** What happened when a vCPU ran the instruction at RIP. */
 export type MmioRun =
@@ -42,7 +50,8 @@ export type MmioRun =
 
 export class Td {
   readonly memory: GuestMemory;
-  readonly translator: DirectMap;
+  readonly translator: Translator;
+  private readonly mapper: Mapper;
   readonly host: Host;
   readonly vcpus: Vcpu[] = [];
   phase: TdPhase = "created";
@@ -54,7 +63,15 @@ export class Td {
   constructor(readonly decoder: VeDecoder, readonly config: TdConfig = {}) {
     const gpaw = config.gpaw ?? 48;
     this.memory = new GuestMemory(gpaw);
-    this.translator = new DirectMap(this.memory);
+    if (config.paging) {
+      const builder = new PageTableBuilder(this.memory, config.paging.poolGpa, config.paging.poolPages, config.paging.levels);
+      this.mapper = builder;
+      this.translator = new PageTableWalker(this.memory, builder.cr3, config.paging.levels);
+    } else {
+      const direct = new DirectMap(this.memory);
+      this.mapper = direct;
+      this.translator = direct;
+    }
     this.host = new Host({ gpaw, ...config.host });
     this.handlerOptions = { mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true };
     this.decodeCache = config.decodeCache ? new DecodeCache() : null;
@@ -119,7 +136,12 @@ export class Td {
 
   /** Maps linear [va, va+size) to private GPAs (kernel text/data). */
   mapPrivate(va: bigint, gpa: bigint, size: number): void {
-    this.translator.map(va, gpa & ~this.memory.sharedBit, size);
+    this.mapper.map(va, gpa & ~this.memory.sharedBit, size);
+  }
+
+  /** Maps linear [va, va+size) to existing shared GPAs (gpa carries the shared bit). */
+  mapShared(va: bigint, gpa: bigint, size: number): void {
+    this.mapper.map(va, gpa | this.memory.sharedBit, size);
   }
 
   /** Creates unbacked shared pages at `gpa` (shared bit added) mapped at `va`, and attaches a device. */
@@ -127,7 +149,7 @@ export class Td {
     const shared = gpa | this.memory.sharedBit;
     const pages = Math.ceil(size / 4096) * 4096;
     this.memory.addShared(shared & ~0xfffn, pages, false);
-    this.translator.map(va, shared, size);
+    this.mapper.map(va, shared, size);
     if (device) this.host.bus.attach(gpa & ~this.memory.sharedBit, size, device);
   }
 

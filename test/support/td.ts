@@ -9,6 +9,15 @@ export const MMIO_VA = 0xffffc90000001000n;
 export const MMIO_GPA = 0xfee00000n;
 
 export function tinyTd(code: string, config: TdConfig = {}) {
+  return tinyTdWith(code, config);
+}
+
+/** The same TD with real 4- or 5-level page tables in guest memory. */
+export function pagedTd(code: string, levels: 4 | 5, config: TdConfig = {}) {
+  return tinyTdWith(code, { ...config, gpaw: levels === 5 ? 52 : 48, paging: { levels, poolGpa: 0x800000n, poolPages: 32 } });
+}
+
+function tinyTdWith(code: string, config: TdConfig) {
   const td = new Td(decoder, config);
   const bytes = new Uint8Array(4096);
   bytes.set(hex(code));
