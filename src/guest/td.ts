@@ -10,6 +10,7 @@ import { Host, type HostOptions } from "../host/host.js";
 import type { MmioDevice } from "../host/bus.js";
 import { handleMmioVe, kernelAddress, type VeMode, type VeOutcome, type VeHandlerOptions, type VeContext } from "./ve-handler.js";
 import { DecodeCache } from "./decode-cache.js";
+import { convertPages, type MapGpaResult } from "./map-gpa.js";
 import { traceEvent, type VeListener } from "./trace.js";
 
 export type TdPhase = "created" | "finalized";
@@ -37,6 +38,12 @@ export interface TdConfig {
    * `poolGpa`; default: a direct map without tables.
    */
   paging?: { levels: 4 | 5; poolGpa: bigint; poolPages: number };
+  /**
+   * Userspace opts into MapGPA exits: each chunk converts the pages in guest memory (data lost;
+   * shared pages come back host-backed). `mapGpaAnswer` can script retries / failures per chunk.
+   */
+  mapGpa?: boolean;
+  mapGpaAnswer?: (exit: { gpa: bigint; pages: number; toShared: boolean }) => "ok" | "retry" | "invalid";
 }
 
 /** Something that installs linear -> guest-physical mappings. */
@@ -72,7 +79,15 @@ export class Td {
       this.mapper = direct;
       this.translator = direct;
     }
-    this.host = new Host({ gpaw, ...config.host });
+    this.host = new Host({
+      gpaw,
+      ...config.host,
+      mapGpa: config.mapGpa ? (exit) => {
+        const answer = config.mapGpaAnswer?.(exit) ?? "ok";
+        if (answer === "ok") this.memory.convert(exit.gpa, exit.pages * 4096, exit.toShared ? "shared" : "private");
+        return answer;
+      } : undefined,
+    });
     this.handlerOptions = { mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true };
     this.decodeCache = config.decodeCache ? new DecodeCache() : null;
     if (this.decodeCache) {
@@ -137,6 +152,11 @@ export class Td {
   /** Maps linear [va, va+size) to private GPAs (kernel text/data). */
   mapPrivate(va: bigint, gpa: bigint, size: number): void {
     this.mapper.map(va, gpa & ~this.memory.sharedBit, size);
+  }
+
+  /** Converts guest pages between private and shared through MapGPA, as the guest kernel does. */
+  convert(gpa: bigint, size: number, toShared: boolean): MapGpaResult {
+    return convertPages(this.memory, (r) => this.host.handle(r), gpa, size, toShared);
   }
 
   /** Maps linear [va, va+size) to existing shared GPAs (gpa carries the shared bit). */

@@ -10,6 +10,8 @@ export type HostExit =
   | { type: "mmio"; gpa: bigint; size: AccessSize; isWrite: boolean; data: bigint }
   | { type: "pio"; port: number; size: 1 | 2 | 4; isWrite: boolean; data: bigint }
   | { type: "hypercall"; nr: bigint; args: bigint[] }
+  /** One chunk (at most 2 MiB) of a MapGPA, as KVM hands it to userspace (KVM_HC_MAP_GPA_RANGE). */
+  | { type: "mapGpa"; gpa: bigint; pages: number; toShared: boolean }
   | { type: "unsupported"; subfunction: bigint };
 
 /** One handled call: the request, its exit (if validation passed) and the answer. */
@@ -30,6 +32,12 @@ export interface HostOptions {
   override?: (request: TdvmcallRegs) => TdvmcallResult | undefined;
   /** Port I/O handler (exit reason 30); unhandled IN reads all-ones. */
   pio?: (exit: Extract<HostExit, { type: "pio" }>) => bigint | void;
+  /**
+   * Userspace's MapGPA handler (the opt-in to KVM_HC_MAP_GPA_RANGE exits): "ok" moves to the next
+   * chunk, "retry" (interrupt pending / -EAGAIN) returns RETRY, "invalid" INVALID_OPERAND, both with
+   * R11 = the next unprocessed GPA. Without a handler MapGPA is SUBFUNC_UNSUPPORTED.
+   */
+  mapGpa?: (exit: Extract<HostExit, { type: "mapGpa" }>) => "ok" | "retry" | "invalid";
   /** KVM hypercall handler for R10 != 0; unhandled ones return -KVM_ENOSYS in R10. */
   hypercall?: (exit: Extract<HostExit, { type: "hypercall" }>) => TdvmcallResult;
 }
@@ -64,6 +72,7 @@ export class Host {
     }
     if (r.r11 === SUBFN.EPT_VIOLATION) return this.mmio(r);
     if (r.r11 === SUBFN.IO_INSTRUCTION) return this.pio(r);
+    if (r.r11 === SUBFN.MAP_GPA && this.opts.mapGpa) return this.mapGpa(r, this.opts.mapGpa);
     // MapGPA and the rest: userspace has not opted in, as KVM answers then.
     return { exit: { type: "unsupported", subfunction: r.r11 }, result: { r10: STATUS.SUBFUNC_UNSUPPORTED, r11: 0n } };
   }
@@ -87,6 +96,29 @@ export class Host {
     const data = this.bus.read(gpa, sz);
     // KVM completes the read with the data zero-extended from `size` bytes; R10 stays 0.
     return { exit: { type: "mmio", gpa, size: sz, isWrite, data }, result: { r10: STATUS.SUCCESS, r11: BigInt.asUintN(size * 8, data) } };
+  }
+
+  /** KVM's tdx_map_gpa: validation, then 2 MiB chunks handed to userspace one by one. */
+  private mapGpa(r: TdvmcallRegs, handler: NonNullable<HostOptions["mapGpa"]>): { exit: HostExit | null; result: TdvmcallResult } {
+    const gpa = r.r12, size = r.r13, end = r.r12 + r.r13;
+    const limit = this.sharedBit << 1n;
+    if (size === 0n || end > (1n << 64n) - 1n || end > limit || gpa >= limit
+      || (gpa & this.sharedBit) !== ((end - 1n) & this.sharedBit)) {
+      return { exit: null, result: { r10: STATUS.INVALID_OPERAND, r11: gpa } };
+    }
+    if ((gpa & 0xfffn) !== 0n || (size & 0xfffn) !== 0n) return { exit: null, result: { r10: STATUS.ALIGN_ERROR, r11: gpa } };
+    const toShared = (gpa & this.sharedBit) !== 0n;
+    let at = gpa;
+    let exit: HostExit | null = null;
+    while (at < end) {
+      const chunk = end - at < 0x200000n ? end - at : 0x200000n;
+      exit = { type: "mapGpa", gpa: at & ~this.sharedBit, pages: Number(chunk >> 12n), toShared };
+      const answer = handler(exit);
+      if (answer === "retry") return { exit, result: { r10: STATUS.RETRY, r11: at } };
+      if (answer === "invalid") return { exit, result: { r10: STATUS.INVALID_OPERAND, r11: at } };
+      at += chunk;
+    }
+    return { exit, result: { r10: STATUS.SUCCESS, r11: 0n } };
   }
 
   /** KVM's tdx_emulate_io: size 1/2/4, direction 0/1. */

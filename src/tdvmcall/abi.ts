@@ -57,3 +57,8 @@ export type TdvmcallTransport = (regs: TdvmcallRegs) => TdvmcallResult;
 export function portIoRequest(size: number, isWrite: boolean, port: number, value: bigint): TdvmcallRegs {
   return call(SUBFN.IO_INSTRUCTION, BigInt(size), isWrite ? 1n : 0n, BigInt(port), isWrite ? BigInt.asUintN(64, value) : 0n);
 }
+
+/** MapGPA: convert [gpa, gpa+size); the shared bit in `gpa` asks for shared, its absence for private. */
+export function mapGpaRequest(gpa: bigint, size: bigint): TdvmcallRegs {
+  return call(SUBFN.MAP_GPA, gpa, size, 0n, 0n);
+}
