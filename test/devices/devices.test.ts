@@ -1,0 +1,81 @@
+// Device models: IOAPIC indirection, MSI-X table and PBA, AHCI HBA registers; and an IOAPIC
+// read through the whole #VE path (IOREGSEL write, then IOWIN read), as native_io_apic_read does.
+import { describe, it, expect } from "vitest";
+import { IoApic, IOREGSEL, IOWIN, IOAPIC_EOI } from "../../src/devices/ioapic.js";
+import { MsixTable } from "../../src/devices/msix.js";
+import { AhciHba, HBA, PORT, GHC_AE, GHC_HR, GHC_IE, CMD_ST, CMD_FRE, CMD_CR, CMD_FR } from "../../src/devices/ahci.js";
+import { Td } from "../../src/guest/td.js";
+import { decoder, hex } from "../support/decoder.js";
+
+describe("IOAPIC", () => {
+  it("IOREGSEL selects, IOWIN reads and writes; version and 24 entries; RO bits of an RTE keep their value", () => {
+    const io = new IoApic();
+    io.write(IOREGSEL, 4, 0x01n);
+    expect(io.read(IOWIN, 4)).toBe(0x170020n);
+    io.write(IOREGSEL, 4, 0x10n);
+    expect(io.read(IOWIN, 4)).toBe(0x10000n); // masked at reset
+    io.redirection[0] |= 1n << 14n; // remote IRR set by "hardware"
+    io.write(IOWIN, 4, 0x00000030n | (1n << 12n));
+    expect(io.redirection[0]).toBe(0x30n | (1n << 14n));
+    io.write(IOREGSEL, 4, 0x11n);
+    io.write(IOWIN, 4, 0xff000000n);
+    expect(io.redirection[0] >> 32n).toBe(0xff000000n);
+    io.write(IOAPIC_EOI, 4, 0x30n);
+    expect(io.redirection[0] & (1n << 14n)).toBe(0n);
+  });
+});
+
+describe("MSI-X", () => {
+  it("vectors start masked; a masked vector sets its pending bit; the PBA is read-only", () => {
+    const m = new MsixTable("nic", 4, 0x800);
+    expect(m.raise(2)).toBeNull();
+    expect(m.read(0x800, 8)).toBe(0b100n);
+    m.write(0x800, 8, 0n);
+    expect(m.read(0x800, 8)).toBe(0b100n);
+    m.write(2 * 16, 4, 0xfee00000n);
+    m.write(2 * 16 + 8, 4, 0x41n);
+    m.write(2 * 16 + 12, 4, 0n);
+    expect(m.raise(2)).toEqual({ address: 0xfee00000n, data: 0x41n });
+  });
+});
+
+describe("AHCI HBA", () => {
+  it("AE stays set, HR resets and self-clears, IS/PxIS are write-1-to-clear, PxCMD engines follow ST/FRE", () => {
+    const h = new AhciHba("ahci", 2);
+    expect(h.read(HBA.PI, 4)).toBe(0b11n);
+    h.write(HBA.GHC, 4, GHC_IE);
+    expect(h.read(HBA.GHC, 4)).toBe(GHC_AE | GHC_IE);
+    h.regs.poke(HBA.IS, 4, 0b11n);
+    h.write(HBA.IS, 4, 0b01n);
+    expect(h.read(HBA.IS, 4)).toBe(0b10n);
+    const p1 = 0x100 + 0x80;
+    h.write(p1 + PORT.CMD, 4, CMD_ST | CMD_FRE);
+    expect(h.read(p1 + PORT.CMD, 4)).toBe(CMD_ST | CMD_FRE | CMD_CR | CMD_FR);
+    h.write(p1 + PORT.CMD, 4, 0n);
+    expect(h.read(p1 + PORT.CMD, 4)).toBe(0n);
+    expect(h.read(p1 + PORT.SSTS, 4) & 0xfn).toBe(3n);
+    h.write(HBA.GHC, 4, GHC_HR);
+    expect(h.read(HBA.GHC, 4)).toBe(GHC_AE);
+  });
+});
+
+describe("an IOAPIC read through the #VE path", () => {
+  it("writes IOREGSEL (mov [rdi], esi) then reads IOWIN (mov eax, [rdi+0x10])", () => {
+    const td = new Td(decoder);
+    const code = new Uint8Array(4096);
+    code.set(hex("89 37 8B 47 10"));
+    td.addPrivateRegion(0x100000n, code);
+    td.finalize();
+    td.mapPrivate(0xffffffff81000000n, 0x100000n, 4096);
+    const io = new IoApic();
+    td.mapMmio(0xffffc90000010000n, 0xfec00000n, 4096, io);
+    const vcpu = td.createVcpu();
+    vcpu.rip = 0xffffffff81000000n;
+    vcpu.set("rdi", 0xffffc90000010000n);
+    vcpu.set("rsi", 0x01n);
+    expect(td.runMmioInstruction(vcpu)).toMatchObject({ outcome: "handled", length: 2 });
+    expect(td.runMmioInstruction(vcpu)).toMatchObject({ outcome: "handled", length: 3 });
+    expect(vcpu.get("rax")).toBe(0x170020n);
+    expect(io.trace).toEqual([{ op: "read", register: 1, value: 0x170020n }]);
+  });
+});
