@@ -4,6 +4,7 @@ import { loadDecoder } from "../decoder/node.js";
 import { runDecode, type OutputFormat } from "./decode.js";
 import { InputError, parseHex, parseNumber, rawFileBlock, elfBlocks, type CodeBlock } from "./inputs.js";
 import { runDemo } from "./demo.js";
+import { runTdDemo } from "./demo-td.js";
 import { emulate, emulateJson, emulateHuman, type EmulateOptions } from "./emulate.js";
 
 interface DecodeOptions {
@@ -75,7 +76,11 @@ export function buildProgram(write: (line: string) => void): Command {
     });
 
   program.command("demo")
-    .description("decode the built-in corpus of driver-style MMIO code and summarise both readings")
+    .description("boot a demo TD with device models and run driver MMIO instructions through the #VE path")
+    .action(async () => runTdDemo(await loadDecoder(), write));
+
+  program.command("survey")
+    .description("decode the built-in corpus of driver-style code and summarise both MMIO readings")
     .action(async () => runDemo(await loadDecoder(), write));
 
   return program;
