@@ -106,7 +106,16 @@ export class Td {
     return this.veCount;
   }
 
+  private readonly contexts = new WeakMap<Vcpu, VeContext>();
+
+  /** The handler's view of this TD for one vCPU (built once per vCPU). */
   private context(vcpu: Vcpu): VeContext {
+    let ctx = this.contexts.get(vcpu);
+    if (!ctx) this.contexts.set(vcpu, (ctx = this.newContext(vcpu)));
+    return ctx;
+  }
+
+  private newContext(vcpu: Vcpu): VeContext {
     return {
       vcpu,
       translator: this.translator,
@@ -209,7 +218,8 @@ export class Td {
   deliver(vcpu: Vcpu, ve: VeInfo): MmioRun {
     const rip = vcpu.rip;
     const callsBefore = this.host.calls;
-    const run: MmioRun = { ve, ...handleMmioVe(this.context(vcpu), ve, this.handlerOptions) };
+    const run = handleMmioVe(this.context(vcpu), ve, this.handlerOptions) as MmioRun & { ve: VeInfo };
+    run.ve = ve;
     this.veCount++;
     if (this.listeners.length) {
       const event = traceEvent(this.veCount, rip, run, this.host.calls > callsBefore ? this.host.last?.exit ?? null : null);

@@ -112,9 +112,10 @@ export function kernelAddress(mem: MemOperand, addressInvalid: boolean, register
   return BigInt.asUintN(64, va);
 }
 
+/** Whether [va, va+size) spans two pages (the end wraps modulo 2^64, as in the kernel). */
 function crossesPage(va: bigint, size: number): boolean {
-  const last = BigInt.asUintN(64, va + BigInt(size - 1));
-  return va >> 12n !== last >> 12n;
+  // Only the page offset matters: it crosses iff offset + size - 1 >= 4096 (wrap included).
+  return Number(va & 0xfffn) + size - 1 >= 4096;
 }
 
 /** Handles one EPT-violation #VE. On a fault the vCPU is left exactly as it was. */

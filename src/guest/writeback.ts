@@ -2,7 +2,9 @@
 // architecture's. Pure functions on 64-bit register values.
 import type { MmioKind } from "../decoder/names.js";
 
-const mask = (bytes: number): bigint => (bytes >= 8 ? (1n << 64n) - 1n : (1n << BigInt(bytes * 8)) - 1n);
+/** All-ones masks of 0..8 bytes (precomputed: BigInt shifts are costly on the hot path). */
+const MASKS: readonly bigint[] = Array.from({ length: 9 }, (_, n) => (1n << BigInt(n * 8)) - 1n);
+const mask = (bytes: number): bigint => MASKS[bytes >= 8 ? 8 : bytes];
 
 /**
  * Linux: READ 1/2 replace the low bytes; READ 4 zero-extends to 64 (a pre-fill of 8 zero bytes);
