@@ -6,6 +6,7 @@ import { InputError, parseHex, parseNumber, rawFileBlock, elfBlocks, type CodeBl
 import { runDemo } from "./demo.js";
 import { runTdDemo } from "./demo-td.js";
 import { emulate, emulateJson, emulateHuman, type EmulateOptions } from "./emulate.js";
+import { scanSites, scanAllFunctions, scanText, scanMarkdown, scanJson, ScanInputError, type ScanOptions } from "./scan.js";
 
 interface DecodeOptions {
   hex?: string; file?: string; elf?: string; symbols?: string; section?: string;
@@ -73,6 +74,37 @@ export function buildProgram(write: (line: string) => void): Command {
       }
       if (o.json) write(JSON.stringify(emulateJson(result)));
       else for (const line of emulateHuman(result)) write(line);
+    });
+
+  program.command("scan")
+    .description("check the kernel's MMIO sites: what the TDX #VE handler would do at each memory access")
+    .option("--elf <path>", "vmlinux (with .symtab, or with --symbols), or a module (.ko, .ko.xz, .ko.zst, .o)")
+    .option("--symbols <path>", "System.map or kallsyms dump for a stripped vmlinux")
+    .option("--module <path>", "a kernel module to search too (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--modules <dir>", "a module tree to search for sites not in the vmlinux")
+    .option("--sites <list|file>", "site functions: name,name,... or a file of names (default: the 32 TDX boot sites)")
+    .option("--detail", "list every candidate access")
+    .option("--json", "JSON report")
+    .option("--md", "Markdown report")
+    .option("--all-functions", "list every function with a MOV form the kernel cannot emulate through a non-stack pointer")
+    .action(async (o: ScanOptions) => {
+      const decoder = await loadDecoder();
+      try {
+        if (o.allFunctions) {
+          const found = scanAllFunctions(decoder, o, process.stderr.isTTY === true);
+          if (o.json) write(JSON.stringify(found, null, 2));
+          else for (const f of found) write(`${f.object}: ${f.name}: ${f.refused.join(" ")}`);
+          write(`${found.length} functions with MOV forms the #VE handler refuses`);
+          return;
+        }
+        const { label, results } = scanSites(decoder, o);
+        if (o.json) write(scanJson(label, results));
+        else for (const line of o.md ? scanMarkdown(label, results) : scanText(label, results, o.detail === true)) write(line);
+        if (results.some((r) => r.report && r.report.icedDisagreements.length > 0)) process.exitCode = 1;
+      } catch (e) {
+        if (e instanceof ScanInputError) throw new InputError(e.message);
+        throw e;
+      }
     });
 
   program.command("demo")
