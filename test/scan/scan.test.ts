@@ -1,0 +1,92 @@
+// ve-mmio scan on a fixture we build with gcc: driver-shaped functions with the site names, a
+// .cold clone, a static inline that disappears, as a module-style relocatable object.
+import { describe, it, expect, beforeAll } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { decoder } from "../support/decoder.js";
+import { scanSites } from "../../src/cli/scan.js";
+
+const SOURCE = String.raw`
+#include <stdint.h>
+static inline uint32_t my_readl(const volatile void *a) { uint32_t v; asm volatile("movl %1,%0" : "=r"(v) : "m"(*(const volatile uint32_t *)a)); return v; }
+static inline void my_writel(uint32_t v, volatile void *a) { asm volatile("movl %0,%1" :: "r"(v), "m"(*(volatile uint32_t *)a)); }
+/* a static inline site: inlined into its caller, no symbol of its own */
+static inline void ahci_enable_ahci(volatile uint32_t *ghc) { my_writel(my_readl(ghc) | 0x80000000u, ghc); }
+extern void report_error(const char *why) __attribute__((cold, noreturn));
+
+uint32_t ioread32(void *addr) { return my_readl(addr); }
+void iowrite32(uint32_t v, void *addr) { my_writel(v, addr); }
+/* read-modify-write on the device: the #VE handler cannot emulate it */
+void mask_ioapic_irq(volatile uint32_t *rte) { asm volatile("orl $0x10000, %0" : "+m"(*rte)); }
+/* an int read widened to long: MOVSXD, refused by the kernel */
+long ahci_scr_read(volatile int *scr) { return *scr; }
+/* an unlikely error path GCC moves to ahci_thaw.cold */
+void ahci_thaw(volatile uint32_t *is, int port) {
+  if (__builtin_expect(port > 31, 0)) report_error("port out of range");
+  my_writel(1u << port, is);
+}
+void ahci_init_controller(volatile uint32_t *mmio) { ahci_enable_ahci(mmio + 1); my_writel(0, mmio + 2); }
+`;
+
+let object = "";
+
+beforeAll(() => {
+  const dir = mkdtempSync(path.join(tmpdir(), "ve-mmio-scan-"));
+  writeFileSync(path.join(dir, "drv.c"), SOURCE);
+  object = path.join(dir, "drv.o");
+  execFileSync("gcc", ["-O2", "-c", "-fno-asynchronous-unwind-tables", "-mno-red-zone", "-fcf-protection=none", "-o", object, path.join(dir, "drv.c")]);
+});
+
+const SITES = "ioread32,iowrite32,mask_ioapic_irq,ahci_scr_read,ahci_thaw,ahci_init_controller,ahci_enable_ahci";
+
+describe("scan of a gcc-built module-style object", () => {
+  it("reports each site's accesses, verdicts, clones and absences", () => {
+    const { results } = scanSites(decoder, { elf: object, sites: SITES });
+    const summary = Object.fromEntries(results.map((r) => [r.site, r.report
+      ? { object: r.report.object, symbols: r.report.symbols, candidates: r.report.candidates.length, emulatable: r.report.emulatable, wouldFault: r.report.wouldFault, iced: r.report.icedDisagreements.length }
+      : r.note]));
+    expect(summary).toEqual({
+      ioread32: { object: "drv.o", symbols: ["ioread32"], candidates: 1, emulatable: 1, wouldFault: 0, iced: 0 },
+      iowrite32: { object: "drv.o", symbols: ["iowrite32"], candidates: 1, emulatable: 1, wouldFault: 0, iced: 0 },
+      mask_ioapic_irq: { object: "drv.o", symbols: ["mask_ioapic_irq"], candidates: 1, emulatable: 0, wouldFault: 1, iced: 0 },
+      ahci_scr_read: { object: "drv.o", symbols: ["ahci_scr_read"], candidates: 1, emulatable: 0, wouldFault: 1, iced: 0 },
+      ahci_thaw: { object: "drv.o", symbols: ["ahci_thaw", "ahci_thaw.cold"], candidates: 1, emulatable: 1, wouldFault: 0, iced: 0 },
+      ahci_init_controller: { object: "drv.o", symbols: ["ahci_init_controller"], candidates: 3, emulatable: 3, wouldFault: 0, iced: 0 },
+      ahci_enable_ahci: "not present as a symbol (inlined into its callers, or not built)",
+    });
+    const byName = Object.fromEntries(results.map((r) => [r.site, r.report]));
+    expect(byName.ioread32!.candidates[0]).toMatchObject({ bytes: "8b07", text: "mov eax,[rdi]", linux: { emulated: true, reading: "read 4 -> eax" }, arch: "read 4 -> eax", diverges: [] });
+    expect(byName.mask_ioapic_irq!.candidates[0].linux).toEqual({ emulated: false, reason: "read-modify-write or on memory: not emulated" });
+    expect(byName.ahci_scr_read!.candidates[0]).toMatchObject({
+      text: "movsxd rax,[rdi]",
+      linux: { emulated: false, reason: "MOVSXD: insn_decode_mmio() does not know it" },
+      arch: "read_sign_extend 4 -> rax", diverges: ["movsxd_rejected"],
+    });
+  });
+
+  it("CLI: --json and --md reports, exit 0 when iced agrees", () => {
+    const bin = fileURLToPath(new URL("../../bin/ve-mmio.js", import.meta.url));
+    const json = spawnSync(process.execPath, [bin, "scan", "--elf", object, "--sites", SITES, "--json"], { encoding: "utf8" });
+    expect(json.status).toBe(0);
+    const report = JSON.parse(json.stdout);
+    expect(report.sites).toHaveLength(7);
+    expect(report.sites[0].report.candidates[0].addr).toBe("0x0");
+    const md = spawnSync(process.execPath, [bin, "scan", "--elf", object, "--sites", "ahci_scr_read", "--md"], { encoding: "utf8" });
+    expect(md.stdout).toContain("| ahci_scr_read | drv.o | ");
+    expect(md.stdout).toContain("**would fault**: MOVSXD");
+    const bad = spawnSync(process.execPath, [bin, "scan", "--elf", "/etc/hostname"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("--all-functions lists functions with MOV forms the handler refuses", () => {
+    const bin = fileURLToPath(new URL("../../bin/ve-mmio.js", import.meta.url));
+    const r = spawnSync(process.execPath, [bin, "scan", "--elf", object, "--all-functions"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("drv.o: ahci_scr_read: 486307");
+    expect(r.stdout).toMatch(/^1 functions with MOV forms the #VE handler refuses$/m);
+  });
+});
