@@ -14,21 +14,37 @@ export interface Translator {
 
 interface Mapping { va: bigint; end: bigint; gpa: bigint }
 
+/** Mappings up to this many pages are also indexed by page, so lookups stay O(1) with many devices. */
+const INDEXED_PAGES = 64;
+
 /** Fixed linear ranges onto guest-physical ranges (like the kernel's direct map or ioremap). */
 export class DirectMap implements Translator {
-  private readonly maps: Mapping[] = [];
+  private readonly all: Mapping[] = [];
+  private readonly large: Mapping[] = [];
+  private readonly byPage = new Map<bigint, Mapping>();
 
   constructor(private readonly memory: GuestMemory) {}
 
   /** Maps [va, va + size) to [gpa, gpa + size); gpa carries the shared bit for shared mappings. */
   map(va: bigint, gpa: bigint, size: number): void {
-    this.maps.push({ va, end: va + BigInt(size), gpa });
+    const m = { va, end: va + BigInt(size), gpa };
+    this.all.push(m);
+    const pages = Math.ceil(size / 4096) + 1;
+    if (pages > INDEXED_PAGES) { this.large.push(m); return; }
+    for (let p = va >> 12n; p <= (m.end - 1n) >> 12n; p++) this.byPage.set(p, m);
+  }
+
+  private find(va: bigint): Mapping | undefined {
+    const m = this.byPage.get(va >> 12n);
+    if (m && va >= m.va && va < m.end) return m;
+    // Large mappings, then (rare) several small mappings sharing one page.
+    return this.large.find((x) => va >= x.va && va < x.end) ?? this.all.find((x) => va >= x.va && va < x.end);
   }
 
   translate(va: bigint, access: Access, cpl: number): Translation {
     const user = cpl === 3 ? PF.USER : 0;
     const kind = (access === "write" ? PF.WRITE : 0) | (access === "fetch" ? PF.FETCH : 0) | user;
-    const m = this.maps.find((x) => va >= x.va && va < x.end);
+    const m = this.find(va);
     if (!m) return { pageFault: kind };
     const gpa = m.gpa + (va - m.va);
     const pageKind = this.memory.kindOf(gpa);
