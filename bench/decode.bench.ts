@@ -1,8 +1,7 @@
-// Decoder throughput against iced-x86 in the same run (benny). Not part of the tests.
-//   npm run bench            corpus (always) + a cached Debian vmlinux .text when present
-// Reports MB/s, instructions/s and ratios; writes JSON to bench/results/.
+// Decoder throughput against iced-x86 in the same run (benny): our batch API, our one-at-a-time
+// API and iced-x86's JS API on the committed corpus, plus a cached Debian vmlinux's .text function
+// by function when present. Reports MB/s, instructions/s and ratios; JSON + chart in bench/results.
 import { fileURLToPath } from "node:url";
-import os from "node:os";
 import b from "benny";
 import { Decoder, Instruction, Mnemonic, OpKind, MemorySizeExt } from "iced-x86";
 import { loadDecoder } from "../src/decoder/node.js";
@@ -68,14 +67,32 @@ function insnCount(set: CodeSet): number {
 interface Row { suite: string; name: string; ops: number }
 const rows: Row[] = [];
 
+/** Our one-instruction API over every instruction of the set (a JS call per instruction). */
+function oursOneByOne(set: CodeSet): number {
+  let n = 0;
+  for (const [s, e] of set.ranges) {
+    let pos = s;
+    while (pos < e) {
+      const len = decoder.lengthOf(set.bytes.subarray(pos, Math.min(e, pos + 15)));
+      pos += len > 0 ? len : 1;
+      n++;
+    }
+  }
+  return n;
+}
+
+let benchOptions: { maxTime?: number; minSamples?: number } = {};
+
 async function throughputSuite(set: CodeSet): Promise<void> {
   const n = insnCount(set);
+  const add = (name: string, fn: () => void) => b.add(name, fn, benchOptions);
   await b.suite(
     `decode ${set.name}`,
-    b.add("ve-mmio batch: length+validity", () => { oursBatch(set, "length"); }),
-    b.add("iced-x86 decodeOut: length+validity", () => { icedLengths(set); }),
-    b.add("ve-mmio batch: length+MMIO classification+mem operand", () => { oursBatch(set, "mmio"); }),
-    b.add("iced-x86 decodeOut: same reads", () => { icedMmio(set); }),
+    add("ve-mmio batch: length+validity", () => { oursBatch(set, "length"); }),
+    add("ve-mmio one at a time (lengthOf): length+validity", () => { oursOneByOne(set); }),
+    add("iced-x86 decodeOut: length+validity", () => { icedLengths(set); }),
+    add("ve-mmio batch: length+MMIO classification+mem operand", () => { oursBatch(set, "mmio"); }),
+    add("iced-x86 decodeOut: same reads", () => { icedMmio(set); }),
     b.cycle(),
     b.complete((summary) => {
       for (const r of summary.results) rows.push({ suite: set.name, name: r.name, ops: r.ops });
@@ -88,6 +105,7 @@ async function throughputSuite(set: CodeSet): Promise<void> {
       console.log(`  ratio length+MMIO classification: ${(by("ve-mmio batch: length+MMIO") / by("iced-x86 decodeOut: same")).toFixed(2)}x`);
     }),
     b.save({ file: `decode-${set.name}`, folder: "bench/results", format: "json" }),
+    b.save({ file: `decode-${set.name}`, folder: "bench/results", format: "chart.html" }),
   );
 }
 
@@ -101,19 +119,20 @@ async function veSuite(set: CodeSet): Promise<void> {
     }
   });
   let k = 0;
+  const add = (name: string, fn: () => void) => b.add(name, fn, benchOptions);
   await b.suite(
     `#VE single decode (${set.name})`,
-    b.add("ve-mmio decodeView(window): length, both kinds, size, register", () => {
+    add("ve-mmio decodeView(window): length, both kinds, size, register", () => {
       const v = decoder.decodeView(windows[k++ & 1023]);
       sink += v.length + v.archKind + v.archSize + v.archReg + v.linuxKind + v.linuxReg;
     }),
-    b.add("iced-x86 new Decoder + decode: length, mnemonic, memory size, op0 register", () => {
+    add("iced-x86 new Decoder + decode: length, mnemonic, memory size, op0 register", () => {
       const d = new Decoder(64, windows[k++ & 1023], 0);
       const ins = d.decode();
       sink += ins.length + ins.mnemonic + ins.memorySize + ins.op0Register;
       ins.free(); d.free();
     }),
-    b.add("ve-mmio decode(window): full DecodedInsn object", () => { sink += decoder.decode(windows[k++ & 1023]).length; }),
+    add("ve-mmio decode(window): full DecodedInsn object", () => { sink += decoder.decode(windows[k++ & 1023]).length; }),
     b.cycle(),
     b.complete((s) => {
       for (const r of s.results) rows.push({ suite: "ve", name: r.name, ops: r.ops });
@@ -122,13 +141,17 @@ async function veSuite(set: CodeSet): Promise<void> {
       console.log(`  ratio #VE decode (view vs iced): ${(ours / iced).toFixed(1)}x (target >= 10x)`);
     }),
     b.save({ file: `ve-${set.name}`, folder: "bench/results", format: "json" }),
+    b.save({ file: `ve-${set.name}`, folder: "bench/results", format: "chart.html" }),
   );
 }
 
-process.on("exit", () => { if (sink === 0.5) console.log(sink); });
-console.log(`machine: ${os.cpus()[0]?.model ?? "unknown CPU"} x${os.cpus().length}, node ${process.version}`);
-for (const set of loadCodeSets(fileURLToPath(new URL("../..", import.meta.url)))) {
-  console.log(`\n${set.name}: ${(set.bytes.length / 1e6).toFixed(2)} MB in ${set.ranges.length} functions`);
-  await throughputSuite(set);
-  await veSuite(set);
+/** Runs the decode suites on every code set; `quick` keeps each case short. */
+export async function runDecodeBench(quick: boolean): Promise<void> {
+  benchOptions = quick ? { maxTime: 0.5, minSamples: 3 } : {};
+  for (const set of loadCodeSets(fileURLToPath(new URL("../..", import.meta.url)))) {
+    console.log(`\n${set.name}: ${(set.bytes.length / 1e6).toFixed(2)} MB in ${set.ranges.length} functions`);
+    await throughputSuite(set);
+    await veSuite(set);
+  }
+  if (sink === 0.5) console.log(sink);
 }

@@ -1,0 +1,107 @@
+// How each cost grows with the work: trace length, number of devices, size and sparsity of guest
+// memory, decode cache size. Plain timed loops (each point is one measurement), a table per
+// dimension on stdout, and the points for the HTML chart.
+import { loadDecoder } from "../src/decoder/node.js";
+import { Td } from "../src/guest/td.js";
+import { RegisterBlock } from "../src/devices/register-block.js";
+import type { VeInfo } from "../src/guest/memory.js";
+import type { Vcpu } from "../src/guest/vcpu.js";
+
+export interface ScalePoint { x: number; y: number }
+export interface ScaleSeries { dimension: string; xLabel: string; yLabel: string; points: ScalePoint[] }
+
+const RIP = 0xffffffff81000000n;
+const decoder = await loadDecoder();
+
+interface Rig { td: Td; vcpu: Vcpu; ves: VeInfo[]; rips: bigint[] }
+
+/** A TD with `devices` register blocks and `sites` distinct readl() sites (one 16-byte slot each). */
+function rig(devices: number, sites: number, decodeCache: boolean, gpaw: 48 | 52 = 48): Rig {
+  const td = new Td(decoder, { decodeCache, gpaw });
+  const codeSize = Math.ceil((sites * 16) / 4096) * 4096;
+  const code = new Uint8Array(codeSize);
+  for (let i = 0; i < sites; i++) code.set([0x8b, 0x47, 0x10], i * 16);
+  td.addPrivateRegion(0x100000n, code);
+  td.finalize();
+  td.mapPrivate(RIP, 0x100000n, codeSize);
+  const ves: VeInfo[] = [];
+  for (let d = 0; d < devices; d++) {
+    const va = 0xffffc90000000000n + BigInt(d) * 0x1000n;
+    const gpa = 0x100000000n + BigInt(d) * 0x1000n;
+    td.mapMmio(va, gpa, 4096, new RegisterBlock(`dev${d}`, 64, 0));
+    ves.push({ exitReason: 48, exitQualification: 0x81n, gla: va + 0x10n, gpa: (gpa + 0x10n) | td.memory.sharedBit, instrLen: 0 });
+  }
+  const vcpu = td.createVcpu();
+  return { td, vcpu, ves, rips: Array.from({ length: sites }, (_, i) => RIP + BigInt(i * 16)) };
+}
+
+/** ns per #VE round trip over `n` accesses, cycling devices and sites (after an untimed warm-up). */
+function perAccess(r: Rig, n: number): number {
+  run(r, Math.min(n, 5000));
+  const t0 = performance.now();
+  run(r, n);
+  return ((performance.now() - t0) * 1e6) / n;
+}
+
+function run(r: Rig, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const ve = r.ves[i % r.ves.length];
+    r.vcpu.rip = r.rips[i % r.rips.length];
+    r.vcpu.set("rdi", ve.gla - 0x10n);
+    r.td.deliver(r.vcpu, ve);
+  }
+}
+
+/** JS heap plus ArrayBuffer memory (guest pages live in ArrayBuffers, outside the JS heap). */
+function memoryInUse(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+export function runScale(quick: boolean): ScaleSeries[] {
+  const series: ScaleSeries[] = [];
+  const trace = { dimension: "trace length", xLabel: "accesses", yLabel: "ns per access", points: [] as ScalePoint[] };
+  const base = rig(1, 1, true);
+  for (const n of quick ? [1e3, 1e4, 1e5] : [1e3, 1e4, 1e5, 1e6, 1e7]) trace.points.push({ x: n, y: perAccess(base, n) });
+  series.push(trace);
+
+  const devices = { dimension: "devices", xLabel: "devices", yLabel: "ns per access", points: [] as ScalePoint[] };
+  for (const d of [1, 10, 100, 1000, 10000]) devices.points.push({ x: d, y: perAccess(rig(d, 1, true), quick ? 2e4 : 1e5) });
+  series.push(devices);
+
+  const memory = { dimension: "guest memory (GPAW 52, sparse)", xLabel: "touched pages", yLabel: "MB (heap + buffers)", points: [] as ScalePoint[] };
+  for (const pages of quick ? [1e2, 1e3, 1e4] : [1e2, 1e3, 1e4, 1e5]) {
+    globalThis.gc?.();
+    const before = memoryInUse();
+    const td = new Td(decoder, { gpaw: 52 });
+    // Pages scattered over the 2^51-byte private half: sparse, so only touched pages cost.
+    for (let i = 0; i < pages; i++) td.memory.addPrivate(BigInt(i) * 0x10_0000_0000n, 4096);
+    globalThis.gc?.();
+    memory.points.push({ x: pages, y: (memoryInUse() - before) / 1e6 });
+    if (td.memory.pageCount !== pages) throw new Error("page count mismatch");
+  }
+  series.push(memory);
+
+  const cache = { dimension: "decode cache size", xLabel: "distinct #VE sites", yLabel: "ns per access", points: [] as ScalePoint[] };
+  for (const sites of [1, 10, 100, 1000, 10000]) cache.points.push({ x: sites, y: perAccess(rig(1, sites, true), quick ? 2e4 : 1e5) });
+  series.push(cache);
+  return series;
+}
+
+/** The cost of a 2^52-byte TD with 10,000 devices (memory in MB), the issue's stated bound. */
+export function bigTdCost(): number {
+  globalThis.gc?.();
+  const before = memoryInUse();
+  const r = rig(10000, 16, true, 52);
+  perAccess(r, 10000);
+  globalThis.gc?.();
+  return (memoryInUse() - before) / 1e6;
+}
+
+export function printScale(series: ScaleSeries[]): void {
+  for (const s of series) {
+    console.log(`\n  ${s.dimension}`);
+    console.log(`    ${s.xLabel.padStart(16)}  ${s.yLabel}`);
+    for (const p of s.points) console.log(`    ${String(p.x).padStart(16)}  ${p.y.toFixed(s.yLabel.startsWith("MB") ? 2 : 0)}`);
+  }
+}
