@@ -112,6 +112,12 @@ function writeVeClassified(out: usize): void {
   store<u8>(out, <u8>dLen, R_LEN);
   store<u8>(out, <u8>dStatus, R_STATUS);
   store<u8>(out, <u8>(aHighByte ? F_HIGH_BYTE : 0), R_FLAGS);
+  writeReadings(out);
+  store<u8>(out, <u8>(lAddrInvalid ? LF_ADDR_INVALID : 0), R_L_FLAGS);
+}
+
+/** Both readings' kind, size, register and extension, the kernel's length and verdict, divergences. */
+@inline function writeReadings(out: usize): void {
   store<u8>(out, <u8>aKind, R_A_KIND);
   store<u8>(out, <u8>aSize, R_A_SIZE);
   store<u8>(out, <u8>aReg, R_A_REG);
@@ -124,7 +130,6 @@ function writeVeClassified(out: usize): void {
   store<u8>(out, <u8>lReject, R_L_REJECT);
   store<u32>(out, divergence, R_DIVERGENCE);
   store<i64>(out, lImm, R_L_IMM);
-  store<u8>(out, <u8>(lAddrInvalid ? LF_ADDR_INVALID : 0), R_L_FLAGS);
 }
 
 /** Writes the full record of the last decode (and classification) at `out`. */
@@ -162,19 +167,8 @@ export function writeFull(out: usize, offset: u32): void {
   store<i64>(out, dImm, R_IMM);
   store<i64>(out, dImm2, R_IMM2);
   store<u8>(out, <u8>dImmSize, R_IMM_SIZE);
-  store<u8>(out, <u8>aKind, R_A_KIND);
-  store<u8>(out, <u8>aSize, R_A_SIZE);
-  store<u8>(out, <u8>aReg, R_A_REG);
-  store<u8>(out, <u8>aExtendTo, R_A_EXTEND);
-  store<u8>(out, <u8>lKind, R_L_KIND);
-  store<u8>(out, <u8>lSize, R_L_SIZE);
-  store<u8>(out, <u8>lReg, R_L_REG);
-  store<u8>(out, <u8>(lKind == 4 || lKind == 5 ? lOpndBytes : 0), R_L_EXTEND);
-  store<u8>(out, <u8>linuxLength, R_L_LEN);
-  store<u8>(out, <u8>lReject, R_L_REJECT);
+  writeReadings(out);
   store<u8>(out, <u8>lQuirks, R_L_QUIRKS);
-  store<u32>(out, divergence, R_DIVERGENCE);
-  store<i64>(out, lImm, R_L_IMM);
   store<i64>(out, lDisp, R_L_DISP);
   store<u8>(out, <u8>lMemBase, R_L_BASE);
   store<u8>(out, <u8>lMemIndex, R_L_INDEX);
