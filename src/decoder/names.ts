@@ -80,3 +80,10 @@ export function divergencesOf(bits: number): DivergenceInfo[] {
   for (let i = 0; i < DIVERGENCES.length; i++) if (bits & (1 << i)) out.push(DIVERGENCES[i]);
   return out;
 }
+
+/** Lower-case hex of bytes (browser-safe: no Buffer). */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
+  return s;
+}

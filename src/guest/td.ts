@@ -11,6 +11,8 @@ import type { MmioDevice } from "../host/bus.js";
 import { handleMmioVe, kernelAddress, type VeMode, type VeOutcome, type VeHandlerOptions, type VeContext } from "./ve-handler.js";
 import { DecodeCache } from "./decode-cache.js";
 import { convertPages, type MapGpaResult } from "./map-gpa.js";
+import { Sha384 } from "./sha384.js";
+import { toHex } from "../decoder/names.js";
 import { traceEvent, type VeListener } from "./trace.js";
 
 export type TdPhase = "created" | "finalized";
@@ -131,8 +133,31 @@ export class Td {
     if (this.phase !== phase) throw new TdError("wrong_phase", `${what} needs a ${phase} TD (it is ${this.phase})`);
   }
 
-  /** Adds initial private memory with its contents (before finalize only). */
-  addPrivateRegion(gpa: bigint, contents: Uint8Array | number): void {
+  private readonly mrtd = new Sha384();
+
+  /**
+   * The TD's build-time measurement: a running SHA-384 over what addPrivateRegion added, in the
+   * shape of the TDX module's MRTD updates (a 128-byte "MEM.PAGE.ADD" block with the GPA per page;
+   * for measured regions, per 256-byte chunk a "MR.EXTEND" block with the GPA and the chunk).
+   * A model of the procedure, not a value to compare with real hardware.
+   */
+  get measurement(): string {
+    return toHex(this.mrtd.digest());
+  }
+
+  private extend(label: string, gpa: bigint, data?: Uint8Array): void {
+    const header = new Uint8Array(128);
+    header.set(new TextEncoder().encode(label));
+    new DataView(header.buffer).setBigUint64(16, gpa, true);
+    this.mrtd.update(header);
+    if (data) this.mrtd.update(data);
+  }
+
+  /**
+   * Adds initial private memory with its contents (before finalize only); `measure` also extends
+   * the measurement with the contents, not only the page GPAs.
+   */
+  addPrivateRegion(gpa: bigint, contents: Uint8Array | number, options: { measure?: boolean } = {}): void {
     this.need("created", "adding private memory");
     const size = typeof contents === "number" ? contents : Math.ceil(contents.length / 4096) * 4096;
     try {
@@ -142,6 +167,14 @@ export class Td {
       }
     } catch (e) {
       throw new TdError("bad_region", (e as Error).message);
+    }
+    for (let off = 0; off < size; off += 4096) {
+      const page = gpa + BigInt(off);
+      this.extend("MEM.PAGE.ADD", page);
+      if (options.measure) {
+        const bytes = this.memory.read(page, 4096);
+        for (let c = 0; c < 4096; c += 256) this.extend("MR.EXTEND", page + BigInt(c), bytes.subarray(c, c + 256));
+      }
     }
   }
 

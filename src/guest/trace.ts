@@ -3,6 +3,7 @@
 import type { VeInfo } from "./memory.js";
 import type { MmioRun } from "./td.js";
 import type { HostExit } from "../host/host.js";
+import { toHex } from "../decoder/names.js";
 
 export interface VeTraceEvent {
   seq: number;
@@ -46,7 +47,7 @@ export function traceEvent(seq: number, rip: bigint, run: MmioRun, exit: HostExi
 }
 
 const replacer = (_: string, v: unknown) =>
-  typeof v === "bigint" ? "0x" + v.toString(16) : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v;
+  typeof v === "bigint" ? "0x" + v.toString(16) : v instanceof Uint8Array ? toHex(v) : v;
 
 /** A listener that writes each event as one JSON line (bigints as hex, bytes as a hex string). */
 export function jsonlWriter(write: (line: string) => void): VeListener {
