@@ -9,3 +9,24 @@ export {
   registerName, divergencesOf, DIVERGENCES,
   type DivergenceInfo, type MmioKind, type LinuxRejection, type Status, type Encoding, type Segment,
 } from "./decoder/names.js";
+
+// The TD simulation: guest memory and paging, vCPU, #VE handlers, the TDVMCALL ABI, host, devices.
+export { Td, TdError, type TdConfig, type TdPhase, type MmioRun } from "./guest/td.js";
+export { GuestMemory, MemoryError, PAGE_SIZE, type VeInfo, type Gpaw, type PageKind, type Access } from "./guest/memory.js";
+export { DirectMap, PageTableBuilder, PageTableWalker, PF, type Translator, type Translation } from "./guest/paging.js";
+export { Vcpu, type VcpuSnapshot } from "./guest/vcpu.js";
+export { handleMmioVe, kernelAddress, type VeMode, type VeOutcome, type VeStep, type VeError, type VeContext, type VeHandlerOptions } from "./guest/ve-handler.js";
+export { handlePortIoVe, decodePortQualification, portMask, type PortIoVe, type PortIoOutcome } from "./guest/port-io.js";
+export { linuxWriteBack, archWriteBack } from "./guest/writeback.js";
+export { mapGpa, convertPages, type MapGpaResult } from "./guest/map-gpa.js";
+export { DecodeCache } from "./guest/decode-cache.js";
+export { jsonlWriter, type VeTraceEvent, type VeListener } from "./guest/trace.js";
+export { Sha384 } from "./guest/sha384.js";
+export * from "./tdvmcall/abi.js";
+export { Host, type HostExit, type HostCall, type HostOptions } from "./host/host.js";
+export { DeviceBus, type MmioDevice } from "./host/bus.js";
+export { RegisterBlock } from "./devices/register-block.js";
+export { IoApic } from "./devices/ioapic.js";
+export { MsixTable } from "./devices/msix.js";
+export { AhciHba } from "./devices/ahci.js";
+export { toHex } from "./decoder/names.js";
