@@ -5,7 +5,7 @@ import {
   dAddrSize, dMemBase, dMemIndex, dMemScale, dDisp, dImm,
   ST_OK, ENC_LEGACY, P_LOCK, P_REX_LOST, P_SEG, REG_NONE, decodeAt, setLengthOnly,
 } from "./decoder";
-import { fastLength, FAST_MAYBE_MMIO } from "./fastlen";
+import { fastLength, FAST_MAYBE_MMIO, FAST_REG_FORM, FAST_MAP1 } from "./fastlen";
 import { ENC_VEX, ENC_EVEX } from "./tables/vex";
 import {
   decodeLinux, linuxNotMmio, linuxFromArch, lKind, lReject, setLinuxKind, lQuirks, lSize, lReg, lLen, lAddrInvalid, lRegForm, lOpndBytes,
@@ -101,13 +101,31 @@ export function analyze(at: usize, end: usize): void {
   if (!alwaysDecodeLinux) {
     // Common shapes whose opcode neither reading can treat as MMIO need only their length.
     const fast = fastLength(at, end);
-    if (fast != 0 && (fast & FAST_MAYBE_MMIO) == 0 && ((fast >> 8) & 0xff) == ST_OK) {
-      setLengthOnly(at, fast & 0xff, ST_OK);
-      markNotMmio(end, false);
-      return;
+    if (fast != 0 && ((fast >> 8) & 0xff) == ST_OK) {
+      if ((fast & FAST_MAYBE_MMIO) == 0) {
+        setLengthOnly(at, fast & 0xff, ST_OK);
+        markNotMmio(end, false);
+        return;
+      }
+      // A register-form MOV/MOVZX/MOVSX (no prefix but REX): never a memory access for the CPU;
+      // the kernel would still classify it by opcode (Q3).
+      const kernelKind = registerFormKind(fast);
+      if (kernelKind != K_NONE) {
+        setLengthOnly(at, fast & 0xff, ST_OK);
+        markNotMmio(end, false);
+        setLinuxKind(kernelKind);
+        divergence = DV_REGISTER_FORM;
+        return;
+      }
     }
   }
   decodeAt(at, end);
+  if (alwaysDecodeLinux || kernelMayEmulate() || archMayBeMmio()) classifyDecoded(at, end);
+  else markNotMmio(end, true);
+}
+
+/** Both readings of the instruction decodeAt() just decoded at `at`, and their comparison. */
+function classifyDecoded(at: usize, end: usize): void {
   if (alwaysDecodeLinux || kernelMayEmulate()) {
     if (!alwaysDecodeLinux && kernelDecodeMatchesCpu()) {
       linuxFromArch(at, dLen, dMap, dOp, dOpSize, dAddrSize, dModrm, dRexR, dRexB,
@@ -115,21 +133,17 @@ export function analyze(at: usize, end: usize): void {
     } else {
       decodeLinux(at, end);
     }
-    classify(end);
-    classified = true;
-  } else if (archMayBeMmio()) {
-    linuxNotMmio(at, end);
-    classify(end);
-    classified = true;
   } else {
-    markNotMmio(end, true);
+    linuxNotMmio(at, end);
   }
+  classify(end);
+  classified = true;
 }
 
 /**
- * Neither reading can be an MMIO access: the compact outputs are known without classifying.
- * ensureClassified() fills in the rest (decoding fully first if only the length is known) when a
- * full record is wanted.
+ * The compact outputs (kinds, divergence) are known without classifying: neither reading is MMIO,
+ * or (analyze() then sets the kernel's kind) a register-form MOV. ensureClassified() fills in the
+ * rest, decoding fully first if only the length is known, when a full record is wanted.
  */
 function markNotMmio(end: usize, fullyDecoded: bool): void {
   aKind = K_NONE;
@@ -151,9 +165,21 @@ export function ensureClassified(): void {
   if (classified) return;
   if (!decoded) decodeAt(dStart, classifiedEnd);
   decoded = true;
-  linuxNotMmio(dStart, classifiedEnd);
-  classify(classifiedEnd);
-  classified = true;
+  classifyDecoded(dStart, classifiedEnd);
+}
+
+/** The kernel's MMIO kind for a register-form MOV/MOVZX/MOVSX seen by fastLength(), else K_NONE. */
+function registerFormKind(fast: u32): u32 {
+  if ((fast & FAST_REG_FORM) == 0) return K_NONE;
+  const op = fast >> 24;
+  if ((fast & FAST_MAP1) == 0) {
+    if (op == 0x88 || op == 0x89) return K_WRITE;
+    if (op == 0x8a || op == 0x8b) return K_READ;
+    return K_NONE;
+  }
+  if (op == 0xb6 || op == 0xb7) return K_READ_ZERO_EXTEND;
+  if (op == 0xbe || op == 0xbf) return K_READ_SIGN_EXTEND;
+  return K_NONE;
 }
 
 /** Only these opcodes can be a MOV-family memory access on the CPU (besides the kernel's set). */
@@ -193,6 +219,7 @@ function kernelMayEmulate(): bool {
  * A register-form MOV can never fault on MMIO, so its kernel reading (Q3) alone does not count.
  */
 export function isMmioCandidate(): bool {
+  if (!classified) return false; // analyze() took a shortcut: nothing reaches memory
   if (aKind != K_NONE) return true;
   if (lKind != K_NONE && !lRegForm) return true;
   return (divergence & ~DV_REGISTER_FORM) != 0;

@@ -44,6 +44,10 @@ FIRST_CLASS[0x0f] = FIRST_ESCAPE;
 
 /** Set in fastLength()'s result when the opcode can be an MMIO access for the CPU or the kernel. */
 export const FAST_MAYBE_MMIO: u32 = 1 << 16;
+/** Set when the ModRM names a register (mod = 3): no memory access. */
+export const FAST_REG_FORM: u32 = 1 << 17;
+/** Set for an 0F-map opcode; the opcode byte itself is in bits 24-31. */
+export const FAST_MAP1: u32 = 1 << 18;
 
 // Opcodes either reading may treat as an MMIO access (classify.ts decides exactly): the kernel's
 // MOV set, moffs and MOVSXD for the CPU, and UD2 (the kernel's emulate prefix starts with it).
@@ -92,11 +96,13 @@ export function fastLength(start: usize, end: usize): u32 {
   }
   let valid = (attr & A_INVALID) == 0;
   let reg: u32 = 0;
+  let regForm = false;
   if (attr & A_MODRM) {
     if (p >= limit) return 0;
     const modrm = <u32>load<u8>(p++);
     reg = (modrm >> 3) & 7;
     const isReg = (modrm >> 6) == 3 || (attr & A_MODREG) != 0;
+    regForm = isReg;
     if ((attr & A_MODREG) == 0) {
       p += <usize>unchecked(MODRM_EXTRA[modrm]);
       // SIB with base 101 and mod 00 adds a disp32.
@@ -112,7 +118,8 @@ export function fastLength(start: usize, end: usize): u32 {
   p += immediateSize(attr & I_MASK, rex, reg);
   if (p > limit) return 0;
   const maybeMmio = map == 0 ? unchecked(MAYBE_MMIO_MAP0[op]) : unchecked(MAYBE_MMIO_MAP1[op]);
-  return <u32>(p - start) | ((valid ? ST_OK : ST_INVALID) << 8) | (maybeMmio ? FAST_MAYBE_MMIO : 0);
+  return <u32>(p - start) | ((valid ? ST_OK : ST_INVALID) << 8) | (maybeMmio ? FAST_MAYBE_MMIO : 0)
+    | (regForm ? FAST_REG_FORM : 0) | (map == 1 ? FAST_MAP1 : 0) | (op << 24);
 }
 
 /** Immediate bytes with no 66h/67h prefix: operand size is 8 under REX.W, else 4. */

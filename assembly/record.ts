@@ -84,8 +84,12 @@ export const LF_RIP: u32 = 4;
  * the record at `out` are left as they were.
  */
 export function writeVeFields(out: usize): void {
-  if (!classified) writeVeNotMmio(out);
-  else writeVeClassified(out);
+  if (!classified && lKind == 0) {
+    writeVeNotMmio(out);
+    return;
+  }
+  ensureClassified(); // a register-form MOV: the kernel's full reading is wanted (Q3)
+  writeVeClassified(out);
 }
 
 /** analyze() found neither reading MMIO: both kinds none, the kernel refuses, nothing diverges. */

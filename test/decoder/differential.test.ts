@@ -75,6 +75,23 @@ describe("differential against iced-x86", () => {
     let differing = -1;
     for (let i = 0; i < fast.length && differing < 0; i++) if (fast[i] !== full[i]) differing = Math.floor(i / FULL_SIZE);
     expect(differing < 0 ? null : hexOf(buf)(differing)).toBeNull();
+    // Compact records (kinds only) come from the shortcut directly: compare them to the full path.
+    const kinds = (exhaustive: boolean) => {
+      let copy = new Uint8Array(0);
+      decoder.setExhaustiveKernelDecode(exhaustive);
+      try {
+        decoder.batch(buf, { ranges: Array.from({ length: buf.length / STRIDE }, (_, i) => [i * STRIDE, i * STRIDE + STRIDE] as const), mode: "mmio", chunkRecords: 1 << 24 }, (c) => {
+          const out = new Uint8Array(c.records.length + c.full.length);
+          out.set(c.records);
+          out.set(c.full, c.records.length);
+          copy = out;
+        });
+      } finally {
+        decoder.setExhaustiveKernelDecode(false);
+      }
+      return copy;
+    };
+    expect(Buffer.compare(kinds(false), kinds(true))).toBe(0);
   });
 
   it("the length-only fast path agrees with the full decoder on every legacy encoding and 1,000,000 random windows", () => {
