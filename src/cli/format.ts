@@ -76,15 +76,17 @@ export function accessText(a: MmioAccess, addressInvalid = false): string {
 export function humanLines(insn: DecodedInsn, disasm: string, fn: string | null): string[] {
   const bytes = Array.from(insn.valid ? insn.bytes : insn.bytes.subarray(0, 1), (b) => b.toString(16).padStart(2, "0")).join(" ");
   const where = fn ? ` <${fn}>` : "";
-  let reading = insn.arch ? accessText(insn.arch) : insn.valid ? "" : "(invalid)";
-  if (!insn.arch && insn.linux.emulated) reading = "not an MMIO access on the CPU";
+  // A register-form MOV never touches memory, so the kernel's Q3 reading of it is only noise here
+  // (JSON output keeps it).
+  const notable = insn.divergences.filter((d) => d.code !== "register_form");
+  const reading = insn.arch ? accessText(insn.arch) : insn.valid ? "" : "(invalid)";
   const lines = [`${hex(insn.ip).padStart(18)}${where}  ${bytes.padEnd(30)} ${disasm.padEnd(34)} ${reading}`.trimEnd()];
-  if (insn.divergences.length) {
+  if (notable.length) {
     const linux = insn.linux.emulated
       ? `linux: ${accessText(insn.linux.access, insn.linux.addressInvalid)}`
       : `linux: rejected (${insn.linux.rejected})`;
     lines.push(`    ${linux}`);
-    for (const d of insn.divergences) lines.push(`    ! ${d.quirk ? d.quirk + ": " : ""}${d.text}`);
+    for (const d of notable) lines.push(`    ! ${d.quirk ? d.quirk + ": " : ""}${d.text}`);
   }
   return lines;
 }

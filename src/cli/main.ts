@@ -120,6 +120,11 @@ export function buildProgram(write: (line: string) => void): Command {
 
 /** Runs the CLI; returns the exit code. Errors are one line on stderr, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
+  // A reader that stops early (ve-mmio ... | head) is not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   const out = (line: string) => process.stdout.write(line + "\n");
   try {
     await buildProgram(out).parseAsync(argv, { from: "user" });
