@@ -2,10 +2,8 @@
 // plain register block, and runs the MOV-family memory instructions of the committed gcc corpus
 // (driver-style code, built from our own C) through the whole #VE path: one table row per site,
 // then totals and throughput.
-import { readFileSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { VeDecoder } from "../decoder/engine.js";
-import { GPR64, type Gpr64 } from "../decoder/names.js";
+import type { Gpr64 } from "../decoder/names.js";
 import type { DecodedInsn } from "../decoder/record.js";
 import { Td, type MmioRun } from "../guest/td.js";
 import type { MmioDevice } from "../host/bus.js";
@@ -13,9 +11,8 @@ import { AhciHba } from "../devices/ahci.js";
 import { IoApic } from "../devices/ioapic.js";
 import { MsixTable } from "../devices/msix.js";
 import { RegisterBlock } from "../devices/register-block.js";
-import { InputError } from "./inputs.js";
+import { loadCorpus, type CorpusFunction } from "./corpus.js";
 
-interface CorpusFn { file: string; flags: string; name: string; hex: string }
 
 const RIP = 0xffffffff81000000n;
 const CODE_GPA = 0x100000n;
@@ -44,7 +41,7 @@ interface Site { fn: string; offset: number; insn: DecodedInsn; window: Window }
  * MOV-family memory accesses (as the CPU reads them) of the driver-style corpus files whose address
  * the demo can steer into a device window, distinct encodings only, taken in turn from each device.
  */
-function sites(decoder: VeDecoder, corpus: CorpusFn[], all: Window[], limit: number): Site[] {
+function sites(decoder: VeDecoder, corpus: CorpusFunction[], all: Window[], limit: number): Site[] {
   const perWindow = new Map<Window, Site[]>(all.map((w) => [w, []]));
   const seen = new Set<string>();
   for (const fn of corpus) {
@@ -97,16 +94,8 @@ function effect(td: Td, run: MmioRun): string {
   return exit.isWrite ? `wrote ${hex(exit.data)} @${hex(exit.gpa & 0xfffn)}` : `read ${hex(exit.data)} @${hex(exit.gpa & 0xfffn)}`;
 }
 
-function corpusPath(): string {
-  for (const rel of ["../../test/data/corpus.json", "../../../test/data/corpus.json"]) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  throw new InputError("built-in corpus test/data/corpus.json is missing (npm run corpus)");
-}
-
 export function runTdDemo(decoder: VeDecoder, write: (line: string) => void, limit = 40): void {
-  const corpus = (JSON.parse(readFileSync(corpusPath(), "utf8")) as { functions: CorpusFn[] }).functions;
+  const corpus = loadCorpus().functions;
   const all = windows();
   const td = new Td(decoder, { decodeCache: true });
   const list = sites(decoder, corpus, all, limit);

@@ -3,7 +3,7 @@ import { Command, CommanderError } from "commander";
 import { loadDecoder } from "../decoder/node.js";
 import { runDecode, type OutputFormat } from "./decode.js";
 import { InputError, parseHex, parseNumber, rawFileBlock, elfBlocks, type CodeBlock } from "./inputs.js";
-import { runDemo } from "./demo.js";
+import { runSurvey } from "./survey.js";
 import { runTdDemo } from "./demo-td.js";
 import { emulate, emulateJson, emulateHuman, type EmulateOptions } from "./emulate.js";
 import { scanSites, scanAllFunctions, scanText, scanMarkdown, scanJson, ScanInputError, type ScanOptions } from "./scan.js";
@@ -113,7 +113,7 @@ export function buildProgram(write: (line: string) => void): Command {
 
   program.command("survey")
     .description("decode the built-in corpus of driver-style code and summarise both MMIO readings")
-    .action(async () => runDemo(await loadDecoder(), write));
+    .action(async () => runSurvey(await loadDecoder(), write));
 
   return program;
 }

@@ -1,26 +1,14 @@
-// `ve-mmio demo` (npm start): the decoder's main job on built-in data. Decodes the committed gcc
+// `ve-mmio survey`: the decoder on built-in data. Decodes the committed gcc
 // corpus of driver-style code in one batch, then prints each MMIO-capable instruction of the
 // device-driver functions with both readings, and totals with throughput.
-import { readFileSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { VeDecoder } from "../decoder/engine.js";
 import { FULL_SIZE } from "../decoder/layout.js";
 import { readRecord } from "../decoder/record.js";
 import { accessText } from "./format.js";
-import { InputError } from "./inputs.js";
+import { loadCorpus } from "./corpus.js";
 
-interface Corpus { gcc: string; functions: { file: string; flags: string; name: string; hex: string }[] }
-
-function corpusPath(): string {
-  for (const rel of ["../../test/data/corpus.json", "../../../test/data/corpus.json"]) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  throw new InputError("built-in corpus test/data/corpus.json is missing (npm run corpus)");
-}
-
-export function runDemo(decoder: VeDecoder, write: (line: string) => void): void {
-  const corpus = JSON.parse(readFileSync(corpusPath(), "utf8")) as Corpus;
+export function runSurvey(decoder: VeDecoder, write: (line: string) => void): void {
+  const corpus = loadCorpus();
   const chunks = corpus.functions.map((f) => Buffer.from(f.hex, "hex"));
   const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   const ranges: [number, number][] = [];
