@@ -83,6 +83,7 @@ export function buildProgram(write: (line: string) => void): Command {
     .option("--module <path>", "a kernel module to search too (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--modules <dir>", "a module tree to search for sites not in the vmlinux")
     .option("--sites <list|file>", "site functions: name,name,... or a file of names (default: the 32 TDX boot sites)")
+    .option("--debug-info <path>", "ELF with DWARF saying where missing sites were inlined (repeatable; default: the input, or the cached debug vmlinux)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--detail", "list every candidate access")
     .option("--json", "JSON report")
     .option("--md", "Markdown report")

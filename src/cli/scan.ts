@@ -14,9 +14,13 @@ import { DEFAULT_SITES } from "../scan/sites.js";
 import { analyzeFunction, type FunctionReport } from "../scan/analyze.js";
 import { loadVmlinux, loadModule, moduleFiles, findSite, ScanInputError, type CodeObject } from "../scan/objects.js";
 import { InputError } from "./inputs.js";
+import { parseElf64 } from "../elf/elf64.js";
+import { inlineSites } from "../elf/dwarf.js";
 
 export interface ScanOptions {
   elf?: string;
+  /** ELF files with DWARF (a debug vmlinux, a module's debug file) to say where missing sites were inlined. */
+  debugInfo?: string[];
   symbols?: string;
   module?: string[];
   modules?: string;
@@ -40,10 +44,12 @@ function siteList(spec: string | undefined): string[] {
 }
 
 /** The objects to search, in order: the vmlinux (or the cached kernel's), then modules. */
-function inputs(o: ScanOptions): { primary: CodeObject[]; moduleDir: string | null; label: string } {
+function inputs(o: ScanOptions): { primary: CodeObject[]; moduleDir: string | null; label: string; debug: string[] } {
   const primary: CodeObject[] = [];
   let moduleDir = o.modules ?? null;
   let label = "";
+  const debug = [...(o.debugInfo ?? [])];
+  if (o.elf && debug.length === 0) debug.push(o.elf); // the input itself may carry DWARF
   if (o.elf) {
     primary.push(o.elf.endsWith(".ko") || o.elf.endsWith(".o") || /\.ko\.(xz|zst)$/.test(o.elf)
       ? loadModule(o.elf) : loadVmlinux(o.elf, o.symbols));
@@ -55,9 +61,30 @@ function inputs(o: ScanOptions): { primary: CodeObject[]; moduleDir: string | nu
     if (!kernel) throw new InputError("no input: give --elf/--module/--modules, or run `npm run kernel:fetch -- --dbg` first");
     primary.push(loadVmlinux(kernel.vmlinux, kernel.systemMap ?? undefined));
     moduleDir = (kernel as { modulesDecompressedDir?: string }).modulesDecompressedDir ?? null;
+    const vmlinuxDebug = (kernel as { vmlinuxDebug?: string | null }).vmlinuxDebug;
+    if (vmlinuxDebug && debug.length === 0) debug.push(vmlinuxDebug);
     label = `cached kernel ${kernel.release}`;
   }
-  return { primary, moduleDir, label: label || (o.modules ?? "") };
+  return { primary, moduleDir, label: label || (o.modules ?? ""), debug };
+}
+
+/** Where each missing site was inlined, from the DWARF of `files` (read only if a site is missing). */
+function inlinedNote(site: string, files: string[], cache: Map<string, Map<string, Set<string>> | null>): string | null {
+  for (const file of files) {
+    if (!cache.has(file)) {
+      try {
+        cache.set(file, inlineSites(parseElf64(new Uint8Array(readFileSync(file)))));
+      } catch {
+        cache.set(file, null); // no or unreadable DWARF: nothing to say from this file
+      }
+    }
+    const callers = cache.get(file)?.get(site);
+    if (callers?.size) {
+      const list = [...callers].sort();
+      return `inlined into ${list.slice(0, 6).join(", ")}${list.length > 6 ? ` and ${list.length - 6} more` : ""} (DWARF of ${path.basename(file)})`;
+    }
+  }
+  return null;
 }
 
 /** Looks for a site in modules whose bytes mention its name (decompressed modules are searched directly). */
@@ -82,13 +109,15 @@ function searchModules(site: string, dir: string, loaded: Map<string, CodeObject
 }
 
 export function scanSites(decoder: VeDecoder, o: ScanOptions): { label: string; results: SiteResult[] } {
-  const { primary, moduleDir, label } = inputs(o);
+  const { primary, moduleDir, label, debug } = inputs(o);
   const loaded = new Map<string, CodeObject>();
+  const dwarf = new Map<string, Map<string, Set<string>> | null>();
   const results: SiteResult[] = [];
   for (const site of siteList(o.sites)) {
     const hit = findSite(primary, site) ?? (moduleDir ? searchModules(site, moduleDir, loaded) : null);
     if (!hit) {
-      results.push({ site, report: null, note: "not present as a symbol (inlined into its callers, or not built)" });
+      const where = inlinedNote(site, debug, dwarf);
+      results.push({ site, report: null, note: `not present as a symbol (${where ?? "inlined into its callers, or not built; no debug info says where"})` });
       continue;
     }
     const merged: FunctionReport = {
