@@ -65,6 +65,8 @@ export class VeDecoder {
   private oneIn = 0;
   private oneOut = 0;
   private u8: Uint8Array;
+  /** DataView over the whole WASM memory, refreshed with `u8`. */
+  private dv: DataView;
   private readonly view: InsnView | undefined;
   // Export functions held directly: property lookups on the exports object are slow per call.
   private readonly decodeVeFn: (ptr: number, len: number, out: number) => number;
@@ -75,6 +77,7 @@ export class VeDecoder {
     this.decodeVeFn = this.x.decodeVe;
     this.decodeOneFn = this.x.decodeOne;
     this.u8 = new Uint8Array(this.x.memory.buffer);
+    this.dv = new DataView(this.x.memory.buffer);
     this.allocScratch();
     this.view = new InsnView(this.u8, this.oneOut);
   }
@@ -101,6 +104,7 @@ export class VeDecoder {
     const ptr = this.x.arenaAlloc(size) >>> 0;
     if (ptr === 0) throw new DecodeError("out_of_memory", `cannot reserve ${size} bytes of decoder memory`);
     this.u8 = new Uint8Array(this.x.memory.buffer);
+    this.dv = new DataView(this.x.memory.buffer);
     if (this.view) this.view.bytes = this.u8;
     return ptr;
   }
@@ -120,7 +124,7 @@ export class VeDecoder {
   decode(bytes: Uint8Array, ip = 0n): DecodedInsn {
     const len = Math.min(bytes.length, MAX_INSN_LEN);
     this.decodeIntoScratch(bytes);
-    return readRecord(new DataView(this.memory().buffer, this.oneOut, FULL_SIZE), bytes.subarray(0, len), ip);
+    return readRecord(this.dv, len === bytes.length ? bytes : bytes.subarray(0, len), ip, this.oneOut);
   }
 
   /**

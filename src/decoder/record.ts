@@ -85,13 +85,16 @@ function size(n: number): 1 | 2 | 4 | 8 {
   return (n === 1 || n === 2 || n === 4 || n === 8 ? n : 8) as 1 | 2 | 4 | 8;
 }
 
-/** Reads one full record. `bytes` are the instruction's bytes (the decode window). */
-export function readRecord(v: DataView, window: Uint8Array, ip: bigint): DecodedInsn {
-  const u8 = (o: number) => v.getUint8(o);
+/**
+ * Reads one full record at byte `at` of `v`. `window` holds the instruction's bytes (the decode
+ * window); `ip` is its address.
+ */
+export function readRecord(v: DataView, window: Uint8Array, ip: bigint, at = 0): DecodedInsn {
+  const u8 = (o: number) => v.getUint8(at + o);
   const length = u8(R.LEN);
   const status = STATUS_NAMES[u8(R.STATUS)] ?? "invalid";
   const flags = u8(R.FLAGS);
-  const prefixes = v.getUint16(R.PREFIXES, true);
+  const prefixes = v.getUint16(at + R.PREFIXES, true);
   const rex = prefixes & PREFIX.REX ? u8(R.REX) : null;
   const modrmByte = u8(R.MODRM);
   const sibByte = u8(R.SIB);
@@ -103,7 +106,7 @@ export function readRecord(v: DataView, window: Uint8Array, ip: bigint): Decoded
       base: base === REG_RIP ? "rip" : gpr(base),
       index: gpr(u8(R.MEM_INDEX)),
       scale: size(u8(R.MEM_SCALE)) as 1 | 2 | 4 | 8,
-      disp: v.getBigInt64(R.DISP, true),
+      disp: v.getBigInt64(at + R.DISP, true),
       seg,
       rip: base === REG_RIP,
     }
@@ -123,13 +126,13 @@ export function readRecord(v: DataView, window: Uint8Array, ip: bigint): Decoded
       size: aSize,
       reg: aReg === REG_NONE || aKind === "movs" ? null : registerName(aReg, extendTo ?? aSize, highByte),
       regNumber: aReg === REG_NONE || aKind === "movs" ? null : aReg,
-      imm: aKind === "write_imm" ? v.getBigInt64(R.IMM, true) : null,
+      imm: aKind === "write_imm" ? v.getBigInt64(at + R.IMM, true) : null,
       extendTo,
       mem: aKind === "movs" ? { base: "rsi", index: null, scale: 1, disp: 0n, seg, rip: false } : mem,
     };
   }
 
-  const divergences = divergencesOf(v.getUint32(R.DIVERGENCE, true));
+  const divergences = divergencesOf(v.getUint32(at + R.DIVERGENCE, true));
   return {
     offset: 0,
     ip,
@@ -157,15 +160,15 @@ export function readRecord(v: DataView, window: Uint8Array, ip: bigint): Decoded
     highByteReg: highByte,
     mem,
     immSize,
-    imm: immSize ? v.getBigInt64(R.IMM, true) : null,
+    imm: immSize ? v.getBigInt64(at + R.IMM, true) : null,
     arch,
-    linux: readLinux(v),
+    linux: readLinux(v, at),
     divergences,
   };
 }
 
-function readLinux(v: DataView): LinuxReading {
-  const u8 = (o: number) => v.getUint8(o);
+function readLinux(v: DataView, at: number): LinuxReading {
+  const u8 = (o: number) => v.getUint8(at + o);
   const length = u8(R.L_LEN);
   const reject = REJECT_NAMES[u8(R.L_REJECT)] ?? null;
   const kind = KIND_NAMES[u8(R.L_KIND)] ?? null;
@@ -188,13 +191,13 @@ function readLinux(v: DataView): LinuxReading {
       // Q1: the kernel has no high-byte case: register 4-7 at byte size is SPL..DIL.
       reg: reg === REG_NONE ? null : registerName(reg, extendTo ?? lSize),
       regNumber: reg === REG_NONE ? null : reg,
-      imm: kind === "write_imm" ? v.getBigInt64(R.L_IMM, true) : null,
+      imm: kind === "write_imm" ? v.getBigInt64(at + R.L_IMM, true) : null,
       extendTo,
       mem: {
         base: base === REG_RIP ? "rip" : gpr(base),
         index: gpr(u8(R.L_INDEX)),
         scale: size(u8(R.L_SCALE)) as 1 | 2 | 4 | 8,
-        disp: v.getBigInt64(R.L_DISP, true),
+        disp: v.getBigInt64(at + R.L_DISP, true),
         seg: SEGMENT_NAMES[segNo] ?? null,
         rip: base === REG_RIP,
       },
