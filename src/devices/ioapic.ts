@@ -52,7 +52,8 @@ export class IoApic implements MmioDevice {
     return BigInt.asUintN(size * 8, value);
   }
 
-  write(offset: number, size: 1 | 2 | 4 | 8, value: bigint): void {
+  /** Registers are 32-bit; the bus has already cut `value` to the access size. */
+  write(offset: number, _size: 1 | 2 | 4 | 8, value: bigint): void {
     if (offset === IOREGSEL) this.select = Number(value & 0xffn);
     else if (offset === IOWIN) {
       this.trace.push({ op: "write", register: this.select, value });
