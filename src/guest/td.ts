@@ -12,6 +12,7 @@ import { handleMmioVe, kernelAddress, type VeMode, type VeOutcome, type VeHandle
 import { DecodeCache } from "./decode-cache.js";
 import { convertPages, type MapGpaResult } from "./map-gpa.js";
 import { Sha384 } from "./sha384.js";
+import { handlePortIoVe, type PortIoVe, type PortIoOutcome } from "./port-io.js";
 import { toHex } from "../decoder/names.js";
 import { traceEvent, type VeListener } from "./trace.js";
 
@@ -25,6 +26,8 @@ export class TdError extends Error {
 }
 
 export interface TdConfig {
+  /** TD ATTRIBUTES (e.g. bit 0 DEBUG, bit 28 SEPT_VE_DISABLE), kept as given; default 0. */
+  attributes?: bigint;
   gpaw?: Gpaw;
   maxVcpus?: number;
   /** How the guest's #VE handler emulates MMIO: the kernel's way (default) or the architecture's. */
@@ -35,6 +38,8 @@ export interface TdConfig {
   host?: Omit<HostOptions, "gpaw">;
   /** Cache decoded #VE instructions by RIP (invalidated when code pages change). Default off. */
   decodeCache?: boolean;
+  /** Port I/O #VE handling with the 2026 fixes (default) or as older kernels do it (Q16). */
+  portIoFixed?: boolean;
   /**
    * Real page tables in guest memory (4- or 5-level), built in `poolPages` private pages at
    * `poolGpa`; default: a direct map without tables.
@@ -96,6 +101,19 @@ export class Td {
       const cache = this.decodeCache;
       this.memory.onPageChange = (page) => cache.invalidatePage(page);
     }
+  }
+
+  get attributes(): bigint {
+    return this.config.attributes ?? 0n;
+  }
+
+  /**
+   * Delivers a port I/O #VE (exit reason 30) to the guest handler; the TDX module supplies the
+   * instruction length.
+   */
+  deliverPortIo(vcpu: Vcpu, ve: PortIoVe): PortIoOutcome {
+    this.veCount++;
+    return handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
   }
 
   /** Receives one trace event per #VE. */

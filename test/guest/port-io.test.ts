@@ -68,3 +68,18 @@ describe("port I/O #VE", () => {
     expect(vcpu.get("rax")).toBe(5n);
   });
 });
+
+describe("port I/O through a TD", () => {
+  it("the TD's host answers IN; the fix is chosen per TD", async () => {
+    const { Td } = await import("../../src/guest/td.js");
+    const { decoder } = await import("../support/decoder.js");
+    for (const [fixed, want] of [[true, 0x126n], [false, 0x26n]] as const) {
+      const td = new Td(decoder, { portIoFixed: fixed, host: { pio: () => 0x26n } });
+      td.finalize();
+      const vcpu = td.createVcpu();
+      vcpu.set("rax", 0x100n);
+      expect(td.deliverPortIo(vcpu, { exitReason: 30, exitQualification: qual(1, true, 0x3f8), instrLen: 2 })).toMatchObject({ outcome: "handled", length: 2 });
+      expect(vcpu.get("rax")).toBe(want);
+    }
+  });
+});

@@ -191,3 +191,16 @@ describe("TD lifecycle", () => {
     expect(td.memory.sharedBit).toBe(1n << 51n);
   });
 });
+
+describe("the host cannot touch private memory", () => {
+  it("hostRead of a private page fails; of a backed shared page works", () => {
+    const td = new Td(decoder, { attributes: 1n << 28n });
+    td.addPrivateRegion(0x10000n, Uint8Array.of(42));
+    td.finalize();
+    expect(td.attributes).toBe(1n << 28n);
+    expect(() => td.memory.hostRead(0x10000n, 1)).toThrowError(/cannot read private memory/);
+    td.memory.addShared(0x20000n | td.memory.sharedBit, 4096, true);
+    td.memory.write(0x20000n | td.memory.sharedBit, Uint8Array.of(7));
+    expect(td.memory.hostRead(0x20000n | td.memory.sharedBit, 1)[0]).toBe(7);
+  });
+});
