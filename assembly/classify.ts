@@ -98,9 +98,13 @@ function classifyArchMovs(): void {
  * encoding the CPU rejects (REX2, prefixes before VEX...).
  */
 export function analyze(at: usize, end: usize): void {
+  analyzeWith(at, end, alwaysDecodeLinux ? 0 : fastLength(at, end));
+}
+
+/** analyze() with fastLength()'s answer for this instruction already known (0: none). */
+export function analyzeWith(at: usize, end: usize, fast: u32): void {
   if (!alwaysDecodeLinux) {
     // Common shapes whose opcode neither reading can treat as MMIO need only their length.
-    const fast = fastLength(at, end);
     if (fast != 0 && ((fast >> 8) & 0xff) == ST_OK) {
       if ((fast & FAST_MAYBE_MMIO) == 0) {
         setLengthOnly(at, fast & 0xff, ST_OK);

@@ -2,7 +2,8 @@
 // a batch decode over many ranges that never returns to JS per instruction.
 import { decodeAt, dStatus, dLen, ST_OK } from "./decoder";
 import { lKind } from "./linux";
-import { analyze, isMmioCandidate } from "./classify";
+import { analyze, analyzeWith, isMmioCandidate, alwaysDecodeLinux } from "./classify";
+import { FAST_MAYBE_MMIO } from "./fastlen";
 import { writeCompact, writeFull, writeVeFields, COMPACT_SIZE, FULL_SIZE } from "./record";
 import { fastLength } from "./fastlen";
 
@@ -123,7 +124,16 @@ export function batch(
         else { offset++; batchInvalidCount++; }
         continue;
       }
-      analyze(at, end);
+      const fast = alwaysDecodeLinux ? 0 : fastLength(at, end);
+      if (mode != MODE_FULL && fast != 0 && (fast & (FAST_MAYBE_MMIO | 0xff00)) == 0) {
+        // Neither reading can be MMIO (valid, common shape): the compact record is the length alone.
+        store<u32>(rec, fast & 0xff);
+        count++;
+        inRange++;
+        offset += fast & 0xff;
+        continue;
+      }
+      analyzeWith(at, end, fast);
       if (mode == MODE_FULL) writeFull(rec, offset);
       else writeCompact(rec);
       if (mode == MODE_MMIO && isMmioCandidate()) {
