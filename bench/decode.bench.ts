@@ -1,7 +1,6 @@
 // Decoder throughput against iced-x86 in the same run (benny): our batch API, our one-at-a-time
 // API and iced-x86's JS API on the committed corpus, plus a cached Debian vmlinux's .text function
 // by function when present. Reports MB/s, instructions/s and ratios; JSON + chart in bench/results.
-import { fileURLToPath } from "node:url";
 import b from "benny";
 import { Decoder, Instruction, Mnemonic, OpKind, MemorySizeExt } from "iced-x86";
 import { loadDecoder } from "../src/decoder/node.js";
@@ -148,7 +147,7 @@ async function veSuite(set: CodeSet): Promise<void> {
 /** Runs the decode suites on every code set; `quick` keeps each case short. */
 export async function runDecodeBench(quick: boolean): Promise<void> {
   benchOptions = quick ? { maxTime: 0.5, minSamples: 3 } : {};
-  for (const set of loadCodeSets(fileURLToPath(new URL("../..", import.meta.url)))) {
+  for (const set of loadCodeSets()) {
     console.log(`\n${set.name}: ${(set.bytes.length / 1e6).toFixed(2)} MB in ${set.ranges.length} functions`);
     await throughputSuite(set);
     await veSuite(set);

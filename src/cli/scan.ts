@@ -14,6 +14,7 @@ import { DEFAULT_SITES } from "../scan/sites.js";
 import { analyzeFunction, type FunctionReport } from "../scan/analyze.js";
 import { loadVmlinux, loadModule, moduleFiles, findSite, ScanInputError, type CodeObject } from "../scan/objects.js";
 import { InputError } from "./inputs.js";
+import { concatenate } from "../decoder/concat.js";
 import { parseElf64 } from "../elf/elf64.js";
 import { inlineSites } from "../elf/dwarf.js";
 
@@ -151,11 +152,7 @@ export function scanAllFunctions(decoder: VeDecoder, o: ScanOptions, progress: b
   bar?.start(primary.reduce((n, obj) => n + obj.functions.length, 0), 0);
   for (const obj of primary) {
     // One buffer per object: functions laid end to end, one range each.
-    const total = obj.functions.reduce((n, f) => n + f.bytes.length, 0);
-    const all = new Uint8Array(total);
-    const ranges: [number, number][] = [];
-    let at = 0;
-    for (const f of obj.functions) { all.set(f.bytes, at); ranges.push([at, at + f.bytes.length]); at += f.bytes.length; }
+    const { bytes: all, ranges } = concatenate(obj.functions.map((f) => f.bytes));
     const refusedBy = new Map<number, string[]>();
     let fnIndex = 0;
     decoder.batch(all, { ranges, mode: "mmio", chunkRecords: 1 << 18 }, (chunk) => {

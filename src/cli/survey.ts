@@ -6,14 +6,11 @@ import { FULL_SIZE } from "../decoder/layout.js";
 import { readRecord } from "../decoder/record.js";
 import { accessText } from "./format.js";
 import { loadCorpus } from "./corpus.js";
+import { concatenate } from "../decoder/concat.js";
 
 export function runSurvey(decoder: VeDecoder, write: (line: string) => void): void {
   const corpus = loadCorpus();
-  const chunks = corpus.functions.map((f) => Buffer.from(f.hex, "hex"));
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  const ranges: [number, number][] = [];
-  let at = 0;
-  for (const c of chunks) { all.set(c, at); ranges.push([at, at + c.length]); at += c.length; }
+  const { bytes: all, ranges } = concatenate(corpus.functions.map((f) => Buffer.from(f.hex, "hex")));
   const owner = (offset: number) => {
     let lo = 0, hi = ranges.length - 1;
     while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (ranges[mid][0] <= offset) lo = mid; else hi = mid - 1; }

@@ -78,4 +78,3 @@ export function icedWindows(buf: Uint8Array, stride: number, withAccess: (i: num
   return out;
 }
 
-export { Code };
