@@ -7,8 +7,8 @@ import { loadDecoder } from "../src/decoder/node.js";
 import { FULL_SIZE, R } from "../src/decoder/layout.js";
 import { readRecord } from "../src/decoder/record.js";
 import { cachedKernels, vmlinuxSet } from "../src/elf/kernel-cache.js";
-import { refAccess } from "../src/verify/iced.js";
-import { accessMismatch } from "../src/verify/differential.js";
+import { refOf } from "../src/verify/iced.js";
+import { disagreement } from "../src/verify/differential.js";
 
 const want = process.argv.indexOf("--version") >= 0 ? process.argv[process.argv.indexOf("--version") + 1] : undefined;
 const kernel = cachedKernels().find((k) => !want || k.release.startsWith(want));
@@ -43,14 +43,10 @@ decoder.batch(textBytes, { ranges, mode: "full", chunkRecords: 1 << 18 }, (chunk
     const valid = chunk.records[at + R.STATUS] === 0;
     const length = chunk.records[at + R.LEN];
     if (!valid) invalid++;
-    let why: string | null = null;
-    if (valid !== !ins.isInvalid) why = valid ? "ours valid, iced invalid" : "ours invalid, iced valid";
-    else if (valid && length !== ins.length) why = `length ${length} vs ${ins.length}`;
-    else if (valid && (chunk.records[at + R.A_KIND] !== 0 || refAccess(ins))) {
-      mov++;
-      const ours = readRecord(new DataView(view.buffer, view.byteOffset + at, FULL_SIZE), textBytes.subarray(offset, offset + 15), 0n);
-      why = accessMismatch(ours, { valid: true, length: ins.length, code: ins.code, access: refAccess(ins) });
-    }
+    const ref = refOf(ins);
+    const archMmio = chunk.records[at + R.A_KIND] !== 0;
+    if (valid && ref.valid && length === ref.length && (archMmio || ref.access)) mov++;
+    const why = disagreement(valid, length, archMmio, () => readRecord(view, textBytes.subarray(offset, offset + 15), 0n, at), ref);
     if (why) {
       mismatches++;
       if (examples.length < 20) examples.push(`${names[fn]}+0x${(offset - start).toString(16)}: ${Buffer.from(textBytes.subarray(offset, offset + 15)).toString("hex")}: ${why}`);

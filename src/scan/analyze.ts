@@ -3,8 +3,8 @@
 import { Decoder, Instruction, Formatter, FormatterSyntax, Mnemonic, OpKind, Register } from "iced-x86";
 import type { VeDecoder } from "../decoder/engine.js";
 import type { DecodedInsn, MmioAccess } from "../decoder/record.js";
-import { refAccess } from "../verify/iced.js";
-import { accessMismatch } from "../verify/differential.js";
+import { refOf } from "../verify/iced.js";
+import { disagreement } from "../verify/differential.js";
 
 /** One instruction that addresses memory through something other than the stack or RIP. */
 export interface Candidate {
@@ -89,16 +89,7 @@ export function analyzeFunction(decoder: VeDecoder, bytes: Uint8Array, ip: bigin
       iced.decodeOut(ins);
       const addr = ip + BigInt(insn.offset);
       const hex = Buffer.from(insn.valid ? insn.bytes : insn.bytes.subarray(0, 1)).toString("hex");
-      let why: string | null = null;
-      if (insn.valid !== !ins.isInvalid) why = insn.valid ? "iced: invalid" : "iced: valid";
-      else if (insn.valid && insn.length !== ins.length) why = `length ${insn.length} vs iced ${ins.length}`;
-      else if (insn.valid) {
-        const ref = refAccess(ins);
-        if (insn.arch || ref) {
-          const ours = { ...insn, length: insn.length };
-          why = accessMismatch(ours, { valid: true, length: ins.length, code: ins.code, access: ref });
-        }
-      }
+      const why = disagreement(insn.valid, insn.length, insn.arch !== null, () => insn, refOf(ins));
       if (why) report.icedDisagreements.push(`0x${addr.toString(16)} ${hex}: ${why}`);
       if (!insn.valid) continue;
       const mem = memoryOperand(ins);

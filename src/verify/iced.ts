@@ -58,6 +58,12 @@ export function refAccess(ins: Instruction): RefAccess | null {
   };
 }
 
+/** iced's reading of one decoded instruction. */
+export function refOf(ins: Instruction): RefResult {
+  const valid = !ins.isInvalid;
+  return { valid, length: ins.length, code: ins.code, access: valid ? refAccess(ins) : null };
+}
+
 /** Decodes the first instruction of every `stride`-byte window of `buf`. */
 export function icedWindows(buf: Uint8Array, stride: number, withAccess: (i: number) => boolean): RefResult[] {
   const dec = new Decoder(64, buf, 0);
