@@ -8,7 +8,7 @@ import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from ".
 import { Vcpu } from "./vcpu.js";
 import { Host, type HostOptions } from "../host/host.js";
 import type { MmioDevice } from "../host/bus.js";
-import { handleMmioVe, kernelAddress, type VeMode, type VeOutcome, type VeHandlerOptions, type VeContext } from "./ve-handler.js";
+import { handleMmioVe, kernelAddress, fetchCode, type VeMode, type VeOutcome, type VeHandlerOptions, type VeContext } from "./ve-handler.js";
 import { DecodeCache } from "./decode-cache.js";
 import { convertPages, type MapGpaResult } from "./map-gpa.js";
 import { Sha384 } from "./sha384.js";
@@ -238,18 +238,9 @@ export class Td {
    * memory access; an access to an unbacked shared GPA becomes a #VE that the guest handler takes.
    */
   runMmioInstruction(vcpu: Vcpu): MmioRun {
-    const window = new Uint8Array(15);
-    let n = 0;
-    for (; n < 15; n++) {
-      const t = this.translator.translate(BigInt.asUintN(64, vcpu.rip + BigInt(n)), "fetch", vcpu.cpl);
-      if ("pageFault" in t) break;
-      window[n] = this.memory.read(t.gpa, 1)[0];
-    }
-    if (n === 0) {
-      const t = this.translator.translate(vcpu.rip, "fetch", vcpu.cpl);
-      return { outcome: "page_fault", va: vcpu.rip, errorCode: "pageFault" in t ? t.pageFault : 0 };
-    }
-    const insn = this.decoder.decode(window.subarray(0, n), vcpu.rip);
+    const code = fetchCode(this.translator, (gpa, len) => this.memory.read(gpa, len), vcpu.rip, vcpu.cpl);
+    if (code.bytes.length === 0) return { outcome: "page_fault", va: vcpu.rip, errorCode: code.pageFault ?? 0 };
+    const insn = this.decoder.decode(code.bytes, vcpu.rip);
     if (!insn.valid) return { outcome: "no_ve", reason: `the CPU raises #UD or #PF first (${insn.status})` };
     const a = insn.arch;
     if (!a) return { outcome: "no_ve", reason: "not a MOV-family memory access" };

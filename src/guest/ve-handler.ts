@@ -71,28 +71,36 @@ function fault(error: VeError, step: VeStep, detail: string, insn: DecodedInsn |
   return { outcome: "fault", error, step, insn, tdvmcalls, detail };
 }
 
+/** Code fetched at an address: the readable prefix (page by page), its pages, the first #PF. */
+export interface FetchedCode {
+  bytes: Uint8Array;
+  gpas: bigint[];
+  /** #PF error code where fetching stopped short, or null. */
+  pageFault: number | null;
+}
+
 /**
- * Fault-safe copy of 15 bytes at RIP (step 2): every byte must translate and be readable. Returns
- * the bytes and the GPAs of the (one or two) pages they came from.
+ * Fetches up to `max` instruction bytes at `rip`, a page at a time, stopping at the first byte
+ * that does not translate for execution or cannot be read.
  */
-function fetchWindow(ctx: VeContext): { bytes: Uint8Array; gpas: bigint[] } | null {
-  const out = new Uint8Array(15);
+export function fetchCode(translator: Translator, readPhysical: VeContext["readPhysical"], rip: bigint, cpl: number, max = 15): FetchedCode {
+  const out = new Uint8Array(max);
   const gpas: bigint[] = [];
   let i = 0;
-  while (i < 15) {
-    const va = BigInt.asUintN(64, ctx.vcpu.rip + BigInt(i));
-    const t = ctx.translator.translate(va, "fetch", ctx.vcpu.cpl);
-    if ("pageFault" in t) return null;
-    const chunk = Math.min(15 - i, 4096 - Number(va & 0xfffn));
+  while (i < max) {
+    const va = BigInt.asUintN(64, rip + BigInt(i));
+    const t = translator.translate(va, "fetch", cpl);
+    if ("pageFault" in t) return { bytes: out.subarray(0, i), gpas, pageFault: t.pageFault };
+    const chunk = Math.min(max - i, 4096 - Number(va & 0xfffn));
     try {
-      out.set(ctx.readPhysical(t.gpa, chunk), i);
+      out.set(readPhysical(t.gpa, chunk), i);
     } catch {
-      return null;
+      return { bytes: out.subarray(0, i), gpas, pageFault: null };
     }
     gpas.push(t.gpa);
     i += chunk;
   }
-  return { bytes: out, gpas };
+  return { bytes: out, gpas, pageFault: null };
 }
 
 /** The kernel's vaddr (step 7): from the instruction and saved registers, not from ve.gla. */
@@ -126,8 +134,9 @@ export function handleMmioVe(ctx: VeContext, ve: VeInfo, options: VeHandlerOptio
 
   let insn = ctx.cache?.get(vcpu.rip) ?? null;
   if (!insn) {
-    const window = fetchWindow(ctx);
-    if (!window) return fault("EFAULT", "fetch", "the 15 bytes at RIP are not all readable kernel memory");
+    // Step 2: a fault-safe copy of 15 bytes; every byte must be readable.
+    const window = fetchCode(ctx.translator, ctx.readPhysical, vcpu.rip, vcpu.cpl);
+    if (window.bytes.length < 15) return fault("EFAULT", "fetch", "the 15 bytes at RIP are not all readable kernel memory");
     insn = ctx.decoder.decode(window.bytes, vcpu.rip);
     ctx.cache?.put(vcpu.rip, insn, window.gpas.map((g) => Number(g >> 12n)));
   }
