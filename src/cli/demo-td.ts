@@ -12,6 +12,7 @@ import { IoApic } from "../devices/ioapic.js";
 import { MsixTable } from "../devices/msix.js";
 import { RegisterBlock } from "../devices/register-block.js";
 import { loadCorpus, type CorpusFunction } from "./corpus.js";
+import { hex } from "./format.js";
 
 
 const RIP = 0xffffffff81000000n;
@@ -85,7 +86,6 @@ function steer(site: Site): Map<Gpr64, bigint> {
   return regs;
 }
 
-const hex = (v: bigint) => "0x" + v.toString(16);
 
 function effect(td: Td, run: MmioRun): string {
   if (!("ve" in run)) return "-";

@@ -7,6 +7,7 @@ import { Td, type MmioRun } from "../guest/td.js";
 import { kernelAddress } from "../guest/ve-handler.js";
 import { RegisterBlock } from "../devices/register-block.js";
 import { InputError, parseHex, parseNumber } from "./inputs.js";
+import { hex } from "./format.js";
 import type { TdvmcallRegs } from "../tdvmcall/abi.js";
 import type { HostExit } from "../host/host.js";
 import type { Vcpu } from "../guest/vcpu.js";
@@ -27,7 +28,6 @@ export interface EmulateOptions {
 
 const CODE_GPA = 0x100000n;
 const DEFAULT_MMIO_GPA = 0xfe000000n;
-const hex = (v: bigint) => "0x" + BigInt.asUintN(64, v).toString(16);
 
 function parseRegs(specs: string[]): Map<Gpr64, bigint> {
   const regs = new Map<Gpr64, bigint>();

@@ -1,7 +1,8 @@
 // Output shapes of `ve-mmio decode`: the stable JSON record and the human line.
 import type { DecodedInsn, MmioAccess, MemOperand } from "../decoder/record.js";
 
-const hex = (v: bigint, width = 64): string => "0x" + BigInt.asUintN(width, v).toString(16);
+/** "0x..." of a value taken as an unsigned `width`-bit number. */
+export const hex = (v: bigint, width = 64): string => "0x" + BigInt.asUintN(width, v).toString(16);
 const signedHex = (v: bigint): string => (v < 0n ? "-0x" + (-v).toString(16) : "0x" + v.toString(16));
 
 export interface JsonMem { base: string | null; index: string | null; scale: number; disp: string; seg: string | null; rip: boolean }
