@@ -88,34 +88,38 @@ function inlinedNote(site: string, files: string[], cache: Map<string, Map<strin
   return null;
 }
 
-/** Looks for a site in modules whose bytes mention its name (decompressed modules are searched directly). */
-function searchModules(site: string, dir: string, loaded: Map<string, CodeObject>): ReturnType<typeof findSite> {
-  const needle = Buffer.from(site + "\0");
+/**
+ * Modules under `dir` that define any of `sites`, each file read once: a plain .ko is parsed only
+ * if its bytes mention a site's name; compressed ones are decompressed and parsed.
+ */
+function modulesDefining(sites: string[], dir: string): CodeObject[] {
+  const needles = sites.map((site) => Buffer.from(site + "\0"));
+  const found: CodeObject[] = [];
   for (const file of moduleFiles(dir)) {
-    let obj = loaded.get(file);
-    if (!obj) {
-      if (!file.endsWith(".ko") || readFileSync(file).indexOf(needle) >= 0) {
-        try {
-          obj = loadModule(file, path.relative(dir, file));
-        } catch {
-          continue;
-        }
-        loaded.set(file, obj);
-      } else continue;
+    if (file.endsWith(".ko")) {
+      const bytes = readFileSync(file);
+      if (!needles.some((n) => bytes.indexOf(n) >= 0)) continue;
     }
-    const hit = findSite([obj], site);
-    if (hit) return hit;
+    let obj: CodeObject;
+    try {
+      obj = loadModule(file, path.relative(dir, file));
+    } catch {
+      continue; // not a module we can read: it cannot hold a site
+    }
+    if (sites.some((site) => findSite([obj], site))) found.push(obj);
   }
-  return null;
+  return found;
 }
 
 export function scanSites(decoder: VeDecoder, o: ScanOptions): { label: string; results: SiteResult[] } {
   const { primary, moduleDir, label, debug } = inputs(o);
-  const loaded = new Map<string, CodeObject>();
+  const sites = siteList(o.sites);
+  const missing = sites.filter((site) => !findSite(primary, site));
+  const modules = moduleDir && missing.length ? modulesDefining(missing, moduleDir) : [];
   const dwarf = new Map<string, Map<string, Set<string>> | null>();
   const results: SiteResult[] = [];
-  for (const site of siteList(o.sites)) {
-    const hit = findSite(primary, site) ?? (moduleDir ? searchModules(site, moduleDir, loaded) : null);
+  for (const site of sites) {
+    const hit = findSite(primary, site) ?? findSite(modules, site);
     if (!hit) {
       const where = inlinedNote(site, debug, dwarf);
       results.push({ site, report: null, note: `not present as a symbol (${where ?? "inlined into its callers, or not built; no debug info says where"})` });
