@@ -1,63 +1,120 @@
 // A plain block of little-endian device registers with an access trace: the simplest device model,
-// and the storage other models build on.
-import type { MmioDevice } from "../host/bus.js";
+// and the storage other models build on. The trace is a ring of fixed typed arrays, so a traced
+// access allocates nothing.
+import type { MmioDevice, AccessSize } from "../host/bus.js";
 
 export interface RegisterAccess { op: "read" | "write"; offset: number; size: number; value: bigint }
+
+const READ = 0, WRITE = 1;
 
 export class RegisterBlock implements MmioDevice {
   readonly bytes: Uint8Array;
   private readonly view: DataView;
-  /** The last `traceLimit` accesses, oldest first (a ring buffer underneath). */
-  get trace(): RegisterAccess[] {
-    return this.ring.length < this.traceLimit ? this.ring.slice() : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
-  }
   /** How many accesses were traced in all. */
   accesses = 0;
-  private readonly ring: RegisterAccess[] = [];
+  // The ring: per entry an op, offset, size and the value's two 32-bit halves.
+  private readonly ops: Uint8Array;
+  private readonly offsets: Uint32Array;
+  private readonly sizes: Uint8Array;
+  private readonly values: Uint32Array;
   private next = 0;
+  private readonly scratch = new Uint32Array(2);
 
   constructor(readonly name: string, size: number, readonly traceLimit = 1024) {
     this.bytes = new Uint8Array(size);
     this.view = new DataView(this.bytes.buffer);
+    this.ops = new Uint8Array(traceLimit);
+    this.offsets = new Uint32Array(traceLimit);
+    this.sizes = new Uint8Array(traceLimit);
+    this.values = new Uint32Array(2 * traceLimit);
   }
 
-  private record(a: RegisterAccess): void {
+  /** The last `traceLimit` accesses, oldest first. */
+  get trace(): RegisterAccess[] {
+    const n = Math.min(this.accesses, this.traceLimit);
+    const first = this.accesses <= this.traceLimit ? 0 : this.next;
+    const out: RegisterAccess[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = (first + k) % this.traceLimit;
+      out.push({
+        op: this.ops[i] === READ ? "read" : "write", offset: this.offsets[i], size: this.sizes[i],
+        value: (BigInt(this.values[2 * i + 1]) << 32n) | BigInt(this.values[2 * i]),
+      });
+    }
+    return out;
+  }
+
+  private record(op: number, offset: number, size: number, lo: number, hi: number): void {
     this.accesses++;
     if (this.traceLimit === 0) return;
-    if (this.ring.length < this.traceLimit) this.ring.push(a);
-    else this.ring[this.next] = a;
-    this.next = (this.next + 1) % this.traceLimit;
+    const i = this.next;
+    this.ops[i] = op;
+    this.offsets[i] = offset;
+    this.sizes[i] = size;
+    this.values[2 * i] = lo;
+    this.values[2 * i + 1] = hi;
+    this.next = i + 1 === this.traceLimit ? 0 : i + 1;
+  }
+
+  private inside(offset: number, size: number): boolean {
+    return offset >= 0 && offset + size <= this.bytes.length;
+  }
+
+  /** Raw register value as halves into out[at], out[at + 1], without tracing (all-ones outside). */
+  peekWords(offset: number, size: AccessSize, out: Uint32Array, at: number): void {
+    if (!this.inside(offset, size)) {
+      out[at] = size >= 4 ? 0xffffffff : (1 << (size * 8)) - 1;
+      out[at + 1] = size === 8 ? 0xffffffff : 0;
+      return;
+    }
+    const v = this.view;
+    out[at + 1] = 0;
+    switch (size) {
+      case 1: out[at] = v.getUint8(offset); break;
+      case 2: out[at] = v.getUint16(offset, true); break;
+      case 4: out[at] = v.getUint32(offset, true); break;
+      default: out[at] = v.getUint32(offset, true); out[at + 1] = v.getUint32(offset + 4, true);
+    }
+  }
+
+  /** Stores a value given as halves, without tracing (ignored outside the block). */
+  pokeWords(offset: number, size: AccessSize, lo: number, hi: number): void {
+    if (!this.inside(offset, size)) return;
+    const v = this.view;
+    switch (size) {
+      case 1: v.setUint8(offset, lo & 0xff); break;
+      case 2: v.setUint16(offset, lo & 0xffff, true); break;
+      case 4: v.setUint32(offset, lo >>> 0, true); break;
+      default: v.setUint32(offset, lo >>> 0, true); v.setUint32(offset + 4, hi >>> 0, true);
+    }
   }
 
   /** Raw register value, without tracing (for models and tests). */
-  peek(offset: number, size: 1 | 2 | 4 | 8): bigint {
-    if (offset < 0 || offset + size > this.bytes.length) return BigInt.asUintN(size * 8, -1n);
-    switch (size) {
-      case 1: return BigInt(this.view.getUint8(offset));
-      case 2: return BigInt(this.view.getUint16(offset, true));
-      case 4: return BigInt(this.view.getUint32(offset, true));
-      default: return this.view.getBigUint64(offset, true);
-    }
+  peek(offset: number, size: AccessSize): bigint {
+    this.peekWords(offset, size, this.scratch, 0);
+    return (BigInt(this.scratch[1]) << 32n) | BigInt(this.scratch[0]);
   }
 
-  poke(offset: number, size: 1 | 2 | 4 | 8, value: bigint): void {
-    if (offset < 0 || offset + size > this.bytes.length) return;
-    switch (size) {
-      case 1: this.view.setUint8(offset, Number(value & 0xffn)); break;
-      case 2: this.view.setUint16(offset, Number(value & 0xffffn), true); break;
-      case 4: this.view.setUint32(offset, Number(value & 0xffffffffn), true); break;
-      default: this.view.setBigUint64(offset, BigInt.asUintN(64, value), true);
-    }
+  poke(offset: number, size: AccessSize, value: bigint): void {
+    this.pokeWords(offset, size, Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn));
   }
 
-  read(offset: number, size: 1 | 2 | 4 | 8): bigint {
-    const value = this.peek(offset, size);
-    this.record({ op: "read", offset, size, value });
-    return value;
+  readWords(offset: number, size: AccessSize, out: Uint32Array, at: number): void {
+    this.peekWords(offset, size, out, at);
+    this.record(READ, offset, size, out[at], out[at + 1]);
   }
 
-  write(offset: number, size: 1 | 2 | 4 | 8, value: bigint): void {
-    this.record({ op: "write", offset, size, value });
-    this.poke(offset, size, value);
+  writeWords(offset: number, size: AccessSize, lo: number, hi: number): void {
+    this.record(WRITE, offset, size, lo, hi);
+    this.pokeWords(offset, size, lo, hi);
+  }
+
+  read(offset: number, size: AccessSize): bigint {
+    this.readWords(offset, size, this.scratch, 0);
+    return (BigInt(this.scratch[1]) << 32n) | BigInt(this.scratch[0]);
+  }
+
+  write(offset: number, size: AccessSize, value: bigint): void {
+    this.writeWords(offset, size, Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn));
   }
 }

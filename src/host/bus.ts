@@ -1,56 +1,104 @@
 // The host's MMIO bus: device models claim GPA ranges (shared bit already stripped). An access
 // nobody claims reads all-ones and drops writes, as an unclaimed MMIO region does; both counted.
+//
+// GPAs are below 2^52, so the bus works on plain numbers. Values travel as 32-bit word pairs
+// through the optional word methods of a device (no BigInt on the hot path); devices that only
+// implement the BigInt methods work too.
+
+export type AccessSize = 1 | 2 | 4 | 8;
 
 /** A device model: registers addressed by byte offset from its base. */
 export interface MmioDevice {
   readonly name: string;
-  read(offset: number, size: 1 | 2 | 4 | 8): bigint;
-  write(offset: number, size: 1 | 2 | 4 | 8, value: bigint): void;
+  read(offset: number, size: AccessSize): bigint;
+  write(offset: number, size: AccessSize, value: bigint): void;
+  /** Optional fast read: the value's bits 31:0 into out[at], bits 63:32 into out[at + 1]. */
+  readWords?(offset: number, size: AccessSize, out: Uint32Array, at: number): void;
+  /** Optional fast write of a value given as 32-bit halves (already cut to `size`). */
+  writeWords?(offset: number, size: AccessSize, lo: number, hi: number): void;
 }
 
-interface Claim { base: bigint; end: bigint; device: MmioDevice }
+interface Claim { base: number; end: number; device: MmioDevice }
+
+const TWO32 = 0x1_0000_0000;
+const LOW_MASK = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0xffffffff];
+
+/** Bits 31:0 of a value of `size` bytes given as halves, and its bits 63:32. */
+export const cutLo = (size: number, lo: number): number => (lo & LOW_MASK[size]) >>> 0;
+export const cutHi = (size: number, hi: number): number => (size === 8 ? hi >>> 0 : 0);
 
 export class DeviceBus {
   private readonly claims: Claim[] = [];
+  /** The claim that served the last access: device accesses come in runs. */
+  private recent: Claim | null = null;
+  private readonly scratch = new Uint32Array(2);
   unclaimedReads = 0;
   unclaimedWrites = 0;
 
   /** Claims [base, base + size) for `device`; overlapping claims are refused. */
   attach(base: bigint, size: number, device: MmioDevice): void {
-    const end = base + BigInt(size);
+    const claim = { base: Number(base), end: Number(base) + size, device };
     for (const c of this.claims) {
-      if (base < c.end && c.base < end) throw new Error(`${device.name} overlaps ${c.device.name}`);
+      if (claim.base < c.end && c.base < claim.end) throw new Error(`${device.name} overlaps ${c.device.name}`);
     }
-    this.claims.push({ base, end, device });
-    this.claims.sort((a, b) => (a.base < b.base ? -1 : 1));
+    this.claims.push(claim);
+    this.claims.sort((a, b) => a.base - b.base);
   }
 
   /** The device whose range holds gpa, by binary search. */
-  find(gpa: bigint): Claim | null {
+  find(gpa: bigint | number): Claim | null {
+    const at = Number(gpa);
+    const r = this.recent;
+    if (r && at >= r.base && at < r.end) return r;
     let lo = 0, hi = this.claims.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const c = this.claims[mid];
-      if (gpa < c.base) hi = mid - 1;
-      else if (gpa >= c.end) lo = mid + 1;
-      else return c;
+      if (at < c.base) hi = mid - 1;
+      else if (at >= c.end) lo = mid + 1;
+      else return (this.recent = c);
     }
     return null;
   }
 
-  read(gpa: bigint, size: 1 | 2 | 4 | 8): bigint {
+  /** Reads `size` bytes at `gpa` into out[at] (bits 31:0) and out[at + 1] (bits 63:32). */
+  readWords(gpa: number, size: AccessSize, out: Uint32Array, at: number): void {
     const c = this.find(gpa);
     if (!c) {
       this.unclaimedReads++;
-      return BigInt.asUintN(size * 8, -1n);
+      out[at] = LOW_MASK[size];
+      out[at + 1] = size === 8 ? 0xffffffff : 0;
+      return;
     }
-    return BigInt.asUintN(size * 8, c.device.read(Number(gpa - c.base), size));
+    const offset = gpa - c.base;
+    if (c.device.readWords) c.device.readWords(offset, size, out, at);
+    else {
+      const v = c.device.read(offset, size);
+      out[at] = Number(v & 0xffffffffn);
+      out[at + 1] = Number((v >> 32n) & 0xffffffffn);
+    }
+    out[at] = cutLo(size, out[at]);
+    out[at + 1] = cutHi(size, out[at + 1]);
   }
 
-  write(gpa: bigint, size: 1 | 2 | 4 | 8, value: bigint): void {
+  /** Writes `size` bytes (the value as 32-bit halves) at `gpa`. */
+  writeWords(gpa: number, size: AccessSize, lo: number, hi: number): void {
     const c = this.find(gpa);
     if (!c) { this.unclaimedWrites++; return; }
-    c.device.write(Number(gpa - c.base), size, BigInt.asUintN(size * 8, value));
+    const offset = gpa - c.base;
+    lo = cutLo(size, lo);
+    hi = cutHi(size, hi);
+    if (c.device.writeWords) c.device.writeWords(offset, size, lo, hi);
+    else c.device.write(offset, size, BigInt(hi) * 0x1_0000_0000n + BigInt(lo));
+  }
+
+  read(gpa: bigint, size: AccessSize): bigint {
+    this.readWords(Number(gpa), size, this.scratch, 0);
+    return BigInt(this.scratch[1]) * BigInt(TWO32) + BigInt(this.scratch[0]);
+  }
+
+  write(gpa: bigint, size: AccessSize, value: bigint): void {
+    this.writeWords(Number(gpa), size, Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn));
   }
 
   get deviceCount(): number {

@@ -1,9 +1,9 @@
 // The host (KVM + userspace) side of TDVMCALL: validates each request as KVM's TDX code does, turns
 // it into a typed exit, and lets a device bus or handler answer. The guest sees only registers.
-import { SUBFN, STATUS, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
-import { DeviceBus } from "./bus.js";
+import { SUBFN, STATUS, FRAME, TdvmcallFrame, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
+import { DeviceBus, cutLo, cutHi, type AccessSize } from "./bus.js";
 
-export type AccessSize = 1 | 2 | 4 | 8;
+export type { AccessSize };
 
 /** Typed exits, one structure per kind instead of raw registers. */
 export type HostExit =
@@ -47,22 +47,72 @@ const KVM_ENOSYS = BigInt.asUintN(64, -1000n);
 export class Host {
   readonly bus: DeviceBus;
   readonly sharedBit: bigint;
-  /** The last call handled (for traces and tests). */
-  last: HostCall | null = null;
   calls = 0;
+  /** The shared bit's position inside R14's bits 63:32. */
+  private readonly sharedHiBit: number;
+  /** For handle(): the BigInt API goes through the frame path like the guest's calls. */
+  private readonly scratch = new TdvmcallFrame();
+  // The last call, kept as numbers and built into a HostCall only when asked for.
+  private readonly lastRequest = new Uint32Array(16);
+  private readonly lastAnswer = new Uint32Array(4);
+  private lastExitKind: "none" | "mmio" | "object" = "none";
+  private lastExitObject: HostExit | null = null;
+  private readonly lastMmio = { size: 1 as AccessSize, isWrite: false, gpaLo: 0, gpaHi: 0, data: new Uint32Array(2) };
 
   constructor(private readonly opts: HostOptions) {
     this.bus = opts.bus ?? new DeviceBus();
     this.sharedBit = 1n << BigInt(opts.gpaw - 1);
+    this.sharedHiBit = opts.gpaw - 1 - 32;
   }
 
-  /** The TDVMCALL entry point: registers in, registers out. */
+  /** The last call handled (for traces and tests), or null before the first. */
+  get last(): HostCall | null {
+    if (this.calls === 0) return null;
+    const request = new TdvmcallFrame();
+    request.words.set(this.lastRequest);
+    const answer = new TdvmcallFrame();
+    answer.words.set(this.lastAnswer, 2 * FRAME.R10);
+    return { request: request.request(), exit: this.lastExit(), result: answer.result() };
+  }
+
+  private lastExit(): HostExit | null {
+    if (this.lastExitKind === "object") return this.lastExitObject;
+    if (this.lastExitKind === "none") return null;
+    const m = this.lastMmio;
+    const data = (BigInt(m.data[1]) << 32n) | BigInt(m.data[0]);
+    return { type: "mmio", gpa: (BigInt(m.gpaHi) << 32n) | BigInt(m.gpaLo), size: m.size, isWrite: m.isWrite, data };
+  }
+
+  /** The TDVMCALL entry point with BigInt registers: registers in, registers out. */
   handle(request: TdvmcallRegs): TdvmcallResult {
+    this.scratch.load(request);
+    this.handleFrame(this.scratch);
+    return this.scratch.result();
+  }
+
+  /**
+   * The TDVMCALL entry point on a frame: reads the request, writes R10 (status) and R11 (data)
+   * into it. MMIO requests are validated and served without BigInt arithmetic.
+   */
+  handleFrame(f: TdvmcallFrame): void {
     this.calls++;
-    const forced = this.opts.override?.(request);
-    const { exit, result } = forced ? { exit: null, result: forced } : this.dispatch(request);
-    this.last = { request, exit, result };
-    return result;
+    this.lastRequest.set(f.words);
+    this.lastExitKind = "none";
+    const forced = this.opts.override?.(f.request());
+    if (forced) this.answer(f, null, forced);
+    else if (f.lo(FRAME.R10) === 0 && f.hi(FRAME.R10) === 0 && f.lo(FRAME.R11) === 48 && f.hi(FRAME.R11) === 0) this.mmio(f);
+    else {
+      const { exit, result } = this.dispatch(f.request());
+      this.answer(f, exit, result);
+    }
+    this.lastAnswer.set(f.words.subarray(2 * FRAME.R10, 2 * FRAME.R12));
+  }
+
+  private answer(f: TdvmcallFrame, exit: HostExit | null, result: TdvmcallResult): void {
+    f.regs[FRAME.R10] = BigInt.asUintN(64, result.r10);
+    f.regs[FRAME.R11] = BigInt.asUintN(64, result.r11);
+    this.lastExitObject = exit;
+    this.lastExitKind = exit ? "object" : "none";
   }
 
   private dispatch(r: TdvmcallRegs): { exit: HostExit | null; result: TdvmcallResult } {
@@ -70,32 +120,48 @@ export class Host {
       const exit: HostExit = { type: "hypercall", nr: r.r10, args: [r.r11, r.r12, r.r13, r.r14] };
       return { exit, result: this.opts.hypercall?.(exit) ?? { r10: KVM_ENOSYS, r11: 0n } };
     }
-    if (r.r11 === SUBFN.EPT_VIOLATION) return this.mmio(r);
     if (r.r11 === SUBFN.IO_INSTRUCTION) return this.pio(r);
     if (r.r11 === SUBFN.MAP_GPA && this.opts.mapGpa) return this.mapGpa(r, this.opts.mapGpa);
     // MapGPA and the rest: userspace has not opted in, as KVM answers then.
     return { exit: { type: "unsupported", subfunction: r.r11 }, result: { r10: STATUS.SUBFUNC_UNSUPPORTED, r11: 0n } };
   }
 
-  /** KVM's tdx_emulate_mmio: size, direction, both ends shared; then the shared bit is stripped. */
-  private mmio(r: TdvmcallRegs): { exit: HostExit | null; result: TdvmcallResult } {
-    const invalid = { exit: null, result: { r10: STATUS.INVALID_OPERAND, r11: 0n } };
-    const size = Number(r.r12);
-    if (r.r12 !== 1n && r.r12 !== 2n && r.r12 !== 4n && r.r12 !== 8n) return invalid;
-    if (r.r13 !== 0n && r.r13 !== 1n) return invalid;
-    const last = r.r14 + BigInt(size - 1);
-    if ((r.r14 & this.sharedBit) === 0n || (last & this.sharedBit) === 0n) return invalid;
-    const gpa = r.r14 & ~this.sharedBit;
-    const isWrite = r.r13 === 1n;
-    const sz = size as AccessSize;
-    if (isWrite) {
-      const data = BigInt.asUintN(size * 8, r.r15);
-      this.bus.write(gpa, sz, data);
-      return { exit: { type: "mmio", gpa, size: sz, isWrite, data }, result: { r10: STATUS.SUCCESS, r11: r.r11 } };
+  /**
+   * KVM's tdx_emulate_mmio: size, direction, both ends shared; then the shared bit is stripped
+   * and the device answers. Works on the frame's 32-bit halves.
+   */
+  private mmio(f: TdvmcallFrame): void {
+    const w = f.words;
+    const size = w[2 * FRAME.R12];
+    const dir = w[2 * FRAME.R13];
+    const lo = w[2 * FRAME.R14], hi = w[2 * FRAME.R14 + 1];
+    const lastLo = lo + size - 1;
+    const lastHi = lastLo > 0xffffffff ? (hi + 1) >>> 0 : hi;
+    const bit = this.sharedHiBit;
+    if (w[2 * FRAME.R12 + 1] !== 0 || (size !== 1 && size !== 2 && size !== 4 && size !== 8)
+      || w[2 * FRAME.R13 + 1] !== 0 || dir > 1
+      || ((hi >>> bit) & 1) === 0 || ((lastHi >>> bit) & 1) === 0) {
+      w[2 * FRAME.R10] = 0; w[2 * FRAME.R10 + 1] = 0x80000000; // INVALID_OPERAND
+      w[2 * FRAME.R11] = 0; w[2 * FRAME.R11 + 1] = 0;
+      return;
     }
-    const data = this.bus.read(gpa, sz);
-    // KVM completes the read with the data zero-extended from `size` bytes; R10 stays 0.
-    return { exit: { type: "mmio", gpa, size: sz, isWrite, data }, result: { r10: STATUS.SUCCESS, r11: BigInt.asUintN(size * 8, data) } };
+    const gpaHi = (hi & ~(1 << bit)) >>> 0;
+    const gpa = gpaHi * 0x1_0000_0000 + lo;
+    const m = this.lastMmio;
+    m.gpaLo = lo; m.gpaHi = gpaHi; m.size = size as AccessSize; m.isWrite = dir === 1;
+    this.lastExitKind = "mmio";
+    if (dir === 1) {
+      m.data[0] = cutLo(size, w[2 * FRAME.R15]);
+      m.data[1] = cutHi(size, w[2 * FRAME.R15 + 1]);
+      this.bus.writeWords(gpa, size as AccessSize, m.data[0], m.data[1]);
+      // R11 keeps the request's value (the guest ignores it on writes), as before.
+    } else {
+      // KVM completes the read with the data zero-extended from `size` bytes; R10 stays 0.
+      this.bus.readWords(gpa, size as AccessSize, w, 2 * FRAME.R11);
+      m.data[0] = w[2 * FRAME.R11];
+      m.data[1] = w[2 * FRAME.R11 + 1];
+    }
+    w[2 * FRAME.R10] = 0; w[2 * FRAME.R10 + 1] = 0;
   }
 
   /** KVM's tdx_map_gpa: validation, then 2 MiB chunks handed to userspace one by one. */

@@ -62,3 +62,69 @@ export function portIoRequest(size: number, isWrite: boolean, port: number, valu
 export function mapGpaRequest(gpa: bigint, size: bigint): TdvmcallRegs {
   return call(SUBFN.MAP_GPA, gpa, size, 0n, 0n);
 }
+
+/** Register positions in a TdvmcallFrame. */
+export const FRAME = { RAX: 0, RCX: 1, R10: 2, R11: 3, R12: 4, R13: 5, R14: 6, R15: 7 } as const;
+
+/**
+ * The TDVMCALL registers as one reusable block, the form the #VE hot path uses: the guest fills
+ * it, the host answers in it (R10 status, R11 data), and nothing is allocated per call. `regs`
+ * gives the BigInt view, `words` the same registers as little-endian 32-bit halves.
+ */
+export class TdvmcallFrame {
+  readonly regs = new BigUint64Array(8);
+  readonly words = new Uint32Array(this.regs.buffer);
+
+  /** Register `r` (FRAME.*) bits 31:0 and 63:32. */
+  lo(r: number): number { return this.words[2 * r]; }
+  hi(r: number): number { return this.words[2 * r + 1]; }
+
+  /** Sets register `r` from 32-bit halves. */
+  setWords(r: number, lo: number, hi: number): void {
+    this.words[2 * r] = lo;
+    this.words[2 * r + 1] = hi;
+  }
+
+  /** Writes an EPT-violation request: `gpa` is a GPA (< 2^53, shared bit included) as a number. */
+  mmio(size: number, isWrite: boolean, gpa: number, valueLo: number, valueHi: number): void {
+    const w = this.words;
+    w[0] = 0; w[1] = 0;                                    // RAX: TDG.VP.VMCALL
+    w[2] = 0xffcc; w[3] = 0;                               // RCX: TDVMCALL_EXPOSE_MASK
+    w[4] = 0; w[5] = 0;                                    // R10: GHCI call
+    w[6] = 48; w[7] = 0;                                   // R11: EPT_VIOLATION
+    w[8] = size; w[9] = 0;                                 // R12
+    w[10] = isWrite ? 1 : 0; w[11] = 0;                    // R13
+    w[12] = gpa >>> 0; w[13] = Math.floor(gpa / 0x1_0000_0000); // R14
+    w[14] = isWrite ? valueLo : 0; w[15] = isWrite ? valueHi : 0; // R15
+  }
+
+  /** Loads BigInt registers (request or answer) into the frame. */
+  load(r: Partial<TdvmcallRegs>): void {
+    const s = this.regs;
+    s[0] = r.rax ?? 0n; s[1] = r.rcx ?? 0n; s[2] = BigInt.asUintN(64, r.r10 ?? 0n); s[3] = BigInt.asUintN(64, r.r11 ?? 0n);
+    s[4] = BigInt.asUintN(64, r.r12 ?? 0n); s[5] = BigInt.asUintN(64, r.r13 ?? 0n); s[6] = BigInt.asUintN(64, r.r14 ?? 0n); s[7] = BigInt.asUintN(64, r.r15 ?? 0n);
+  }
+
+  /** The frame's registers as a request object. */
+  request(): TdvmcallRegs {
+    const s = this.regs;
+    return { rax: s[0], rcx: s[1], r10: s[2], r11: s[3], r12: s[4], r13: s[5], r14: s[6], r15: s[7] };
+  }
+
+  /** The host's answer (R10, R11). */
+  result(): TdvmcallResult {
+    return { r10: this.regs[FRAME.R10], r11: this.regs[FRAME.R11] };
+  }
+}
+
+/** The frame transport: the host reads the request from the frame and writes R10/R11 into it. */
+export type FrameTransport = (frame: TdvmcallFrame) => void;
+
+/** Adapts a register-object transport (custom hosts, tests) to the frame form. */
+export function frameTransport(transport: TdvmcallTransport): FrameTransport {
+  return (frame) => {
+    const result = transport(frame.request());
+    frame.regs[FRAME.R10] = BigInt.asUintN(64, result.r10);
+    frame.regs[FRAME.R11] = BigInt.asUintN(64, result.r11);
+  };
+}
