@@ -116,8 +116,24 @@ function writeVeClassified(out: usize): void {
   store<u8>(out, <u8>dLen, R_LEN);
   store<u8>(out, <u8>dStatus, R_STATUS);
   store<u8>(out, <u8>(aHighByte ? F_HIGH_BYTE : 0), R_FLAGS);
+  store<i64>(out, dImm, R_IMM);
   writeReadings(out);
-  store<u8>(out, <u8>(lAddrInvalid ? LF_ADDR_INVALID : 0), R_L_FLAGS);
+  writeKernelAddress(out);
+}
+
+/** The kernel's address operand and its flags (what handle_mmio's page-split check computes from). */
+@inline function writeKernelAddress(out: usize): void {
+  store<i64>(out, lDisp, R_L_DISP);
+  store<u8>(out, <u8>lMemBase, R_L_BASE);
+  store<u8>(out, <u8>lMemIndex, R_L_INDEX);
+  store<u8>(out, <u8>lMemScale, R_L_SCALE);
+  store<u8>(out, <u8>lSeg, R_L_SEG);
+  let lflags: u32 = 0;
+  if (lAddrInvalid) lflags |= LF_ADDR_INVALID;
+  if (lRegForm) lflags |= LF_REG_FORM;
+  if (lMemBase == REG_RIP) lflags |= LF_RIP;
+  store<u8>(out, <u8>lflags, R_L_FLAGS);
+  store<u8>(out, <u8>lAddrBytes, R_L_ADDRSIZE);
 }
 
 /** Both readings' kind, size, register and extension, the kernel's length and verdict, divergences. */
@@ -173,15 +189,5 @@ export function writeFull(out: usize, offset: u32): void {
   store<u8>(out, <u8>dImmSize, R_IMM_SIZE);
   writeReadings(out);
   store<u8>(out, <u8>lQuirks, R_L_QUIRKS);
-  store<i64>(out, lDisp, R_L_DISP);
-  store<u8>(out, <u8>lMemBase, R_L_BASE);
-  store<u8>(out, <u8>lMemIndex, R_L_INDEX);
-  store<u8>(out, <u8>lMemScale, R_L_SCALE);
-  store<u8>(out, <u8>lSeg, R_L_SEG);
-  let lflags: u32 = 0;
-  if (lAddrInvalid) lflags |= LF_ADDR_INVALID;
-  if (lRegForm) lflags |= LF_REG_FORM;
-  if (lMemBase == REG_RIP) lflags |= LF_RIP;
-  store<u8>(out, <u8>lflags, R_L_FLAGS);
-  store<u8>(out, <u8>lAddrBytes, R_L_ADDRSIZE);
+  writeKernelAddress(out);
 }

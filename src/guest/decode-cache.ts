@@ -2,47 +2,70 @@
 // the GPAs of the code it came from; writing or converting any of those pages drops it, so a
 // cached decode never outlives the bytes it decoded. (The kernel itself has no such cache.)
 import type { DecodedInsn } from "../decoder/record.js";
+import { VePlan } from "./ve-plan.js";
 
-interface Entry { insn: DecodedInsn; pages: number[] }
+const TWO32 = 0x1_0000_0000;
+
+export class DecodeCacheEntry {
+  /** The full decode, made only when someone asks for it (traces, rich outcomes). */
+  insn: DecodedInsn | null = null;
+
+  constructor(
+    /** RIP bits 63:32 (the map key holds bits 52:0 only). */
+    readonly ripHi: number,
+    readonly plan: VePlan,
+    /** The instruction bytes the plan was decoded from (a copy). */
+    readonly bytes: Uint8Array,
+    /** GPA page numbers of those bytes. */
+    readonly pages: readonly number[],
+  ) {}
+}
+
+/** Map key of a RIP given as halves: bits 52:0, exact as a number (bits 63:53 live in the entry). */
+const keyOf = (ripLo: number, ripHi: number): number => (ripHi & 0x1fffff) * TWO32 + ripLo;
 
 export class DecodeCache {
-  private readonly byRip = new Map<bigint, Entry>();
-  private readonly ripsByPage = new Map<number, Set<bigint>>();
+  private readonly byRip = new Map<number, DecodeCacheEntry>();
+  private readonly keysByPage = new Map<number, Set<number>>();
   hits = 0;
   misses = 0;
   invalidations = 0;
 
   constructor(readonly capacity = 65536) {}
 
-  get(rip: bigint): DecodedInsn | null {
-    const e = this.byRip.get(rip);
-    if (e) { this.hits++; return e.insn; }
+  /** The entry for RIP (as 32-bit halves), or null. */
+  get(ripLo: number, ripHi: number): DecodeCacheEntry | null {
+    const e = this.byRip.get(keyOf(ripLo, ripHi));
+    if (e !== undefined && e.ripHi === ripHi) { this.hits++; return e; }
     this.misses++;
     return null;
   }
 
-  /** Stores `insn` fetched from the given code pages (page numbers of their GPAs). */
-  put(rip: bigint, insn: DecodedInsn, pages: number[]): void {
+  /** Stores a copy of `plan` for `bytes` fetched from the given code pages. */
+  put(ripLo: number, ripHi: number, plan: VePlan, bytes: Uint8Array, pages: readonly number[]): DecodeCacheEntry {
     if (this.byRip.size >= this.capacity) this.clear();
-    this.byRip.set(rip, { insn, pages });
+    const key = keyOf(ripLo, ripHi);
+    const entry = new DecodeCacheEntry(ripHi, Object.assign(new VePlan(), plan), bytes.slice(), pages);
+    this.byRip.set(key, entry);
     for (const p of pages) {
-      let set = this.ripsByPage.get(p);
-      if (!set) this.ripsByPage.set(p, (set = new Set()));
-      set.add(rip);
+      let set = this.keysByPage.get(p);
+      if (!set) this.keysByPage.set(p, (set = new Set()));
+      set.add(key);
     }
+    return entry;
   }
 
   /** A code page was written or converted: forget everything decoded from it. */
   invalidatePage(page: number): void {
-    const rips = this.ripsByPage.get(page);
-    if (!rips) return;
-    for (const rip of rips) if (this.byRip.delete(rip)) this.invalidations++;
-    this.ripsByPage.delete(page);
+    const keys = this.keysByPage.get(page);
+    if (!keys) return;
+    for (const key of keys) if (this.byRip.delete(key)) this.invalidations++;
+    this.keysByPage.delete(page);
   }
 
   clear(): void {
     this.byRip.clear();
-    this.ripsByPage.clear();
+    this.keysByPage.clear();
   }
 
   get size(): number {

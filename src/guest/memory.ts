@@ -42,6 +42,11 @@ export class GuestMemory {
   /** Highest GPA + 1. */
   readonly limit: bigint;
   private readonly pages = new Map<number, Page>();
+  /**
+   * Bumped whenever a page appears, changes kind or is written: anything that caches what a GPA
+   * holds or how tables in memory translate (a TLB) is stale once it moves.
+   */
+  generation = 0;
 
   constructor(readonly gpaw: Gpaw = 48) {
     this.sharedBit = 1n << BigInt(gpaw - 1);
@@ -74,6 +79,7 @@ export class GuestMemory {
       if (this.pages.has(p)) throw new MemoryError("overlap", `page 0x${(BigInt(p) << PAGE_SHIFT).toString(16)} exists`);
       this.pages.set(p, { kind: "private", data: new Uint8Array(PAGE_SIZE) });
     }
+    this.generation++;
   }
 
   /** Adds shared pages: `backed` host memory (bounce buffers) or unbacked (MMIO). */
@@ -83,6 +89,7 @@ export class GuestMemory {
       if (this.pages.has(p)) throw new MemoryError("overlap", `page 0x${(BigInt(p) << PAGE_SHIFT).toString(16)} exists`);
       this.pages.set(p, { kind: "shared", data: backed ? new Uint8Array(PAGE_SIZE) : null });
     }
+    this.generation++;
   }
 
   /** Converts pages between private and shared. Data is lost: to-private reads as zero, to-shared as the host backs it. */
@@ -92,6 +99,7 @@ export class GuestMemory {
       this.pages.set(p, { kind: to, data: to === "private" || sharedBacked ? new Uint8Array(PAGE_SIZE) : null });
       this.onPageChange?.(p);
     }
+    this.generation++;
   }
 
   kindOf(gpa: bigint): PageKind | null {
@@ -125,6 +133,17 @@ export class GuestMemory {
     return !!page && page.kind === "shared" && page.data === null && this.isSharedGpa(gpa);
   }
 
+  /**
+   * The 4 KiB of data a guest read at `gpa` reaches (private or backed shared, matching the GPA's
+   * shared bit), or null where a guest read would fail. The array is the page itself: read only.
+   */
+  pageData(gpa: bigint): Uint8Array | null {
+    if (gpa < 0n || gpa >= this.limit) return null;
+    const page = this.pages.get(this.pfn(gpa));
+    if (!page || (page.kind === "shared") !== this.isSharedGpa(gpa)) return null;
+    return page.data;
+  }
+
   /** Guest read of private or backed shared memory. */
   read(gpa: bigint, len: number): Uint8Array {
     const { page, offset } = this.guestPage(gpa, len);
@@ -137,6 +156,7 @@ export class GuestMemory {
     const { page, offset } = this.guestPage(gpa, bytes.length);
     if (!page.data) throw new MemoryError("unbacked", `GPA 0x${gpa.toString(16)} is unbacked shared memory`);
     page.data.set(bytes, offset);
+    this.generation++;
     this.onPageChange?.(this.pfn(gpa));
   }
 

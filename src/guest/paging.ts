@@ -10,6 +10,12 @@ export type Translation = { gpa: bigint } | { pageFault: number };
 
 export interface Translator {
   translate(va: bigint, access: Access, cpl: number): Translation;
+  /**
+   * Bumped when a mapping changes outside guest memory. A translator that has it lets callers
+   * keep translations (a TLB) while it and the memory's generation stay the same; one without it
+   * is asked every time.
+   */
+  readonly generation?: number;
 }
 
 interface Mapping { va: bigint; end: bigint; gpa: bigint }
@@ -22,6 +28,7 @@ export class DirectMap implements Translator {
   private readonly all: Mapping[] = [];
   private readonly large: Mapping[] = [];
   private readonly byPage = new Map<bigint, Mapping>();
+  generation = 0;
 
   constructor(private readonly memory: GuestMemory) {}
 
@@ -29,6 +36,7 @@ export class DirectMap implements Translator {
   map(va: bigint, gpa: bigint, size: number): void {
     const m = { va, end: va + BigInt(size), gpa };
     this.all.push(m);
+    this.generation++;
     const pages = Math.ceil(size / 4096) + 1;
     if (pages > INDEXED_PAGES) { this.large.push(m); return; }
     for (let p = va >> 12n; p <= (m.end - 1n) >> 12n; p++) this.byPage.set(p, m);
@@ -63,12 +71,22 @@ const P = 1n, RW = 2n, US = 4n, PS = 0x80n, NX = 1n << 63n;
  * permission violation raises #PF with the SDM error code.
  */
 export class PageTableWalker implements Translator {
+  /** The tables live in guest memory (its generation covers them); this counts CR3 loads. */
+  generation = 0;
+
   constructor(
     private readonly memory: GuestMemory,
-    /** GPA of the top-level table (CR3). */
-    public cr3: bigint,
+    /** GPA of the top-level table. */
+    private root: bigint,
     readonly levels: 4 | 5 = 4,
   ) {}
+
+  /** GPA of the top-level table; loading it flushes cached translations, as a CR3 write does. */
+  get cr3(): bigint { return this.root; }
+  set cr3(gpa: bigint) {
+    this.root = gpa;
+    this.generation++;
+  }
 
   private entry(tableGpa: bigint, index: bigint): bigint | null {
     const gpa = (tableGpa & ADDR_MASK) + index * 8n;

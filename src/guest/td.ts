@@ -8,7 +8,9 @@ import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from ".
 import { Vcpu } from "./vcpu.js";
 import { Host, type HostOptions } from "../host/host.js";
 import type { MmioDevice } from "../host/bus.js";
-import { handleMmioVe, kernelAddress, fetchCode, type VeMode, type VeOutcome, type VeHandlerOptions, type VeContext } from "./ve-handler.js";
+import { describeVe, kernelAddress, fetchCode, type VeMode, type VeOutcome } from "./ve-handler.js";
+import { VeEngine, type VeResult } from "./ve-engine.js";
+import { CodeFetcher } from "./code-fetch.js";
 import { DecodeCache } from "./decode-cache.js";
 import { convertPages, type MapGpaResult } from "./map-gpa.js";
 import { Sha384 } from "./sha384.js";
@@ -70,7 +72,8 @@ export class Td {
   readonly vcpus: Vcpu[] = [];
   phase: TdPhase = "created";
   readonly decodeCache: DecodeCache | null;
-  private readonly handlerOptions: VeHandlerOptions;
+  /** The guest's #VE handler (one per TD: it holds no vCPU state between #VEs). */
+  private readonly engine: VeEngine;
   private readonly listeners: VeListener[] = [];
   private veCount = 0;
 
@@ -95,12 +98,14 @@ export class Td {
         return answer;
       } : undefined,
     });
-    this.handlerOptions = { mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true };
     this.decodeCache = config.decodeCache ? new DecodeCache() : null;
     if (this.decodeCache) {
       const cache = this.decodeCache;
       this.memory.onPageChange = (page) => cache.invalidatePage(page);
     }
+    const fetcher = new CodeFetcher(this.translator, this.memory);
+    this.engine = new VeEngine(decoder, fetcher, this.host, gpaw - 1,
+      { mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true }, this.decodeCache);
   }
 
   get attributes(): bigint {
@@ -124,27 +129,6 @@ export class Td {
   /** How many #VEs this TD has taken. */
   get veDelivered(): number {
     return this.veCount;
-  }
-
-  private readonly contexts = new WeakMap<Vcpu, VeContext>();
-
-  /** The handler's view of this TD for one vCPU (built once per vCPU). */
-  private context(vcpu: Vcpu): VeContext {
-    let ctx = this.contexts.get(vcpu);
-    if (!ctx) this.contexts.set(vcpu, (ctx = this.newContext(vcpu)));
-    return ctx;
-  }
-
-  private newContext(vcpu: Vcpu): VeContext {
-    return {
-      vcpu,
-      translator: this.translator,
-      readPhysical: (gpa, len) => this.memory.read(gpa, len),
-      decoder: this.decoder,
-      tdvmcall: (regs) => this.host.handle(regs),
-      sharedBit: this.memory.sharedBit,
-      cache: this.decodeCache ?? undefined,
-    };
   }
 
   private need(phase: TdPhase, what: string): void {
@@ -258,13 +242,31 @@ export class Td {
    * CPU side has found the access; also lets simulators inject #VEs of their own).
    */
   deliver(vcpu: Vcpu, ve: VeInfo): MmioRun {
-    const rip = vcpu.rip;
-    const callsBefore = this.host.calls;
-    const run = handleMmioVe(this.context(vcpu), ve, this.handlerOptions) as MmioRun & { ve: VeInfo };
+    this.engine.handle(vcpu, ve);
+    return this.described(vcpu, ve);
+  }
+
+  /**
+   * The same handling as deliver(), answered with the engine's reused, number-only VeResult
+   * (valid until the next #VE on this TD) instead of a self-contained outcome: nothing is
+   * allocated, for simulators that take millions of #VEs. Trace listeners still get every event.
+   */
+  deliverFast(vcpu: Vcpu, ve: VeInfo): VeResult {
+    const result = this.engine.handle(vcpu, ve);
+    if (this.listeners.length) this.described(vcpu, ve);
+    else this.veCount++;
+    return result;
+  }
+
+  /** Counts the #VE the engine just handled, describes it and tells the trace listeners. */
+  private described(vcpu: Vcpu, ve: VeInfo): MmioRun {
+    const run = describeVe(this.engine, vcpu, this.decoder) as MmioRun & { ve: VeInfo };
     run.ve = ve;
     this.veCount++;
     if (this.listeners.length) {
-      const event = traceEvent(this.veCount, rip, run, this.host.calls > callsBefore ? this.host.last?.exit ?? null : null);
+      const r = this.engine.result;
+      const rip = (BigInt(r.ripHi) << 32n) | BigInt(r.ripLo);
+      const event = traceEvent(this.veCount, rip, run, r.calls > 0 ? this.host.last?.exit ?? null : null);
       if (event) for (const l of this.listeners) l(event);
     }
     return run;

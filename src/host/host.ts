@@ -1,6 +1,6 @@
 // The host (KVM + userspace) side of TDVMCALL: validates each request as KVM's TDX code does, turns
 // it into a typed exit, and lets a device bus or handler answer. The guest sees only registers.
-import { SUBFN, STATUS, FRAME, TdvmcallFrame, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
+import { SUBFN, STATUS, FRAME, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
 import { DeviceBus, cutLo, cutHi, type AccessSize } from "./bus.js";
 
 export type { AccessSize };
@@ -44,7 +44,7 @@ export interface HostOptions {
 
 const KVM_ENOSYS = BigInt.asUintN(64, -1000n);
 
-export class Host {
+export class Host implements FrameHost {
   readonly bus: DeviceBus;
   readonly sharedBit: bigint;
   calls = 0;
@@ -59,7 +59,10 @@ export class Host {
   private lastExitObject: HostExit | null = null;
   private readonly lastMmio = { size: 1 as AccessSize, isWrite: false, gpaLo: 0, gpaHi: 0, data: new Uint32Array(2) };
 
+  private readonly override: HostOptions["override"];
+
   constructor(private readonly opts: HostOptions) {
+    this.override = opts.override;
     this.bus = opts.bus ?? new DeviceBus();
     this.sharedBit = 1n << BigInt(opts.gpaw - 1);
     this.sharedHiBit = opts.gpaw - 1 - 32;
@@ -98,14 +101,15 @@ export class Host {
     this.calls++;
     this.lastRequest.set(f.words);
     this.lastExitKind = "none";
-    const forced = this.opts.override?.(f.request());
+    const forced = this.override === undefined ? undefined : this.override(f.request());
     if (forced) this.answer(f, null, forced);
     else if (f.lo(FRAME.R10) === 0 && f.hi(FRAME.R10) === 0 && f.lo(FRAME.R11) === 48 && f.hi(FRAME.R11) === 0) this.mmio(f);
     else {
       const { exit, result } = this.dispatch(f.request());
       this.answer(f, exit, result);
     }
-    this.lastAnswer.set(f.words.subarray(2 * FRAME.R10, 2 * FRAME.R12));
+    const w = f.words, a = this.lastAnswer;
+    a[0] = w[2 * FRAME.R10]; a[1] = w[2 * FRAME.R10 + 1]; a[2] = w[2 * FRAME.R11]; a[3] = w[2 * FRAME.R11 + 1];
   }
 
   private answer(f: TdvmcallFrame, exit: HostExit | null, result: TdvmcallResult): void {

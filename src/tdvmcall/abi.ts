@@ -12,12 +12,15 @@ export interface TdvmcallResult {
   r11: bigint;
 }
 
+const EXPOSE_MASK = 0xffcc;
+const EPT_VIOLATION = 48;
+
 /** RCX: RDX, RBX, RSI, RDI, R8-R15 exposed to the host. */
-export const TDVMCALL_EXPOSE_MASK = 0xffccn;
+export const TDVMCALL_EXPOSE_MASK = BigInt(EXPOSE_MASK);
 
 export const SUBFN = {
   IO_INSTRUCTION: 30n,
-  EPT_VIOLATION: 48n,
+  EPT_VIOLATION: BigInt(EPT_VIOLATION),
   GET_TD_VM_CALL_INFO: 0x10000n,
   MAP_GPA: 0x10001n,
   GET_QUOTE: 0x10002n,
@@ -85,17 +88,17 @@ export class TdvmcallFrame {
     this.words[2 * r + 1] = hi;
   }
 
-  /** Writes an EPT-violation request: `gpa` is a GPA (< 2^53, shared bit included) as a number. */
-  mmio(size: number, isWrite: boolean, gpa: number, valueLo: number, valueHi: number): void {
+  /** Writes an EPT-violation request; the GPA (shared bit included) and value come as 32-bit halves. */
+  mmio(size: number, isWrite: boolean, gpaLo: number, gpaHi: number, valueLo: number, valueHi: number): void {
     const w = this.words;
-    w[0] = 0; w[1] = 0;                                    // RAX: TDG.VP.VMCALL
-    w[2] = 0xffcc; w[3] = 0;                               // RCX: TDVMCALL_EXPOSE_MASK
-    w[4] = 0; w[5] = 0;                                    // R10: GHCI call
-    w[6] = 48; w[7] = 0;                                   // R11: EPT_VIOLATION
-    w[8] = size; w[9] = 0;                                 // R12
-    w[10] = isWrite ? 1 : 0; w[11] = 0;                    // R13
-    w[12] = gpa >>> 0; w[13] = Math.floor(gpa / 0x1_0000_0000); // R14
-    w[14] = isWrite ? valueLo : 0; w[15] = isWrite ? valueHi : 0; // R15
+    w[0] = 0; w[1] = 0;                              // RAX: TDG.VP.VMCALL
+    w[2] = EXPOSE_MASK; w[3] = 0;                    // RCX
+    w[4] = 0; w[5] = 0;                              // R10: a GHCI call, not a KVM hypercall
+    w[6] = EPT_VIOLATION; w[7] = 0;                  // R11
+    w[8] = size; w[9] = 0;                           // R12
+    w[10] = isWrite ? 1 : 0; w[11] = 0;              // R13
+    w[12] = gpaLo; w[13] = gpaHi;                    // R14
+    w[14] = isWrite ? valueLo : 0; w[15] = isWrite ? valueHi : 0; // R15 (0 for reads, as in v6.12+)
   }
 
   /** Loads BigInt registers (request or answer) into the frame. */
@@ -117,14 +120,18 @@ export class TdvmcallFrame {
   }
 }
 
-/** The frame transport: the host reads the request from the frame and writes R10/R11 into it. */
-export type FrameTransport = (frame: TdvmcallFrame) => void;
+/** What a TDVMCALL reaches on the frame path: the host reads the request and answers in the frame. */
+export interface FrameHost {
+  handleFrame(frame: TdvmcallFrame): void;
+}
 
 /** Adapts a register-object transport (custom hosts, tests) to the frame form. */
-export function frameTransport(transport: TdvmcallTransport): FrameTransport {
-  return (frame) => {
-    const result = transport(frame.request());
-    frame.regs[FRAME.R10] = BigInt.asUintN(64, result.r10);
-    frame.regs[FRAME.R11] = BigInt.asUintN(64, result.r11);
+export function frameHost(transport: TdvmcallTransport): FrameHost {
+  return {
+    handleFrame(frame) {
+      const result = transport(frame.request());
+      frame.regs[FRAME.R10] = BigInt.asUintN(64, result.r10);
+      frame.regs[FRAME.R11] = BigInt.asUintN(64, result.r11);
+    },
   };
 }

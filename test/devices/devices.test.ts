@@ -5,7 +5,41 @@ import { IoApic, IOREGSEL, IOWIN, IOAPIC_EOI } from "../../src/devices/ioapic.js
 import { MsixTable } from "../../src/devices/msix.js";
 import { AhciHba, HBA, PORT, GHC_AE, GHC_HR, GHC_IE, CMD_ST, CMD_FRE, CMD_CR, CMD_FR } from "../../src/devices/ahci.js";
 import { Td } from "../../src/guest/td.js";
+import { RegisterBlock } from "../../src/devices/register-block.js";
+import { DeviceBus } from "../../src/host/bus.js";
 import { decoder, hex } from "../support/decoder.js";
+
+describe("register block", () => {
+  it("keeps the last traceLimit accesses oldest first, with 64-bit values, and reads all-ones outside", () => {
+    const r = new RegisterBlock("r", 16, 3);
+    r.write(0, 8, 0xfedcba9876543210n);
+    r.write(8, 1, 0x1ffn); // the bus cuts values; the block stores the low byte
+    expect(r.read(0, 8)).toBe(0xfedcba9876543210n);
+    expect(r.read(8, 2)).toBe(0xffn);
+    expect(r.accesses).toBe(4);
+    expect(r.trace).toEqual([
+      { op: "write", offset: 8, size: 1, value: 0x1ffn },
+      { op: "read", offset: 0, size: 8, value: 0xfedcba9876543210n },
+      { op: "read", offset: 8, size: 2, value: 0xffn },
+    ]);
+    expect(r.read(14, 4)).toBe(0xffffffffn);
+    expect(r.peek(16, 1)).toBe(0xffn);
+    expect(new RegisterBlock("quiet", 8, 0).trace).toEqual([]);
+  });
+
+  it("answers the bus's word path and its BigInt path alike", () => {
+    const bus = new DeviceBus();
+    const r = new RegisterBlock("r", 16);
+    bus.attach(0x1000n, 16, r);
+    bus.write(0x1004n, 4, 0x1_2345_6789n);
+    expect(r.peek(4, 4)).toBe(0x23456789n);
+    const out = new Uint32Array(2);
+    bus.readWords(0x1004, 2, out, 0);
+    expect(Array.from(out)).toEqual([0x6789, 0]);
+    expect(bus.read(0x2000n, 8)).toBe(0xffffffffffffffffn);
+    expect(bus.unclaimedReads).toBe(1);
+  });
+});
 
 describe("IOAPIC", () => {
   it("IOREGSEL selects, IOWIN reads and writes; version and 24 entries; RO bits of an RTE keep their value", () => {

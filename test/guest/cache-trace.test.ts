@@ -1,6 +1,7 @@
 // The decode cache (hits, invalidation on code writes and conversions) and the #VE trace.
 import { describe, it, expect } from "vitest";
-import { tinyTd, RIP, CODE_GPA } from "../support/td.js";
+import { tinyTd, pagedTd, RIP, CODE_GPA, MMIO_VA, MMIO_GPA } from "../support/td.js";
+import type { PageTableWalker } from "../../src/guest/paging.js";
 import { hex } from "../support/decoder.js";
 import { jsonlWriter, type VeTraceEvent } from "../../src/guest/trace.js";
 
@@ -28,6 +29,52 @@ describe("decode cache", () => {
     td.runMmioInstruction(vcpu);
     td.memory.convert(CODE_GPA, 4096, "private");
     expect(td.decodeCache!.size).toBe(0);
+  });
+});
+
+describe("instruction fetch keeps no stale code (TLB, no decode cache)", () => {
+  const ve = (td: ReturnType<typeof tinyTd>["td"]) => ({ exitReason: 48 as const, exitQualification: 0x81n, gla: MMIO_VA, gpa: MMIO_GPA | td.memory.sharedBit, instrLen: 0 as const });
+
+  it("sees rewritten code and a remapped code page on the next #VE", () => {
+    const { td, vcpu, device } = tinyTd("8B 07");
+    device.poke(0, 8, 0x1122334455667788n);
+    expect(td.deliverFast(vcpu, ve(td))).toMatchObject({ handled: true, length: 2 });
+    td.memory.write(CODE_GPA, hex("89 07")); // now a store of EAX
+    vcpu.rip = RIP;
+    vcpu.set("rax", 0xabcdn);
+    expect(td.deliverFast(vcpu, ve(td))).toMatchObject({ handled: true, length: 2 });
+    expect(device.peek(0, 4)).toBe(0xabcdn);
+
+    // Another private page with a byte load, mapped over RIP.
+    const other = new Uint8Array(4096);
+    other.set(hex("8A 07"));
+    td.memory.addPrivate(0x200000n, 4096);
+    td.memory.write(0x200000n, other.subarray(0, 16));
+    td.mapPrivate(RIP, 0x200000n, 4096);
+    vcpu.rip = RIP;
+    vcpu.set("rax", 0n);
+    expect(td.deliverFast(vcpu, ve(td))).toMatchObject({ handled: true, length: 2 });
+    expect(vcpu.get("rax")).toBe(0xcdn);
+  });
+
+  it("follows page-table changes and CR3 loads", () => {
+    const { td, vcpu, device } = pagedTd("8B 07", 4);
+    device.poke(0, 4, 0x12345678n);
+    expect(td.deliverFast(vcpu, ve(td)).handled).toBe(true);
+    // Map RIP onto a page with a 2-byte store instead: the table write changes the translation.
+    td.memory.addPrivate(0x300000n, 4096);
+    td.memory.write(0x300000n, hex("88 07"));
+    td.mapPrivate(RIP, 0x300000n, 4096);
+    vcpu.rip = RIP;
+    vcpu.set("rax", 0x99n);
+    expect(td.deliverFast(vcpu, ve(td))).toMatchObject({ handled: true, length: 2 });
+    expect(device.peek(0, 4)).toBe(0x12345699n);
+    // A CR3 load onto an empty table: the fetch faults.
+    const walker = td.translator as PageTableWalker;
+    td.memory.addPrivate(0x400000n, 4096);
+    walker.cr3 = 0x400000n;
+    vcpu.rip = RIP;
+    expect(td.deliverFast(vcpu, ve(td))).toMatchObject({ handled: false, step: "fetch" });
   });
 });
 

@@ -92,6 +92,35 @@ describe("rejection steps (linux mode)", () => {
     expectFault("A4", ({ vcpu }) => { vcpu.set("rsi", MMIO_VA); vcpu.set("rax", 0x1000n); }, "EINVAL", "movs");
     expectFault("F3 48 A5", ({ vcpu }) => { vcpu.set("rsi", MMIO_VA); vcpu.set("rax", 0x1ffcn); }, "EFAULT", "page_split");
   });
+  it("7-8: MOVS's page test uses the kernel's size (A4: 1 byte, even with REX.W), REX.B, FS/GS and Q9", () => {
+    const movs = (regs: Partial<Record<"rax" | "r8", bigint>>, fsBase = 0n) => ({ vcpu }: ReturnType<typeof tinyTd>) => {
+      vcpu.set("rsi", MMIO_VA);
+      for (const [r, v] of Object.entries(regs)) vcpu.set(r as "rax", v);
+      vcpu.fsBase = fsBase;
+    };
+    // insn_decode_mmio gives A4 one byte whatever the prefixes: RAX 7 bytes before a page end passes.
+    expectFault("48 A4", movs({ rax: 0x1ff9n }), "EINVAL", "movs");
+    // REX.B: the operand is R8, not RAX.
+    expectFault("49 A5", movs({ rax: 0x1000n, r8: 0x1ffen }), "EFAULT", "page_split");
+    expectFault("49 A5", movs({ rax: 0x1ffen, r8: 0x1000n }), "EINVAL", "movs");
+    // FS adds its base: RAX + FS_BASE = ...ffe crosses with 4 bytes.
+    expectFault("64 A5", movs({ rax: 0x1ff0n }, 0xen), "EFAULT", "page_split");
+    // Two distinct segment overrides: all-ones, which crosses for 4 bytes.
+    expectFault("2E 3E A5", movs({ rax: 0x1000n }), "EFAULT", "page_split");
+  });
+  it("7: a register-form MOV's address is the register plus the FS/GS base", () => {
+    // 65 8B CB: the kernel reads [RBX + GS_BASE] = 0x1000 (4 bytes: no split); without GS it would split.
+    const t = tinyTd("65 8B CB");
+    t.vcpu.set("rbx", 0x1ffdn);
+    t.vcpu.gsBase = 3n;
+    t.device.poke(0x40, 4, 0xcafef00dn);
+    const run = t.td.deliver(t.vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x40n, gpa: (MMIO_GPA + 0x40n) | SHARED, instrLen: 0 });
+    expect(run).toMatchObject({ outcome: "handled", length: 3 });
+    expect(t.vcpu.get("rcx")).toBe(0xcafef00dn);
+    t.vcpu.gsBase = 0n;
+    t.vcpu.rip = RIP;
+    expect(t.td.deliver(t.vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x40n, gpa: (MMIO_GPA + 0x40n) | SHARED, instrLen: 0 })).toMatchObject({ step: "page_split" });
+  });
   it("9: a non-zero host status is -EIO and the register stays untouched", () => {
     expectFault("8B 07", () => undefined, "EIO", "tdvmcall", { host: { override: () => ({ r10: STATUS.INVALID_OPERAND, r11: 0x1234n }) } });
     expectFault("89 07", () => undefined, "EIO", "tdvmcall", { host: { override: () => ({ r10: STATUS.RETRY, r11: 0n }) } });

@@ -1,0 +1,124 @@
+// Instruction fetch for the #VE handler (and the CPU side): up to 15 bytes at RIP, page by page,
+// each page translated for execution and read as the guest would read it. Stops at the first
+// byte that does not translate or cannot be read. A small TLB keeps the last code pages while
+// neither the translator nor guest memory has changed, so repeated faults at the same RIP do not
+// walk tables again; the bytes themselves are read fresh on every fetch.
+import type { Translator } from "./paging.js";
+
+/** Guest memory as the fetch sees it. */
+export interface CodeMemory {
+  /** The data of the page a guest read at `gpa` reaches, or null where the read would fail. */
+  pageData(gpa: bigint): Uint8Array | null;
+  /**
+   * Bumped on every change of guest memory. Only with it (and a translator generation) does the
+   * fetch keep translations; both must hold still for a kept one to stay valid.
+   */
+  readonly generation?: number;
+}
+
+const TLB_SIZE = 4; // direct-mapped by VA page number
+const TWO32 = 0x1_0000_0000;
+
+export class CodeFetcher {
+  // TLB: VA page number (exact: below 2^52), CPL, the page's data and its GPA page number.
+  private readonly tlbVa = new Float64Array(TLB_SIZE).fill(-1);
+  private readonly tlbCpl = new Int8Array(TLB_SIZE);
+  private readonly tlbData: (Uint8Array | null)[] = new Array(TLB_SIZE).fill(null);
+  private readonly tlbGpaPage = new Float64Array(TLB_SIZE);
+  private tlbMemoryGeneration = -1;
+  private tlbTranslatorGeneration = -1;
+
+  /** GPA page numbers of the last fetch (one or two), valid up to `pageCount`. */
+  readonly pages = new Float64Array(2);
+  pageCount = 0;
+  /** #PF error code where the last fetch stopped short (translation failed), or -1. */
+  pageFault = -1;
+
+  constructor(private readonly translator: Translator, private readonly memory: CodeMemory) {}
+
+  /**
+   * Copies up to `max` bytes at RIP (given as 32-bit halves) into `out` and returns how many were
+   * readable; `pages`, `pageCount` and `pageFault` describe the fetch.
+   */
+  fetch(ripLo: number, ripHi: number, cpl: number, out: Uint8Array, max = 15): number {
+    this.pageCount = 0;
+    this.pageFault = -1;
+    const tlbOn = this.tlbValid();
+    let n = 0;
+    let lo = ripLo, hi = ripHi;
+    while (n < max) {
+      const vaPage = hi * 0x100000 + (lo >>> 12);
+      const vaOffset = lo & 0xfff;
+      let data = tlbOn ? this.cached(vaPage, cpl) : null;
+      let offset = vaOffset;
+      if (!data) {
+        data = this.translate(lo, hi, vaPage, cpl, tlbOn);
+        offset = this.gpaOffset;
+      }
+      if (!data) break;
+      const chunk = Math.min(max - n, 4096 - vaOffset);
+      if (offset + chunk > 4096) break; // the mapping is not page-aligned: the read would cross a page
+      for (let i = 0; i < chunk; i++) out[n + i] = data[offset + i];
+      n += chunk;
+      // Next page (wrapping at 2^64 as the address does).
+      lo = lo - vaOffset + 0x1000;
+      if (lo >= TWO32) { lo -= TWO32; hi = (hi + 1) >>> 0; }
+    }
+    return n;
+  }
+
+  private tlbValid(): boolean {
+    const tg = this.translator.generation;
+    const mg = this.memory.generation;
+    if (mg === undefined || tg === undefined) return false;
+    if (mg !== this.tlbMemoryGeneration || tg !== this.tlbTranslatorGeneration) {
+      this.tlbVa.fill(-1);
+      this.tlbMemoryGeneration = mg;
+      this.tlbTranslatorGeneration = tg;
+    }
+    return true;
+  }
+
+  private cached(vaPage: number, cpl: number): Uint8Array | null {
+    const slot = vaPage % TLB_SIZE;
+    if (this.tlbVa[slot] !== vaPage || this.tlbCpl[slot] !== cpl) return null;
+    this.pages[this.pageCount++] = this.tlbGpaPage[slot];
+    return this.tlbData[slot];
+  }
+
+  /** Page offset of the GPA the last translate() reached. */
+  private gpaOffset = 0;
+
+  private translate(lo: number, hi: number, vaPage: number, cpl: number, remember: boolean): Uint8Array | null {
+    const va = (BigInt(hi) << 32n) | BigInt(lo);
+    const t = this.translator.translate(va, "fetch", cpl);
+    if ("pageFault" in t) { this.pageFault = t.pageFault; return null; }
+    const data = this.memory.pageData(t.gpa);
+    if (!data) return null;
+    const gpaPage = Number(t.gpa >> 12n);
+    this.gpaOffset = Number(t.gpa & 0xfffn);
+    this.pages[this.pageCount++] = gpaPage;
+    // Only page-aligned mappings (offsets equal) can be kept per page.
+    if (remember && this.gpaOffset === (lo & 0xfff)) {
+      const slot = vaPage % TLB_SIZE;
+      this.tlbVa[slot] = vaPage;
+      this.tlbCpl[slot] = cpl;
+      this.tlbData[slot] = data;
+      this.tlbGpaPage[slot] = gpaPage;
+    }
+    return data;
+  }
+}
+
+/** CodeMemory over a `readPhysical(gpa, len)` function that throws where it cannot read (no TLB). */
+export function codeMemoryOf(readPhysical: (gpa: bigint, len: number) => Uint8Array): CodeMemory {
+  return {
+    pageData(gpa) {
+      try {
+        return readPhysical(gpa & ~0xfffn, 4096);
+      } catch {
+        return null;
+      }
+    },
+  };
+}

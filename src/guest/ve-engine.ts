@@ -1,0 +1,251 @@
+// The #VE MMIO handler's engine: SPEC §7 step by step (the kernel's handle_mmio) or as a correct
+// emulator would do it ("arch" mode), on numbers only. Registers are read and written as 32-bit
+// word pairs, the TDVMCALL goes through a reused frame, the decode is the WASM decoder's
+// zero-allocation view, and the answer is a reused VeResult: a round trip allocates nothing.
+// A fault changes no register and no memory. ve-handler.ts turns a VeResult into the typed,
+// self-contained VeOutcome.
+import { KIND } from "../decoder/view.js";
+import type { Vcpu } from "./vcpu.js";
+import { SLOT } from "./vcpu.js";
+import type { VeInfo } from "./memory.js";
+import { FRAME, TdvmcallFrame, type FrameHost } from "../tdvmcall/abi.js";
+import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from "./writeback.js";
+import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
+import type { CodeFetcher } from "./code-fetch.js";
+import { VePlan, REJECT, type PlanDecoder } from "./ve-plan.js";
+
+export type VeMode = "linux" | "arch";
+export type VeError = "EFAULT" | "EINVAL" | "EIO" | "PANIC";
+
+/** The step of the decision procedure that rejected the access (SPEC §7 numbering in comments). */
+export type VeStep =
+  | "private_gpa"   // 0: the GPA has the shared bit clear: the kernel panics
+  | "user_mode"     // 1: MMIO #VE from user mode
+  | "fetch"         // 2: the 15 bytes at RIP are not all readable
+  | "decode"        // 3: the instruction does not decode
+  | "classify"      // 4: not an MMIO instruction the handler knows
+  | "register"      // 5: ModRM.reg names no GPR slot
+  | "gla_check"     // 6: ve.gla is not a kernel address (v6.12+)
+  | "page_split"    // 7: the access the kernel computes crosses a page
+  | "movs"          // 8: MOVS is not emulated
+  | "tdvmcall";     // 8/9: the host answered with a non-zero status
+
+export interface VeHandlerOptions {
+  mode: VeMode;
+  /** v6.12+ "in-kernel MMIO" check of ve.gla (step 6). Default true. */
+  glaCheck?: boolean;
+  /** 5-level paging: TASK_SIZE_MAX is 0x00FF_FFFF_FFFF_F000 instead of 0x0000_7FFF_FFFF_F000. */
+  fiveLevelPaging?: boolean;
+}
+
+/**
+ * The answer to one #VE, as numbers. The engine reuses it: it is valid until the engine's next
+ * #VE. Nothing in it allocates.
+ */
+export class VeResult {
+  handled = false;
+  /** When not handled: the kernel's error and the step that rejected the access. */
+  error: VeError | null = null;
+  step: VeStep | null = null;
+  /** Bytes RIP advanced by (handled only). */
+  length = 0;
+  /** TDVMCALLs made (0 or 1); the request and answer are in the engine's frame. */
+  calls = 0;
+  /** Register slot (0-15) written by a read, -1 if none; its value before, as halves. */
+  slot = -1;
+  oldLo = 0;
+  oldHi = 0;
+  /** The instruction's plan (null when the handler stopped before decoding). */
+  plan: VePlan | null = null;
+  /** The decode-cache entry the plan came from, null when it was decoded for this #VE. */
+  entry: DecodeCacheEntry | null = null;
+  /** RIP of the faulting instruction, as halves. */
+  ripLo = 0;
+  ripHi = 0;
+
+  /** @internal */
+  reset(): void {
+    this.handled = false;
+    this.error = null;
+    this.step = null;
+    this.length = 0;
+    this.calls = 0;
+    this.slot = -1;
+    this.plan = null;
+    this.entry = null;
+  }
+}
+
+const TWO32 = 0x1_0000_0000;
+const RIP_LO = 2 * SLOT.RIP;
+const FS_LO = 2 * SLOT.FS_BASE;
+const GS_LO = 2 * SLOT.GS_BASE;
+const SEG_FS = 5, SEG_GS = 6; // SEGMENT_NAMES numbering
+const REG_RIP = 16;
+const VSYSCALL_PAGE = 0xffffffffff600000n;
+const VSYSCALL_END = VSYSCALL_PAGE + 0x1000n;
+const TASK_SIZE_MAX_4LEVEL = 0x0000_7fff_ffff_f000n;
+const TASK_SIZE_MAX_5LEVEL = 0x00ff_ffff_ffff_f000n;
+
+export class VeEngine {
+  readonly frame = new TdvmcallFrame();
+  readonly result = new VeResult();
+  /** The bytes fetched for the last decode (valid up to the fetch count when it decoded). */
+  readonly window = new Uint8Array(15);
+  private readonly scratchPlan = new VePlan();
+  private readonly operand = new Uint32Array(2);
+  private readonly pageList: number[] = [];
+  private readonly taskSizeMax: bigint;
+  private readonly glaCheck: boolean;
+  private readonly linux: boolean;
+  readonly mode: VeMode;
+
+  constructor(
+    private readonly decoder: PlanDecoder,
+    private readonly fetcher: CodeFetcher,
+    private readonly host: FrameHost,
+    /** Bit position of the TD's shared bit (GPAW - 1). */
+    private readonly sharedBitPosition: number,
+    options: VeHandlerOptions,
+    private readonly cache: DecodeCache | null = null,
+  ) {
+    this.mode = options.mode;
+    this.linux = options.mode === "linux";
+    this.glaCheck = options.glaCheck !== false;
+    this.taskSizeMax = options.fiveLevelPaging ? TASK_SIZE_MAX_5LEVEL : TASK_SIZE_MAX_4LEVEL;
+  }
+
+  /** Handles one EPT-violation #VE. On a fault the vCPU is left exactly as it was. */
+  handle(vcpu: Vcpu, ve: VeInfo): VeResult {
+    const r = this.result;
+    r.reset();
+    const w = vcpu.words;
+    r.ripLo = w[RIP_LO];
+    r.ripHi = w[RIP_LO + 1];
+    // The GPA as halves: a number is exact below 2^53 (every GPA a TDX module reports).
+    let gpaLo: number, gpaHi: number;
+    const gpa = Number(ve.gpa);
+    if (gpa <= Number.MAX_SAFE_INTEGER && gpa >= 0) {
+      gpaLo = gpa % TWO32;
+      gpaHi = (gpa - gpaLo) / TWO32;
+    } else {
+      gpaLo = Number(ve.gpa & 0xffffffffn);
+      gpaHi = Number((ve.gpa >> 32n) & 0xffffffffn);
+    }
+    const bit = this.sharedBitPosition;
+    const shared = bit >= 32 ? (gpaHi >>> (bit - 32)) & 1 : (gpaLo >>> bit) & 1;
+    if (shared === 0) return this.fault("PANIC", "private_gpa");
+    if (vcpu.cpl === 3) return this.fault("EFAULT", "user_mode");
+
+    const plan = this.planAt(r.ripLo, r.ripHi, vcpu.cpl);
+    if (plan === null) return this.fault("EFAULT", "fetch");
+    r.plan = plan;
+    return this.linux ? this.emulateLinux(vcpu, ve, plan, gpaLo, gpaHi) : this.emulateArch(vcpu, plan, gpaLo, gpaHi);
+  }
+
+  /** Step 2-3: the cached plan for RIP, or fetch 15 bytes and decode them (null: fetch failed). */
+  private planAt(ripLo: number, ripHi: number, cpl: number): VePlan | null {
+    const cache = this.cache;
+    if (cache !== null) {
+      const hit = cache.get(ripLo, ripHi);
+      if (hit !== null) { this.result.entry = hit; return hit.plan; }
+    }
+    // A fault-safe copy of 15 bytes: every byte must be readable.
+    if (this.fetcher.fetch(ripLo, ripHi, cpl, this.window) < 15) return null;
+    const plan = this.scratchPlan.fill(this.decoder.decodeView(this.window));
+    if (cache === null) return plan;
+    const pages = this.pageList;
+    pages.length = 0;
+    for (let i = 0; i < this.fetcher.pageCount; i++) pages.push(this.fetcher.pages[i]);
+    return cache.put(ripLo, ripHi, plan, this.window, pages.slice()).plan;
+  }
+
+  private glaRejected(ve: VeInfo): boolean {
+    if (!this.glaCheck) return false;
+    const gla = ve.gla;
+    return gla < this.taskSizeMax || (gla >= VSYSCALL_PAGE && gla < VSYSCALL_END);
+  }
+
+  private emulateLinux(vcpu: Vcpu, ve: VeInfo, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
+    switch (p.linuxReject) {
+      case REJECT.decode_failed: return this.fault("EINVAL", "decode");
+      case REJECT.bad_register: return this.fault("EINVAL", "register");
+      case REJECT.not_mmio: return this.fault("EINVAL", "classify");
+    }
+    if (this.glaRejected(ve)) return this.fault("EINVAL", "gla_check");
+    // Step 7 on the address the kernel computes from the instruction (MOVS: RAX or R8, Q12).
+    if (pageOffset(p, vcpu.words) + p.linuxSize - 1 >= 4096) return this.fault("EFAULT", "page_split");
+    if (p.linuxReject === REJECT.movs) return this.fault("EINVAL", "movs");
+    return this.perform(vcpu, p.linuxKind, p.linuxSize, p.linuxReg, p.linuxExtendTo || 8, false, p.linuxImmLo, p.linuxImmHi, p.linuxLength, gpaLo, gpaHi);
+  }
+
+  private emulateArch(vcpu: Vcpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
+    if (p.status !== 0) return this.fault("EINVAL", "decode");
+    if (p.archKind === 0) return this.fault("EINVAL", "classify");
+    if (p.archKind === KIND.movs) return this.fault("EINVAL", "movs");
+    const slot = p.archReg < 0 ? -1 : p.archHighByte ? p.archReg - 4 : p.archReg;
+    return this.perform(vcpu, p.archKind, p.archSize, slot, p.archExtendTo, p.archHighByte, p.archImmLo, p.archImmHi, p.length, gpaLo, gpaHi);
+  }
+
+  /** Steps 8-10: the TDVMCALL, then (reads) the register write-back, and RIP += length. */
+  private perform(
+    vcpu: Vcpu, kind: number, size: number, slot: number, extendTo: number, highByte: boolean,
+    immLo: number, immHi: number, length: number, gpaLo: number, gpaHi: number,
+  ): VeResult {
+    const r = this.result;
+    const f = this.frame;
+    const w = vcpu.words;
+    const isWrite = kind === KIND.write || kind === KIND.write_imm;
+    if (isWrite) {
+      if (kind === KIND.write_imm) f.mmio(size, true, gpaLo, gpaHi, immLo, immHi);
+      else {
+        registerOperandWords(w, 2 * slot, size, highByte, this.operand);
+        f.mmio(size, true, gpaLo, gpaHi, this.operand[0], this.operand[1]);
+      }
+    } else f.mmio(size, false, gpaLo, gpaHi, 0, 0);
+    r.calls = 1;
+    this.host.handleFrame(f);
+    // Registers change only after the host answered successfully.
+    if (f.lo(FRAME.R10) !== 0 || f.hi(FRAME.R10) !== 0) return this.fault("EIO", "tdvmcall");
+    if (!isWrite && slot >= 0) {
+      r.slot = slot;
+      r.oldLo = w[2 * slot];
+      r.oldHi = w[2 * slot + 1];
+      const lo = f.lo(FRAME.R11), hi = f.hi(FRAME.R11);
+      if (this.linux) linuxWriteBackWords(w, 2 * slot, kind, size, extendTo, lo, hi);
+      else archWriteBackWords(w, 2 * slot, kind, size, extendTo, highByte, lo, hi);
+    }
+    const ripLo = w[RIP_LO] + length;
+    w[RIP_LO] = ripLo;
+    if (ripLo >= TWO32) w[RIP_LO + 1] = w[RIP_LO + 1] + 1;
+    r.handled = true;
+    r.length = length;
+    return r;
+  }
+
+  private fault(error: VeError, step: VeStep): VeResult {
+    this.result.error = error;
+    this.result.step = step;
+    return this.result;
+  }
+}
+
+/**
+ * Bits 11:0 of the address the kernel computes for the instruction (insn_get_addr_ref), which is
+ * all the page-split check needs: every term can be summed modulo 4096.
+ */
+function pageOffset(p: VePlan, w: Uint32Array): number {
+  if (p.linuxAddressInvalid) return 0xfff; // the all-ones address (Q9)
+  const base = p.linuxBase;
+  let x = 0;
+  if (p.linuxRegisterForm) x = base < 16 ? w[2 * base] : 0; // mod = 3: the register's value
+  else {
+    x = p.linuxDispLo;
+    if (base === REG_RIP) x += w[RIP_LO] + p.linuxLength;
+    else if (base < 16) x += w[2 * base];
+    if (p.linuxIndex < 16) x += w[2 * p.linuxIndex] * p.linuxScale;
+  }
+  if (p.linuxSeg === SEG_FS) x += w[FS_LO];
+  else if (p.linuxSeg === SEG_GS) x += w[GS_LO];
+  return x & 0xfff;
+}

@@ -1,0 +1,134 @@
+// A second, deliberately plain implementation of the #VE MMIO handler for differential tests: it
+// reads the full decode (DecodedInsn, BigInt fields) instead of the engine's numeric plan, and
+// does all arithmetic on 64-bit BigInts straight from SPEC §7-8. The engine works on 32-bit
+// words and the decoder's view; where the two disagree, one of them is wrong.
+import type { DecodedInsn, MemOperand } from "../../src/decoder/record.js";
+import { GPR64 } from "../../src/decoder/names.js";
+
+export interface RefState {
+  regs: bigint[];
+  rip: bigint;
+  fsBase: bigint;
+  gsBase: bigint;
+}
+
+export interface RefResult {
+  handled: boolean;
+  error: string | null;
+  step: string | null;
+  regs: bigint[];
+  rip: bigint;
+  /** The MMIO request sent to the host (size, direction, R15 value), or null. */
+  request: { size: number; isWrite: boolean; value: bigint } | null;
+}
+
+const M64 = (1n << 64n) - 1n;
+const mask = (bytes: number): bigint => (1n << BigInt(bytes * 8)) - 1n;
+const u64 = (v: bigint): bigint => v & M64;
+
+/** The kernel's vaddr from the instruction and saved registers (SPEC §7 step 7). */
+function kernelVaddr(mem: MemOperand, insn: DecodedInsn, s: RefState): bigint {
+  const l = insn.linux;
+  if (!l.emulated) throw new Error("no kernel operand");
+  if (l.addressInvalid) return M64;
+  const reg = (name: string) => s.regs[GPR64.indexOf(name as never)];
+  let va: bigint;
+  if (l.registerForm) va = mem.base && mem.base !== "rip" ? reg(mem.base) : 0n;
+  else {
+    va = mem.disp;
+    if (mem.base === "rip") va += s.rip + BigInt(l.length);
+    else if (mem.base) va += reg(mem.base);
+    if (mem.index) va += reg(mem.index) * BigInt(mem.scale);
+  }
+  if (l.addressSize === 4) va &= 0xffffffffn;
+  if (mem.seg === "fs") va += s.fsBase;
+  if (mem.seg === "gs") va += s.gsBase;
+  return u64(va);
+}
+
+const LEGACY = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]);
+const SEGMENTS = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
+
+/** Distinct segment-override bytes among the instruction's leading prefixes. */
+function distinctSegments(bytes: Uint8Array): number {
+  const seen = new Set<number>();
+  for (const b of bytes) {
+    if (!LEGACY.has(b) && (b & 0xf0) !== 0x40) break;
+    if (SEGMENTS.has(b)) seen.add(b);
+  }
+  return seen.size;
+}
+
+const crosses = (va: bigint, size: number): boolean => va >> 12n !== u64(va + BigInt(size - 1)) >> 12n;
+
+/** SPEC §8, the kernel's write-back. */
+function linuxWriteBack(kind: string, size: number, opnd: number, old: bigint, value: bigint): bigint {
+  const v = value & mask(size);
+  if (kind === "read") return size >= 4 ? v : (old & ~mask(size) & M64) | v;
+  const negative = kind === "read_sign_extend" && ((v >> BigInt(size * 8 - 1)) & 1n) === 1n;
+  const prefilled = (old & ~mask(opnd) & M64) | (negative ? mask(opnd) : 0n);
+  return (prefilled & ~mask(size) & M64) | v;
+}
+
+/** The architecture's write-back (AH..BH, 32-bit zero-extension, MOVZX/MOVSX/MOVSXD). */
+function archWriteBack(kind: string, size: number, extendTo: number | null, high: boolean, old: bigint, value: bigint): bigint {
+  let v = value & mask(size);
+  const width = kind === "read_zero_extend" || kind === "read_sign_extend" ? extendTo ?? size : size;
+  if (kind === "read_sign_extend" && ((v >> BigInt(size * 8 - 1)) & 1n) === 1n) v |= mask(width) & ~mask(size);
+  if (high) return (old & ~0xff00n) | (v << 8n);
+  if (width >= 4) return v & mask(width);
+  return (old & ~mask(width) & M64) | v;
+}
+
+/**
+ * What the handler must do for `insn` at state `s` (RIP = the instruction's address): `device`
+ * answers reads with its value (cut to the access size by the host), gla is ve.gla.
+ */
+export function referenceVe(insn: DecodedInsn, mode: "linux" | "arch", s: RefState, gla: bigint, device: bigint): RefResult {
+  const fault = (error: string, step: string): RefResult => ({ handled: false, error, step, regs: s.regs, rip: s.rip, request: null });
+  const regs = [...s.regs];
+  let kind: string, size: number, slot: number, imm: bigint | null, length: number;
+  let writeBack: (old: bigint, value: bigint) => bigint;
+  let high = false;
+  if (mode === "linux") {
+    const l = insn.linux;
+    if (!l.emulated && l.rejected === "decode_failed") return fault("EINVAL", "decode");
+    if (!l.emulated && l.rejected === "bad_register") return fault("EINVAL", "register");
+    if (!l.emulated && l.rejected === "not_mmio") return fault("EINVAL", "classify");
+    if (gla < 0x0000_7fff_ffff_f000n || gla >> 12n === 0xffffffffff600n) return fault("EINVAL", "gla_check");
+    if (!l.emulated) {
+      // MOVS: the operand as if ModRM were 00: RAX (R8 with REX.B), plus FS/GS; size 1 for A4.
+      const rexB = insn.prefixes.rex !== null && (insn.prefixes.rex & 1) === 1;
+      const seg = insn.prefixes.segment;
+      const va = distinctSegments(insn.bytes) >= 2 ? M64 : u64(s.regs[rexB ? 8 : 0] + (seg === "fs" ? s.fsBase : seg === "gs" ? s.gsBase : 0n));
+      const movsSize = insn.opcode === 0xa4 ? 1 : insn.operandSize;
+      if (crosses(va, movsSize)) return fault("EFAULT", "page_split");
+      return fault("EINVAL", "movs");
+    }
+    const a = l.access;
+    if (crosses(kernelVaddr(a.mem!, insn, s), a.size)) return fault("EFAULT", "page_split");
+    ({ kind, size } = a);
+    slot = a.regNumber ?? -1;
+    imm = a.imm;
+    length = l.length;
+    writeBack = (old, value) => linuxWriteBack(kind, size, a.extendTo ?? 8, old, value);
+  } else {
+    if (!insn.valid) return fault("EINVAL", "decode");
+    const a = insn.arch;
+    if (!a) return fault("EINVAL", "classify");
+    if (a.kind === "movs") return fault("EINVAL", "movs");
+    ({ kind, size } = a);
+    high = insn.highByteReg;
+    slot = a.regNumber === null ? -1 : high ? a.regNumber - 4 : a.regNumber;
+    imm = a.imm;
+    length = insn.length;
+    writeBack = (old, value) => archWriteBack(kind, size, a.extendTo, high, old, value);
+  }
+  const rip = u64(s.rip + BigInt(length));
+  if (kind === "write" || kind === "write_imm") {
+    const value = kind === "write_imm" ? u64(imm!) : high ? (regs[slot] >> 8n) & 0xffn : regs[slot] & mask(size);
+    return { handled: true, error: null, step: null, regs, rip, request: { size, isWrite: true, value } };
+  }
+  regs[slot] = writeBack(regs[slot], device & mask(size));
+  return { handled: true, error: null, step: null, regs, rip, request: { size, isWrite: false, value: 0n } };
+}
