@@ -76,6 +76,12 @@ function classifyArch(): void {
   }
 }
 
+/** The CPU's reading alone, of the instruction decodeAt() just decoded (the #VE plan in arch mode). */
+export function classifyArchOnly(): void {
+  classifyArch();
+  classifyArchMovs();
+}
+
 /** String moves have no ModRM, so they are classified apart from the memory-operand forms. */
 function classifyArchMovs(): void {
   if (dStatus == ST_OK && dEnc == ENC_LEGACY && dMap == 0 && (dOp == 0xa4 || dOp == 0xa5)) {

@@ -2,9 +2,10 @@
 // a batch decode over many ranges that never returns to JS per instruction.
 import { decodeAt, dStatus, dLen, ST_OK } from "./decoder";
 import { lKind } from "./linux";
-import { analyze, analyzeWith, isMmioCandidate, alwaysDecodeLinux } from "./classify";
+import { analyze, analyzeWith, isMmioCandidate, alwaysDecodeLinux, classifyArchOnly } from "./classify";
+import { decodeLinux } from "./linux";
 import { FAST_MAYBE_MMIO } from "./fastlen";
-import { writeCompact, writeFull, writeVeFields, COMPACT_SIZE, FULL_SIZE } from "./record";
+import { writeCompact, writeFull, writeVeFields, writeKernelPlan, writeArchPlan, COMPACT_SIZE, FULL_SIZE, PLAN_SIZE } from "./record";
 import { fastLength } from "./fastlen";
 
 /** Length-only decode: the fast path where it applies, else the full decoder. Returns len | status << 8. */
@@ -65,6 +66,26 @@ export function decodeVe(ptr: usize, len: u32, out: usize): u32 {
   writeVeFields(out);
   return dLen;
 }
+
+/**
+ * The #VE handler's decode: only the reading it acts on (`kernel` 1: the kernel's decode and
+ * insn_decode_mmio; 0: the CPU's), as a plan record (PLAN_SIZE bytes) at `out`. Returns the
+ * reading's length.
+ */
+export function decodePlan(ptr: usize, len: u32, out: usize, kernel: u32): u32 {
+  if (len == 0) return 0;
+  if (kernel != 0) {
+    decodeLinux(ptr, ptr + len);
+    writeKernelPlan(out);
+  } else {
+    decodeAt(ptr, ptr + len);
+    classifyArchOnly();
+    writeArchPlan(out);
+  }
+  return load<u8>(out, 5);
+}
+
+export { PLAN_SIZE };
 
 // ---- batch ----
 /** Compact records with length and status only. */

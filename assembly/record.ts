@@ -5,7 +5,7 @@ import {
 } from "./decoder";
 import {
   lKind, lReject, lQuirks, lSize, lReg, lOpndBytes, lAddrBytes, lImm, lMemBase, lMemIndex, lMemScale,
-  lDisp, lSeg, lAddrInvalid, lRegForm, LR_NOT_MMIO,
+  lDisp, lSeg, lAddrInvalid, lRegForm, lLen, LR_NOT_MMIO,
 } from "./linux";
 import { aKind, aSize, aReg, aHighByte, aExtendTo, divergence, linuxLength, ensureClassified, classified } from "./classify";
 
@@ -70,6 +70,53 @@ export const LF_ADDR_INVALID: u32 = 1;
 export const LF_REG_FORM: u32 = 2;
 export const LF_RIP: u32 = 4;
 
+/**
+ * Plan record: one reading (the kernel's or the CPU's) packed for the #VE handler, read on the JS
+ * side as six u32 words (src/decoder/plan.ts).
+ *   word 0: kind, size, register (REG_NONE: none), extension (MOVZX/MOVSX destination / opnd_bytes)
+ *   word 1: verdict (kernel: LR_*; CPU: decode status), length, flags (PF_*), segment (kernel)
+ *   word 2: base, index, scale (kernel's address operand)
+ *   word 3: displacement bits 31:0 (kernel)
+ *   words 4-5: immediate, sign-extended to 64 bits
+ */
+export const PLAN_SIZE: u32 = 24;
+export const PF_ADDR_INVALID: u32 = 1;
+export const PF_REG_FORM: u32 = 2;
+export const PF_HIGH_BYTE: u32 = 4;
+
+/** The kernel's reading of the last decodeLinux() as a plan record. */
+export function writeKernelPlan(out: usize): void {
+  store<u8>(out, <u8>lKind, 0);
+  store<u8>(out, <u8>lSize, 1);
+  store<u8>(out, <u8>lReg, 2);
+  store<u8>(out, <u8>(lKind == 4 || lKind == 5 ? lOpndBytes : 0), 3);
+  store<u8>(out, <u8>lReject, 4);
+  store<u8>(out, <u8>lLen, 5);
+  store<u8>(out, <u8>((lAddrInvalid ? PF_ADDR_INVALID : 0) | (lRegForm ? PF_REG_FORM : 0)), 6);
+  store<u8>(out, <u8>lSeg, 7);
+  store<u8>(out, <u8>lMemBase, 8);
+  store<u8>(out, <u8>lMemIndex, 9);
+  store<u8>(out, <u8>lMemScale, 10);
+  store<u8>(out, 0, 11);
+  store<u32>(out, <u32>lDisp, 12);
+  store<i64>(out, lImm, 16);
+}
+
+/** The CPU's reading of the last decodeAt() + classifyArchOnly() as a plan record. */
+export function writeArchPlan(out: usize): void {
+  store<u8>(out, <u8>aKind, 0);
+  store<u8>(out, <u8>aSize, 1);
+  store<u8>(out, <u8>aReg, 2);
+  store<u8>(out, <u8>aExtendTo, 3);
+  store<u8>(out, <u8>dStatus, 4);
+  store<u8>(out, <u8>dLen, 5);
+  store<u8>(out, <u8>(aHighByte ? PF_HIGH_BYTE : 0), 6);
+  store<u8>(out, 0, 7);
+  store<u32>(out, 0, 8);
+  store<u32>(out, 0, 12);
+  store<i64>(out, dImm, 16);
+}
+
 /** Writes the compact record of the last decode at `out`. */
 @inline export function writeCompact(out: usize): void {
   store<u8>(out, <u8>dLen);
@@ -116,9 +163,8 @@ function writeVeClassified(out: usize): void {
   store<u8>(out, <u8>dLen, R_LEN);
   store<u8>(out, <u8>dStatus, R_STATUS);
   store<u8>(out, <u8>(aHighByte ? F_HIGH_BYTE : 0), R_FLAGS);
-  store<i64>(out, dImm, R_IMM);
   writeReadings(out);
-  writeKernelAddress(out);
+  store<u8>(out, <u8>(lAddrInvalid ? LF_ADDR_INVALID : 0), R_L_FLAGS);
 }
 
 /** The kernel's address operand and its flags (what handle_mmio's page-split check computes from). */

@@ -1,14 +1,14 @@
 // Path (d) of the #VE benchmark: iced-x86 as the decoder inside the guest's handler. Each #VE
 // creates an iced Decoder for the 15-byte window (as a handler would), and the MOV access is read
-// from iced's operands into the fields the engine's plan is made of (decodeView) or into a full
-// result (decode). Kernel quirks are not modelled here: this measures decode cost only.
+// from iced's operands into the engine's plan (decodePlan) or into a full result (decode).
+// Kernel quirks are not modelled here: this measures decode cost only.
 import { Decoder } from "iced-x86";
 import type { VeDecoder } from "../src/decoder/engine.js";
 import type { DecodedInsn, MmioAccess } from "../src/decoder/record.js";
 import { GPR64, type Gpr64 } from "../src/decoder/names.js";
 import { refAccess } from "../src/verify/iced.js";
 import { KIND } from "../src/decoder/view.js";
-import type { PlanSource } from "../src/guest/ve-plan.js";
+import { REJECT, type VePlan } from "../src/decoder/plan.js";
 
 const to64 = (name: string | null): Gpr64 | null => {
   if (!name) return null;
@@ -46,26 +46,33 @@ export function icedVeDecoder(): VeDecoder {
     const r = to64(name);
     return r === null ? 255 : r === ("rip" as Gpr64) ? 16 : GPR64.indexOf(r);
   };
-  const decodeView = (bytes: Uint8Array): PlanSource => {
-    const d = new Decoder(64, bytes, 0);
+  const fetchWindow = new Uint8Array(15);
+  const decodePlan = (len: number, plan: VePlan, kernel: boolean): VePlan => {
+    const d = new Decoder(64, fetchWindow.subarray(0, len), 0);
     const ins = d.decode();
     const ref = ins.isInvalid ? null : refAccess(ins);
-    const length = ins.length;
-    const invalid = ins.isInvalid;
+    plan.kernel = kernel;
+    plan.length = ins.length;
+    plan.verdict = ins.isInvalid ? (kernel ? REJECT.decode_failed : 1) : ref ? 0 : kernel ? REJECT.not_mmio : 0;
     ins.free();
     d.free();
-    const kind = ref ? KIND[ref.kind as keyof typeof KIND] : 0;
-    const reg = ref?.reg ? regNo(ref.reg) : -1;
+    plan.kind = ref ? KIND[ref.kind as keyof typeof KIND] : 0;
+    if (kernel && plan.kind === KIND.movs) plan.verdict = REJECT.movs;
+    plan.size = ref?.size ?? 0;
+    plan.reg = ref?.reg ? regNo(ref.reg) : -1;
+    plan.extendTo = 0;
+    plan.highByte = false;
     const imm = BigInt.asUintN(64, ref?.imm ?? 0n);
-    const immLo = Number(imm & 0xffffffffn), immHi = Number(imm >> 32n);
-    return {
-      status: invalid ? 1 : 0, length, archKind: kind, archSize: ref?.size ?? 0, archReg: reg, archExtendTo: 0,
-      archHighByte: false, archImmLo: immLo, archImmHi: immHi,
-      linuxRejectCode: ref ? 0 : 2, linuxKind: kind, linuxAccessSize: ref?.size ?? 0, linuxReg: reg, linuxExtendTo: 0,
-      linuxLength: length, linuxImmLo: immLo, linuxImmHi: immHi, linuxBase: regNo(ref?.base ?? null),
-      linuxIndex: regNo(ref?.index ?? null), linuxScale: ref?.scale ?? 1, linuxDispLo: Number((ref?.dispU64 ?? 0n) & 0xffffffffn),
-      linuxSeg: 0, linuxAddressInvalid: false, linuxRegisterForm: false,
-    };
+    plan.immLo = Number(imm & 0xffffffffn);
+    plan.immHi = Number(imm >> 32n);
+    plan.base = regNo(ref?.base ?? null);
+    plan.index = regNo(ref?.index ?? null);
+    plan.scale = ref?.scale ?? 1;
+    plan.dispLo = Number((ref?.dispU64 ?? 0n) & 0xffffffffn);
+    plan.seg = 0;
+    plan.addressInvalid = false;
+    plan.registerForm = false;
+    return plan;
   };
-  return { decode, decodeView } as unknown as VeDecoder;
+  return { decode, fetchWindow, decodePlan } as unknown as VeDecoder;
 }

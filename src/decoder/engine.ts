@@ -3,6 +3,7 @@
 import { COMPACT_SIZE, FULL_SIZE, MODE } from "./layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
 import { InsnView } from "./view.js";
+import type { VePlan, PlanDecoder } from "./plan.js";
 
 interface DecoderExports {
   memory: WebAssembly.Memory;
@@ -10,6 +11,7 @@ interface DecoderExports {
   arenaReset(): void;
   decodeOne(ptr: number, len: number, out: number): number;
   decodeVe(ptr: number, len: number, out: number): number;
+  decodePlan(ptr: number, len: number, out: number, kernel: number): number;
   decodeSlots(input: number, n: number, stride: number, out: number, mode: number): void;
   batch(input: number, ranges: number, nRanges: number, out: number, cap: number, mode: number,
     full: number, fullCap: number, firstOffset: number): number;
@@ -60,7 +62,7 @@ export interface BatchSummary {
 }
 
 /** Decoder instance: one WASM instance with its reusable buffers. Not reentrant. */
-export class VeDecoder {
+export class VeDecoder implements PlanDecoder {
   private readonly x: DecoderExports;
   private oneIn = 0;
   private oneOut = 0;
@@ -71,13 +73,20 @@ export class VeDecoder {
   // Export functions held directly: property lookups on the exports object are slow per call.
   private readonly decodeVeFn: (ptr: number, len: number, out: number) => number;
   private readonly decodeOneFn: (ptr: number, len: number, out: number) => number;
+  private readonly decodePlanFn: (ptr: number, len: number, out: number, kernel: number) => number;
+  /** u32 view of WASM memory, refreshed with `u8` (plan records are read through it). */
+  private u32: Uint32Array;
+  private window: Uint8Array;
 
   private constructor(instance: WebAssembly.Instance) {
     this.x = instance.exports as unknown as DecoderExports;
     this.decodeVeFn = this.x.decodeVe;
     this.decodeOneFn = this.x.decodeOne;
+    this.decodePlanFn = this.x.decodePlan;
     this.u8 = new Uint8Array(this.x.memory.buffer);
+    this.u32 = new Uint32Array(this.x.memory.buffer);
     this.dv = new DataView(this.x.memory.buffer);
+    this.window = this.u8;
     this.allocScratch();
     this.view = new InsnView(this.u8, this.oneOut);
   }
@@ -97,15 +106,18 @@ export class VeDecoder {
   private allocScratch(): void {
     this.x.arenaReset();
     this.oneIn = this.alloc(16);
-    this.oneOut = this.alloc(FULL_SIZE);
+    this.oneOut = this.alloc(FULL_SIZE); // also holds plan records (PLAN_WORDS u32, 16-byte aligned)
+    this.window = this.u8.subarray(this.oneIn, this.oneIn + MAX_INSN_LEN);
   }
 
   private alloc(size: number): number {
     const ptr = this.x.arenaAlloc(size) >>> 0;
     if (ptr === 0) throw new DecodeError("out_of_memory", `cannot reserve ${size} bytes of decoder memory`);
     this.u8 = new Uint8Array(this.x.memory.buffer);
+    this.u32 = new Uint32Array(this.x.memory.buffer);
     this.dv = new DataView(this.x.memory.buffer);
     if (this.view) this.view.bytes = this.u8;
+    this.window = this.u8.subarray(this.oneIn, this.oneIn + MAX_INSN_LEN);
     return ptr;
   }
 
@@ -135,6 +147,24 @@ export class VeDecoder {
   decodeView(bytes: Uint8Array): InsnView {
     this.decodeIntoScratch(bytes, true);
     return this.view!;
+  }
+
+  /**
+   * The #VE fetch window: 15 bytes of decoder memory that a fetch writes into directly, so the
+   * instruction bytes are copied once. decodePlan() reads them; any other decode overwrites them.
+   */
+  get fetchWindow(): Uint8Array {
+    return this.window;
+  }
+
+  /**
+   * The #VE handler's decode of the first `len` bytes of fetchWindow: only the reading it acts on
+   * (the kernel's or the CPU's), unpacked into `plan`. Nothing is allocated.
+   */
+  decodePlan(len: number, plan: VePlan, kernel: boolean): VePlan {
+    if (len <= 0 || len > MAX_INSN_LEN) throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes`);
+    this.decodePlanFn(this.oneIn, len, this.oneOut, kernel ? 1 : 0);
+    return plan.unpack(this.u32, this.oneOut >>> 2, kernel);
   }
 
   /** Copies at most 15 bytes into the one-instruction buffer and decodes them (lean: view fields only). */

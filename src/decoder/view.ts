@@ -40,10 +40,6 @@ export class InsnView {
   get linuxKind(): number { return this.u8(R.L_REJECT) === 0 ? this.u8(R.L_KIND) : 0; }
   get linuxKindName(): MmioKind | null { return KIND_NAMES[this.linuxKind] ?? null; }
   get linuxRejection(): LinuxRejection | null { return REJECT_NAMES[this.u8(R.L_REJECT)] ?? null; }
-  /** REJECT_NAMES index of the kernel's verdict: 0 emulated, else decode_failed, not_mmio, movs, bad_register. */
-  get linuxRejectCode(): number { return this.u8(R.L_REJECT); }
-  /** The kernel's access size as insn_decode_mmio returns it, MOVS included. */
-  get linuxAccessSize(): number { return this.u8(R.L_SIZE); }
   /** Access size of the kernel's emulation, 0 when it refuses. */
   get linuxSize(): number { return this.u8(R.L_REJECT) === 0 ? this.u8(R.L_SIZE) : 0; }
   /** Saved-register slot 0-15 the kernel reads or writes (Q1: no high-byte case), -1 if none. */
@@ -55,27 +51,9 @@ export class InsnView {
   /** The kernel's address computation fails (all-ones address, Q9). */
   get linuxAddressInvalid(): boolean { return (this.u8(R.L_FLAGS) & LFLAG.ADDR_INVALID) !== 0; }
   /** Divergence bit set (names.ts DIVERGENCES order); 0 when both readings agree. */
-  get divergence(): number { return this.u32(R.DIVERGENCE); }
-  /** The kernel's address operand: base register (0-15, REG_RIP 16, REG_NONE 255). */
-  get linuxBase(): number { return this.u8(R.L_BASE); }
-  /** The kernel's index register (0-15, REG_NONE 255). */
-  get linuxIndex(): number { return this.u8(R.L_INDEX); }
-  get linuxScale(): number { return this.u8(R.L_SCALE); }
-  /** Bits 31:0 of the kernel's displacement (enough for a page offset). */
-  get linuxDispLo(): number { return this.u32(R.L_DISP); }
-  /** Segment override the kernel applies (FS 5 and GS 6 add their base; layout SEGMENT_NAMES). */
-  get linuxSeg(): number { return this.u8(R.L_SEG); }
-  /** The kernel took a register-form ModRM as an address (Q3: the register's value). */
-  get linuxRegisterForm(): boolean { return (this.u8(R.L_FLAGS) & LFLAG.REG_FORM) !== 0; }
-  /** The kernel's WRITE_IMM value (sign-extended to 64 bits) as 32-bit halves. */
-  get linuxImmLo(): number { return this.u32(R.L_IMM); }
-  get linuxImmHi(): number { return this.u32(R.L_IMM + 4); }
-  /** The CPU's immediate (sign-extended to 64 bits) as 32-bit halves. */
-  get archImmLo(): number { return this.u32(R.IMM); }
-  get archImmHi(): number { return this.u32(R.IMM + 4); }
-  private u32(offset: number): number {
+  get divergence(): number {
     const m = this.bytes;
-    const o = this.at + offset;
+    const o = this.at + R.DIVERGENCE;
     return (m[o] | (m[o + 1] << 8) | (m[o + 2] << 16) | (m[o + 3] << 24)) >>> 0;
   }
   /** WRITE_IMM value the kernel sends (R15), sign-extended to 64 bits. Allocates a BigInt. */

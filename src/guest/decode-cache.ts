@@ -2,7 +2,7 @@
 // the GPAs of the code it came from; writing or converting any of those pages drops it, so a
 // cached decode never outlives the bytes it decoded. (The kernel itself has no such cache.)
 import type { DecodedInsn } from "../decoder/record.js";
-import { VePlan } from "./ve-plan.js";
+import { VePlan } from "../decoder/plan.js";
 
 const TWO32 = 0x1_0000_0000;
 

@@ -12,7 +12,7 @@ import { FRAME, TdvmcallFrame, type FrameHost } from "../tdvmcall/abi.js";
 import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from "./writeback.js";
 import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
 import type { CodeFetcher } from "./code-fetch.js";
-import { VePlan, REJECT, type PlanDecoder } from "./ve-plan.js";
+import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
 
 export type VeMode = "linux" | "arch";
 export type VeError = "EFAULT" | "EINVAL" | "EIO" | "PANIC";
@@ -90,11 +90,8 @@ const TASK_SIZE_MAX_5LEVEL = 0x00ff_ffff_ffff_f000n;
 export class VeEngine {
   readonly frame = new TdvmcallFrame();
   readonly result = new VeResult();
-  /** The bytes fetched for the last decode (valid up to the fetch count when it decoded). */
-  readonly window = new Uint8Array(15);
   private readonly scratchPlan = new VePlan();
   private readonly operand = new Uint32Array(2);
-  private readonly pageList: number[] = [];
   private readonly taskSizeMax: bigint;
   private readonly glaCheck: boolean;
   private readonly linux: boolean;
@@ -143,21 +140,30 @@ export class VeEngine {
     return this.linux ? this.emulateLinux(vcpu, ve, plan, gpaLo, gpaHi) : this.emulateArch(vcpu, plan, gpaLo, gpaHi);
   }
 
+  /**
+   * The 15 bytes the last decode read (the decoder's fetch window: valid until its next decode).
+   */
+  get window(): Uint8Array {
+    return this.decoder.fetchWindow;
+  }
+
   /** Step 2-3: the cached plan for RIP, or fetch 15 bytes and decode them (null: fetch failed). */
   private planAt(ripLo: number, ripHi: number, cpl: number): VePlan | null {
     const cache = this.cache;
     if (cache !== null) {
       const hit = cache.get(ripLo, ripHi);
-      if (hit !== null) { this.result.entry = hit; return hit.plan; }
+      if (hit !== null && hit.plan.kernel === this.linux) { this.result.entry = hit; return hit.plan; }
     }
     // A fault-safe copy of 15 bytes: every byte must be readable.
-    if (this.fetcher.fetch(ripLo, ripHi, cpl, this.window) < 15) return null;
-    const plan = this.scratchPlan.fill(this.decoder.decodeView(this.window));
+    const window = this.decoder.fetchWindow;
+    if (this.fetcher.fetch(ripLo, ripHi, cpl, window) < 15) return null;
+    const plan = this.decoder.decodePlan(15, this.scratchPlan, this.linux);
     if (cache === null) return plan;
-    const pages = this.pageList;
-    pages.length = 0;
+    const pages: number[] = [];
     for (let i = 0; i < this.fetcher.pageCount; i++) pages.push(this.fetcher.pages[i]);
-    return cache.put(ripLo, ripHi, plan, this.window, pages.slice()).plan;
+    const entry = cache.put(ripLo, ripHi, plan, window, pages);
+    this.result.entry = entry;
+    return entry.plan;
   }
 
   private glaRejected(ve: VeInfo): boolean {
@@ -167,37 +173,35 @@ export class VeEngine {
   }
 
   private emulateLinux(vcpu: Vcpu, ve: VeInfo, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
-    switch (p.linuxReject) {
+    switch (p.verdict) {
       case REJECT.decode_failed: return this.fault("EINVAL", "decode");
       case REJECT.bad_register: return this.fault("EINVAL", "register");
       case REJECT.not_mmio: return this.fault("EINVAL", "classify");
     }
     if (this.glaRejected(ve)) return this.fault("EINVAL", "gla_check");
     // Step 7 on the address the kernel computes from the instruction (MOVS: RAX or R8, Q12).
-    if (pageOffset(p, vcpu.words) + p.linuxSize - 1 >= 4096) return this.fault("EFAULT", "page_split");
-    if (p.linuxReject === REJECT.movs) return this.fault("EINVAL", "movs");
-    return this.perform(vcpu, p.linuxKind, p.linuxSize, p.linuxReg, p.linuxExtendTo || 8, false, p.linuxImmLo, p.linuxImmHi, p.linuxLength, gpaLo, gpaHi);
+    if (pageOffset(p, vcpu.words) + p.size - 1 >= 4096) return this.fault("EFAULT", "page_split");
+    if (p.verdict === REJECT.movs) return this.fault("EINVAL", "movs");
+    return this.perform(vcpu, p, p.reg, p.extendTo || 8, gpaLo, gpaHi);
   }
 
   private emulateArch(vcpu: Vcpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
-    if (p.status !== 0) return this.fault("EINVAL", "decode");
-    if (p.archKind === 0) return this.fault("EINVAL", "classify");
-    if (p.archKind === KIND.movs) return this.fault("EINVAL", "movs");
-    const slot = p.archReg < 0 ? -1 : p.archHighByte ? p.archReg - 4 : p.archReg;
-    return this.perform(vcpu, p.archKind, p.archSize, slot, p.archExtendTo, p.archHighByte, p.archImmLo, p.archImmHi, p.length, gpaLo, gpaHi);
+    if (p.verdict !== 0) return this.fault("EINVAL", "decode");
+    if (p.kind === 0) return this.fault("EINVAL", "classify");
+    if (p.kind === KIND.movs) return this.fault("EINVAL", "movs");
+    const slot = p.reg < 0 ? -1 : p.highByte ? p.reg - 4 : p.reg;
+    return this.perform(vcpu, p, slot, p.extendTo, gpaLo, gpaHi);
   }
 
   /** Steps 8-10: the TDVMCALL, then (reads) the register write-back, and RIP += length. */
-  private perform(
-    vcpu: Vcpu, kind: number, size: number, slot: number, extendTo: number, highByte: boolean,
-    immLo: number, immHi: number, length: number, gpaLo: number, gpaHi: number,
-  ): VeResult {
+  private perform(vcpu: Vcpu, p: VePlan, slot: number, extendTo: number, gpaLo: number, gpaHi: number): VeResult {
     const r = this.result;
     const f = this.frame;
     const w = vcpu.words;
+    const { kind, size, highByte } = p;
     const isWrite = kind === KIND.write || kind === KIND.write_imm;
     if (isWrite) {
-      if (kind === KIND.write_imm) f.mmio(size, true, gpaLo, gpaHi, immLo, immHi);
+      if (kind === KIND.write_imm) f.mmio(size, true, gpaLo, gpaHi, p.immLo, p.immHi);
       else {
         registerOperandWords(w, 2 * slot, size, highByte, this.operand);
         f.mmio(size, true, gpaLo, gpaHi, this.operand[0], this.operand[1]);
@@ -215,11 +219,11 @@ export class VeEngine {
       if (this.linux) linuxWriteBackWords(w, 2 * slot, kind, size, extendTo, lo, hi);
       else archWriteBackWords(w, 2 * slot, kind, size, extendTo, highByte, lo, hi);
     }
-    const ripLo = w[RIP_LO] + length;
+    const ripLo = w[RIP_LO] + p.length;
     w[RIP_LO] = ripLo;
     if (ripLo >= TWO32) w[RIP_LO + 1] = w[RIP_LO + 1] + 1;
     r.handled = true;
-    r.length = length;
+    r.length = p.length;
     return r;
   }
 
@@ -235,17 +239,17 @@ export class VeEngine {
  * all the page-split check needs: every term can be summed modulo 4096.
  */
 function pageOffset(p: VePlan, w: Uint32Array): number {
-  if (p.linuxAddressInvalid) return 0xfff; // the all-ones address (Q9)
-  const base = p.linuxBase;
+  if (p.addressInvalid) return 0xfff; // the all-ones address (Q9)
+  const base = p.base;
   let x = 0;
-  if (p.linuxRegisterForm) x = base < 16 ? w[2 * base] : 0; // mod = 3: the register's value
+  if (p.registerForm) x = base < 16 ? w[2 * base] : 0; // mod = 3: the register's value
   else {
-    x = p.linuxDispLo;
-    if (base === REG_RIP) x += w[RIP_LO] + p.linuxLength;
+    x = p.dispLo;
+    if (base === REG_RIP) x += w[RIP_LO] + p.length;
     else if (base < 16) x += w[2 * base];
-    if (p.linuxIndex < 16) x += w[2 * p.linuxIndex] * p.linuxScale;
+    if (p.index < 16) x += w[2 * p.index] * p.scale;
   }
-  if (p.linuxSeg === SEG_FS) x += w[FS_LO];
-  else if (p.linuxSeg === SEG_GS) x += w[GS_LO];
+  if (p.seg === SEG_FS) x += w[FS_LO];
+  else if (p.seg === SEG_GS) x += w[GS_LO];
   return x & 0xfff;
 }

@@ -144,7 +144,7 @@ function faultDetail(r: VeResult, engine: VeEngine, insn: DecodedInsn | null, vc
   if (step === "tdvmcall") return `host status 0x${engine.frame.result().r10.toString(16)}`;
   if (insn === null) return DETAIL[step];
   const linux = engine.mode === "linux";
-  if (step === "decode" && !linux) return `the CPU rejects this encoding (${STATUS_NAMES[r.plan!.status] ?? "invalid"})`;
+  if (step === "decode" && !linux) return `the CPU rejects this encoding (${STATUS_NAMES[r.plan!.verdict] ?? "invalid"})`;
   if (step === "classify" && !linux) return "not a MOV-family memory access";
   if (step === "movs" && !linux) return "string moves are not emulated";
   if (step === "page_split" && insn.linux.emulated) {

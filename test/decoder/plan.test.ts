@@ -1,0 +1,87 @@
+// The #VE handler's decode (decodePlan: one reading, decoded alone, packed into six words) must
+// say exactly what the full decode says about that reading.
+import { describe, it, expect } from "vitest";
+import { decoder, hex } from "../support/decoder.js";
+import { structuredWindows, rng } from "../support/random.js";
+import { VePlan, REJECT } from "../../src/decoder/plan.js";
+import { KIND } from "../../src/decoder/view.js";
+import { REJECT_NAMES, SEGMENT_NAMES, GPR64 } from "../../src/decoder/names.js";
+import type { DecodedInsn, MemOperand } from "../../src/decoder/record.js";
+
+const STRIDE = 16;
+const regNo = (name: string | null): number => (name === null ? 255 : name === "rip" ? 16 : GPR64.indexOf(name as never));
+
+/** Plans fed from the decoder's fetch window, as the #VE engine does it. */
+function planOf(window: Uint8Array, kernel: boolean): VePlan {
+  decoder.fetchWindow.set(window);
+  return decoder.decodePlan(window.length, new VePlan(), kernel);
+}
+
+/** The kernel's reading of a full decode, in plan terms (operand fields only where they exist). */
+function kernelWant(full: DecodedInsn): Partial<VePlan> {
+  const l = full.linux;
+  const verdict = l.emulated ? 0 : REJECT_NAMES.indexOf(l.rejected);
+  if (!l.emulated) return { verdict, ...(l.rejected === "movs" ? { length: l.length, kind: KIND.movs, size: full.opcode === 0xa4 ? 1 : undefined } : {}) };
+  const a = l.access;
+  const m = a.mem as MemOperand;
+  return {
+    verdict, length: l.length, kind: KIND[a.kind], size: a.size, reg: a.regNumber ?? -1, extendTo: a.extendTo ?? 0,
+    addressInvalid: l.addressInvalid, registerForm: l.registerForm, base: regNo(m.base), index: regNo(m.index),
+    scale: m.scale, dispLo: Number(BigInt.asUintN(32, m.disp)), seg: m.seg ? SEGMENT_NAMES.indexOf(m.seg) : 0,
+    ...(a.kind === "write_imm" ? { immLo: Number(BigInt.asUintN(32, a.imm!)), immHi: Number(BigInt.asUintN(64, a.imm!) >> 32n) } : {}),
+  };
+}
+
+function pick(plan: VePlan, want: Partial<VePlan>): Partial<VePlan> {
+  return Object.fromEntries(Object.keys(want).filter((k) => want[k as keyof VePlan] !== undefined).map((k) => [k, plan[k as keyof VePlan]]));
+}
+
+const PREFIXES = [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x40, 0x48, 0x41, 0x4c, 0xd5, 0x0f];
+const MOV_FAMILY = [[0x88], [0x89], [0x8a], [0x8b], [0xc6], [0xc7], [0xa4], [0xa5], [0xa0], [0xa3], [0x63],
+  [0x0f, 0xb6], [0x0f, 0xb7], [0x0f, 0xbe], [0x0f, 0xbf], [0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x8b]];
+
+/** Random windows, half of them the structured kind, half MOV-family opcodes behind random prefixes. */
+function windows(count: number, seed: number): Uint8Array {
+  const buf = structuredWindows(count, STRIDE, seed);
+  const r = rng(seed ^ 0x77);
+  for (let i = 0; i < count; i += 2) {
+    let p = i * STRIDE;
+    for (let n = (r() * 4) | 0; n > 0; n--) buf[p++] = PREFIXES[(r() * PREFIXES.length) | 0];
+    for (const b of MOV_FAMILY[(r() * MOV_FAMILY.length) | 0]) buf[p++] = b;
+  }
+  return buf;
+}
+
+describe("decodePlan", () => {
+  it("gives the full decode's kernel and CPU readings on 300,000 random windows", () => {
+    const buf = windows(300_000, 1234);
+    const bad: string[] = [];
+    for (let i = 0; i < 300_000 && bad.length < 5; i++) {
+      const w = buf.subarray(i * STRIDE, i * STRIDE + 15);
+      const full = decoder.decode(w);
+      const kw = kernelWant(full);
+      const a = full.arch;
+      const cw: Partial<VePlan> = {
+        verdict: ["ok", "invalid", "truncated", "too_long"].indexOf(full.status), length: full.length,
+        kind: a ? KIND[a.kind] : 0, ...(a ? {
+          size: a.size, reg: a.kind === "movs" ? -1 : a.regNumber ?? -1, extendTo: a.extendTo ?? 0, highByte: full.highByteReg && a.size === 1,
+        } : {}),
+        ...(a?.kind === "write_imm" ? { immLo: Number(BigInt.asUintN(32, a.imm!)), immHi: Number(BigInt.asUintN(64, a.imm!) >> 32n) } : {}),
+      };
+      try {
+        expect(pick(planOf(w, true), kw)).toEqual(kw);
+        expect(pick(planOf(w, false), cw)).toEqual(cw);
+      } catch { bad.push(Buffer.from(w).toString("hex")); }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("packs the SPEC's MOVS, Q1 and Q9 cases", () => {
+    expect(planOf(hex("48 A4"), true)).toMatchObject({ verdict: REJECT.movs, kind: KIND.movs, size: 1, base: 0 });
+    expect(planOf(hex("41 A5"), true)).toMatchObject({ verdict: REJECT.movs, size: 4, base: 8 });
+    expect(planOf(hex("8A 27"), true)).toMatchObject({ kind: KIND.read, size: 1, reg: 4, highByte: false });
+    expect(planOf(hex("8A 27"), false)).toMatchObject({ kind: KIND.read, size: 1, reg: 4, highByte: true });
+    expect(planOf(hex("2E 3E 8B 07"), true)).toMatchObject({ addressInvalid: true, length: 4 });
+    expect(planOf(hex("C6 07 80"), true)).toMatchObject({ kind: KIND.write_imm, immLo: 0xffffff80, immHi: 0xffffffff });
+  });
+});
