@@ -9,9 +9,12 @@ const TWO32 = 0x1_0000_0000;
 export class DecodeCacheEntry {
   /** The full decode, made only when someone asks for it (traces, rich outcomes). */
   insn: DecodedInsn | null = null;
+  /** False once the entry has been dropped (the front table may still point at it). */
+  live = true;
 
   constructor(
-    /** RIP bits 63:32 (the map key holds bits 52:0 only). */
+    /** RIP as 32-bit halves. */
+    readonly ripLo: number,
     readonly ripHi: number,
     readonly plan: VePlan,
     /** The instruction bytes the plan was decoded from (a copy). */
@@ -24,9 +27,13 @@ export class DecodeCacheEntry {
 /** Map key of a RIP given as halves: bits 52:0, exact as a number (bits 63:53 live in the entry). */
 const keyOf = (ripLo: number, ripHi: number): number => (ripHi & 0x1fffff) * TWO32 + ripLo;
 
+/** Slots of the direct-mapped front table: the hot RIPs are found without hashing. */
+const FRONT = 256;
+
 export class DecodeCache {
   private readonly byRip = new Map<number, DecodeCacheEntry>();
   private readonly keysByPage = new Map<number, Set<number>>();
+  private readonly front: (DecodeCacheEntry | null)[] = new Array(FRONT).fill(null);
   hits = 0;
   misses = 0;
   invalidations = 0;
@@ -35,17 +42,24 @@ export class DecodeCache {
 
   /** The entry for RIP (as 32-bit halves), or null. */
   get(ripLo: number, ripHi: number): DecodeCacheEntry | null {
-    const e = this.byRip.get(keyOf(ripLo, ripHi));
-    if (e !== undefined && e.ripHi === ripHi) { this.hits++; return e; }
-    this.misses++;
-    return null;
+    const slot = ripLo & (FRONT - 1);
+    let e = this.front[slot];
+    if (e === null || !e.live || e.ripLo !== ripLo || e.ripHi !== ripHi) {
+      e = this.byRip.get(keyOf(ripLo, ripHi)) ?? null;
+      if (e === null || e.ripHi !== ripHi) { this.misses++; return null; }
+      this.front[slot] = e;
+    }
+    this.hits++;
+    return e;
   }
 
   /** Stores a copy of `plan` for `bytes` fetched from the given code pages. */
   put(ripLo: number, ripHi: number, plan: VePlan, bytes: Uint8Array, pages: readonly number[]): DecodeCacheEntry {
     if (this.byRip.size >= this.capacity) this.clear();
     const key = keyOf(ripLo, ripHi);
-    const entry = new DecodeCacheEntry(ripHi, Object.assign(new VePlan(), plan), bytes.slice(), pages);
+    const entry = new DecodeCacheEntry(ripLo, ripHi, Object.assign(new VePlan(), plan), bytes.slice(), pages);
+    const old = this.byRip.get(key);
+    if (old) old.live = false;
     this.byRip.set(key, entry);
     for (const p of pages) {
       let set = this.keysByPage.get(p);
@@ -59,11 +73,15 @@ export class DecodeCache {
   invalidatePage(page: number): void {
     const keys = this.keysByPage.get(page);
     if (!keys) return;
-    for (const key of keys) if (this.byRip.delete(key)) this.invalidations++;
+    for (const key of keys) {
+      const e = this.byRip.get(key);
+      if (e) { e.live = false; this.byRip.delete(key); this.invalidations++; }
+    }
     this.keysByPage.delete(page);
   }
 
   clear(): void {
+    for (const e of this.byRip.values()) e.live = false;
     this.byRip.clear();
     this.keysByPage.clear();
   }

@@ -99,7 +99,8 @@ export class Host implements FrameHost {
    */
   handleFrame(f: TdvmcallFrame): void {
     this.calls++;
-    this.lastRequest.set(f.words);
+    const w = f.words, q = this.lastRequest;
+    for (let i = 0; i < 16; i++) q[i] = w[i]; // (a plain loop: cheaper than set() for 16 words)
     this.lastExitKind = "none";
     const forced = this.override === undefined ? undefined : this.override(f.request());
     if (forced) this.answer(f, null, forced);
@@ -108,7 +109,7 @@ export class Host implements FrameHost {
       const { exit, result } = this.dispatch(f.request());
       this.answer(f, exit, result);
     }
-    const w = f.words, a = this.lastAnswer;
+    const a = this.lastAnswer;
     a[0] = w[2 * FRAME.R10]; a[1] = w[2 * FRAME.R10 + 1]; a[2] = w[2 * FRAME.R11]; a[3] = w[2 * FRAME.R11 + 1];
   }
 
