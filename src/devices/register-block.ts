@@ -12,33 +12,31 @@ export class RegisterBlock implements MmioDevice {
   private readonly view: DataView;
   /** How many accesses were traced in all. */
   accesses = 0;
-  // The ring: per entry an op, offset, size and the value's two 32-bit halves.
-  private readonly ops: Uint8Array;
-  private readonly offsets: Uint32Array;
-  private readonly sizes: Uint8Array;
-  private readonly values: Uint32Array;
+  /**
+   * The ring: per entry four words (op | size << 8, offset, the value's two 32-bit halves). It
+   * starts empty and doubles as accesses come until it holds traceLimit entries, so many devices
+   * with little traffic cost little trace memory.
+   */
+  private ring: Uint32Array = new Uint32Array(0);
   private next = 0;
   private readonly scratch = new Uint32Array(2);
 
   constructor(readonly name: string, size: number, readonly traceLimit = 1024) {
     this.bytes = new Uint8Array(size);
     this.view = new DataView(this.bytes.buffer);
-    this.ops = new Uint8Array(traceLimit);
-    this.offsets = new Uint32Array(traceLimit);
-    this.sizes = new Uint8Array(traceLimit);
-    this.values = new Uint32Array(2 * traceLimit);
   }
 
   /** The last `traceLimit` accesses, oldest first. */
   get trace(): RegisterAccess[] {
+    const ring = this.ring;
     const n = Math.min(this.accesses, this.traceLimit);
     const first = this.accesses <= this.traceLimit ? 0 : this.next;
     const out: RegisterAccess[] = [];
     for (let k = 0; k < n; k++) {
-      const i = (first + k) % this.traceLimit;
+      const at = 4 * ((first + k) % this.traceLimit);
       out.push({
-        op: this.ops[i] === READ ? "read" : "write", offset: this.offsets[i], size: this.sizes[i],
-        value: (BigInt(this.values[2 * i + 1]) << 32n) | BigInt(this.values[2 * i]),
+        op: (ring[at] & 0xff) === READ ? "read" : "write", offset: ring[at + 1], size: ring[at] >>> 8,
+        value: (BigInt(ring[at + 3]) << 32n) | BigInt(ring[at + 2]),
       });
     }
     return out;
@@ -47,13 +45,21 @@ export class RegisterBlock implements MmioDevice {
   private record(op: number, offset: number, size: number, lo: number, hi: number): void {
     this.accesses++;
     if (this.traceLimit === 0) return;
-    const i = this.next;
-    this.ops[i] = op;
-    this.offsets[i] = offset;
-    this.sizes[i] = size;
-    this.values[2 * i] = lo;
-    this.values[2 * i + 1] = hi;
-    this.next = i + 1 === this.traceLimit ? 0 : i + 1;
+    let ring = this.ring;
+    const at = 4 * this.next;
+    if (at === ring.length) ring = this.grow(); // only before the first wrap
+    ring[at] = op | (size << 8);
+    ring[at + 1] = offset;
+    ring[at + 2] = lo;
+    ring[at + 3] = hi;
+    this.next = this.next + 1 === this.traceLimit ? 0 : this.next + 1;
+  }
+
+  private grow(): Uint32Array {
+    const entries = Math.min(this.traceLimit, Math.max(16, 2 * (this.ring.length / 4)));
+    const ring = new Uint32Array(4 * entries);
+    ring.set(this.ring);
+    return (this.ring = ring);
   }
 
   private inside(offset: number, size: number): boolean {
