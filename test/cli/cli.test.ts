@@ -73,6 +73,7 @@ describe("ve-mmio demo and survey", () => {
     expect(r.stdout).toMatch(/outcomes\s+handled: \d+/);
     expect(r.stdout).toMatch(/EINVAL classify/); // MOVSXD is refused by the kernel
     expect(r.stdout).toMatch(/throughput\s+[\d.]+ k instructions\/s/);
+    expect(r.stdout).toMatch(/#VE handler\s+[\d.]+ M #VEs\/s through Td\.deliverFast/);
   });
   it("survey decodes the corpus in one batch and counts divergences", () => {
     const r = run("survey");
