@@ -2,6 +2,7 @@
 import {
   dLen, dStatus, dEnc, dMap, dOp, dMandatory, dSeg, dRex, dPrefixes, dOpSize, dAddrSize, dModrm,
   dSib, dMemBase, dMemIndex, dMemScale, dDispSize, dDisp, dImmSize, dImm, dImm2, dRexR, dHasMem, REG_RIP, REG_NONE,
+  P_REP, P_REPNE,
 } from "./decoder";
 import {
   lKind, lReject, lQuirks, lSize, lReg, lOpndBytes, lAddrBytes, lImm, lMemBase, lMemIndex, lMemScale,
@@ -74,8 +75,8 @@ export const LF_RIP: u32 = 4;
  * Plan record: one reading (the kernel's or the CPU's) packed for the #VE handler, read on the JS
  * side as six u32 words (src/decoder/plan.ts).
  *   word 0: kind, size, register (REG_NONE: none), extension (MOVZX/MOVSX destination / opnd_bytes)
- *   word 1: verdict (kernel: LR_*; CPU: decode status), length, flags (PF_*), segment (kernel)
- *   word 2: base, index, scale (kernel's address operand)
+ *   word 1: verdict (kernel: LR_*; CPU: decode status), length, flags (PF_*), segment override
+ *   word 2: base, index, scale (kernel's address operand); address size (byte 3)
  *   word 3: displacement bits 31:0 (kernel)
  *   words 4-5: immediate, sign-extended to 64 bits
  */
@@ -83,6 +84,8 @@ export const PLAN_SIZE: u32 = 24;
 export const PF_ADDR_INVALID: u32 = 1;
 export const PF_REG_FORM: u32 = 2;
 export const PF_HIGH_BYTE: u32 = 4;
+/** CPU reading: an F3/F2 prefix (REP for string moves). */
+export const PF_REP: u32 = 8;
 
 /** The kernel's reading of the last decodeLinux() as a plan record. */
 export function writeKernelPlan(out: usize): void {
@@ -97,7 +100,7 @@ export function writeKernelPlan(out: usize): void {
   store<u8>(out, <u8>lMemBase, 8);
   store<u8>(out, <u8>lMemIndex, 9);
   store<u8>(out, <u8>lMemScale, 10);
-  store<u8>(out, 0, 11);
+  store<u8>(out, <u8>lAddrBytes, 11);
   store<u32>(out, <u32>lDisp, 12);
   store<i64>(out, lImm, 16);
 }
@@ -110,9 +113,12 @@ export function writeArchPlan(out: usize): void {
   store<u8>(out, <u8>aExtendTo, 3);
   store<u8>(out, <u8>dStatus, 4);
   store<u8>(out, <u8>dLen, 5);
-  store<u8>(out, <u8>(aHighByte ? PF_HIGH_BYTE : 0), 6);
-  store<u8>(out, 0, 7);
-  store<u32>(out, 0, 8);
+  store<u8>(out, <u8>((aHighByte ? PF_HIGH_BYTE : 0) | ((dPrefixes & (P_REP | P_REPNE)) != 0 ? PF_REP : 0)), 6);
+  store<u8>(out, <u8>dSeg, 7);
+  store<u8>(out, 0, 8);
+  store<u8>(out, 0, 9);
+  store<u8>(out, 0, 10);
+  store<u8>(out, <u8>dAddrSize, 11);
   store<u32>(out, 0, 12);
   store<i64>(out, dImm, 16);
 }

@@ -70,6 +70,8 @@ export function icedVeDecoder(): VeDecoder {
     plan.scale = ref?.scale ?? 1;
     plan.dispLo = Number((ref?.dispU64 ?? 0n) & 0xffffffffn);
     plan.seg = 0;
+    plan.rep = false;
+    plan.addressSize = 8;
     plan.addressInvalid = false;
     plan.registerForm = false;
     return plan;

@@ -28,6 +28,8 @@ export interface EmulateOptions {
 
 const CODE_GPA = 0x100000n;
 const DEFAULT_MMIO_GPA = 0xfe000000n;
+/** Private memory for the destination of a string move. */
+const DATA_GPA = 0x200000n;
 
 function parseRegs(specs: string[]): Map<Gpr64, bigint> {
   const regs = new Map<Gpr64, bigint>();
@@ -92,8 +94,19 @@ export function emulate(decoder: VeDecoder, o: EmulateOptions): Result {
     const device = new RegisterBlock("device", 8192);
     device.poke(Number(gpa & 0xfffn), 8, readValue);
     td.mapMmio(va & ~0xfffn, gpa & ~0xfffn, 8192, device);
+    if (access.kind === "movs") mapStringDestination(td, vcpu, insn.addressSize, va, rip);
   }
   return { run: td.runMmioInstruction(vcpu), vcpu, td, va };
+}
+
+/** A string move also writes [RDI]: unless it lands in the device or the code page, give it a page of private memory. */
+function mapStringDestination(td: Td, vcpu: Vcpu, addressSize: number, deviceVa: bigint, rip: bigint): void {
+  const rdi = addressSize === 4 ? vcpu.get("rdi") & 0xffffffffn : vcpu.get("rdi");
+  const page = rdi & ~0xfffn;
+  const inDevice = page >= (deviceVa & ~0xfffn) && page < (deviceVa & ~0xfffn) + 0x2000n;
+  if (inDevice || page === (rip & ~0xfffn)) return;
+  td.memory.addPrivate(DATA_GPA, 4096);
+  td.mapPrivate(page, DATA_GPA, 4096);
 }
 
 function regsJson(r: TdvmcallRegs) {

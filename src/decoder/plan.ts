@@ -10,7 +10,7 @@ export const PLAN_WORDS = 6;
 export const REJECT = { none: 0, decode_failed: 1, not_mmio: 2, movs: 3, bad_register: 4 } as const;
 
 /** Plan flag bits (record word 1, byte 2). */
-const PF_ADDR_INVALID = 1, PF_REG_FORM = 2, PF_HIGH_BYTE = 4;
+const PF_ADDR_INVALID = 1, PF_REG_FORM = 2, PF_HIGH_BYTE = 4, PF_REP = 8;
 
 export class VePlan {
   /** The kernel's reading (true) or the CPU's (false). */
@@ -28,14 +28,19 @@ export class VePlan {
   extendTo = 0;
   /** CPU: the register is AH..BH (reg 4-7 = bits 15:8 of RAX..RBX). */
   highByte = false;
+  /** CPU: an F3/F2 prefix (a REP string move). */
+  rep = false;
   immLo = 0;
   immHi = 0;
-  // The kernel's address operand: registers 0-15, 16 RIP, 255 none; segment 5 FS, 6 GS.
+  /** Address size in bytes (4 under 67h, else 8). */
+  addressSize = 8;
+  /** Segment override (SEGMENT_NAMES index: 5 FS and 6 GS add their base), 0 none. */
+  seg = 0;
+  // The kernel's address operand: registers 0-15, 16 RIP, 255 none.
   base = 255;
   index = 255;
   scale = 1;
   dispLo = 0;
-  seg = 0;
   addressInvalid = false;
   registerForm = false;
 
@@ -54,10 +59,12 @@ export class VePlan {
     this.addressInvalid = (flags & PF_ADDR_INVALID) !== 0;
     this.registerForm = (flags & PF_REG_FORM) !== 0;
     this.highByte = (flags & PF_HIGH_BYTE) !== 0;
+    this.rep = (flags & PF_REP) !== 0;
     this.seg = w1 >>> 24;
     this.base = w2 & 0xff;
     this.index = (w2 >>> 8) & 0xff;
     this.scale = (w2 >>> 16) & 0xff;
+    this.addressSize = w2 >>> 24;
     this.dispLo = w[i + 3];
     this.immLo = w[i + 4];
     this.immHi = w[i + 5];

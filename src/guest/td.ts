@@ -3,6 +3,7 @@
 // handler runs). Lifecycle mirrors KVM's TDX flow: create -> add initial private memory ->
 // finalize -> create vCPUs and run; a call in the wrong phase is a TdError.
 import type { VeDecoder } from "../decoder/engine.js";
+import type { DecodedInsn } from "../decoder/record.js";
 import { GuestMemory, type Gpaw, type VeInfo } from "./memory.js";
 import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from "./paging.js";
 import { Vcpu } from "./vcpu.js";
@@ -105,7 +106,8 @@ export class Td {
     }
     const fetcher = new CodeFetcher(this.translator, this.memory);
     this.engine = new VeEngine(decoder, fetcher, this.host, gpaw - 1,
-      { mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true }, this.decodeCache);
+      { mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true }, this.decodeCache,
+      { translator: this.translator, memory: this.memory });
   }
 
   get attributes(): bigint {
@@ -228,13 +230,32 @@ export class Td {
     if (!insn.valid) return { outcome: "no_ve", reason: `the CPU raises #UD or #PF first (${insn.status})` };
     const a = insn.arch;
     if (!a) return { outcome: "no_ve", reason: "not a MOV-family memory access" };
+    if (a.kind === "movs") return this.runStringMove(vcpu, insn);
     const isWrite = a.kind === "write" || a.kind === "write_imm";
-    const va = a.kind === "movs" ? vcpu.get("rsi") : kernelAddress(a.mem!, false, false, insn.addressSize, insn.length, vcpu);
+    const va = kernelAddress(a.mem!, false, false, insn.addressSize, insn.length, vcpu);
+    return this.access(vcpu, va, isWrite) ?? { outcome: "no_ve", reason: "the access hits ordinary memory" };
+  }
+
+  /** The CPU's data access at `va`: a #PF, a #VE delivered to the handler, or null (ordinary memory). */
+  private access(vcpu: Vcpu, va: bigint, isWrite: boolean): MmioRun | null {
     const t = this.translator.translate(va, isWrite ? "write" : "read", vcpu.cpl);
     if ("pageFault" in t) return { outcome: "page_fault", va, errorCode: t.pageFault };
-    if (!this.memory.isUnbackedShared(t.gpa)) return { outcome: "no_ve", reason: "the access hits ordinary memory" };
+    if (!this.memory.isUnbackedShared(t.gpa)) return null;
     const ve: VeInfo = { exitReason: 48, exitQualification: (isWrite ? 2n : 1n) | 0x80n, gla: va, gpa: t.gpa, instrLen: 0 };
     return this.deliver(vcpu, ve);
+  }
+
+  /**
+   * MOVS's next element: the read of [seg:RSI] comes first, then the write of [RDI]; the first of
+   * them that reaches MMIO raises the #VE. A REP with a zero count touches nothing.
+   */
+  private runStringMove(vcpu: Vcpu, insn: DecodedInsn): MmioRun {
+    const narrow = (v: bigint) => (insn.addressSize === 4 ? v & 0xffffffffn : v);
+    if ((insn.prefixes.rep || insn.prefixes.repne) && narrow(vcpu.get("rcx")) === 0n) return { outcome: "no_ve", reason: "REP with a zero count" };
+    const seg = insn.prefixes.segment;
+    const src = BigInt.asUintN(64, narrow(vcpu.get("rsi")) + (seg === "fs" ? vcpu.fsBase : seg === "gs" ? vcpu.gsBase : 0n));
+    return this.access(vcpu, src, false) ?? this.access(vcpu, narrow(vcpu.get("rdi")), true)
+      ?? { outcome: "no_ve", reason: "both operands are ordinary memory" };
   }
 
   /**

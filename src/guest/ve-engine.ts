@@ -13,6 +13,9 @@ import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from ".
 import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
 import type { CodeFetcher } from "./code-fetch.js";
 import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
+import { emulateStringMove, type GuestData } from "./string-move.js";
+import type { VcpuSnapshot } from "./vcpu.js";
+import type { TdvmcallRegs, TdvmcallResult } from "../tdvmcall/abi.js";
 
 export type VeMode = "linux" | "arch";
 export type VeError = "EFAULT" | "EINVAL" | "EIO" | "PANIC";
@@ -27,7 +30,8 @@ export type VeStep =
   | "register"      // 5: ModRM.reg names no GPR slot
   | "gla_check"     // 6: ve.gla is not a kernel address (v6.12+)
   | "page_split"    // 7: the access the kernel computes crosses a page
-  | "movs"          // 8: MOVS is not emulated
+  | "movs"          // 8: MOVS is not emulated (linux; arch without guest-memory access)
+  | "movs_operand"  // arch: a MOVS operand faults, crosses a page, or neither side is MMIO
   | "tdvmcall";     // 8/9: the host answered with a non-zero status
 
 export interface VeHandlerOptions {
@@ -62,6 +66,11 @@ export class VeResult {
   /** RIP of the faulting instruction, as halves. */
   ripLo = 0;
   ripHi = 0;
+  /**
+   * Arch-mode MOVS only (a rare path that allocates): the state before, the TDVMCALLs made (one
+   * or two) and why it failed.
+   */
+  stringMove: { before: VcpuSnapshot | null; calls: { request: TdvmcallRegs; result: TdvmcallResult }[]; detail: string } | null = null;
 
   /** @internal */
   reset(): void {
@@ -73,6 +82,7 @@ export class VeResult {
     this.slot = -1;
     this.plan = null;
     this.entry = null;
+    this.stringMove = null;
   }
 }
 
@@ -105,6 +115,8 @@ export class VeEngine {
     private readonly sharedBitPosition: number,
     options: VeHandlerOptions,
     private readonly cache: DecodeCache | null = null,
+    /** Guest memory for the non-MMIO side of an arch-mode MOVS; without it MOVS is refused. */
+    private readonly data: GuestData | null = null,
   ) {
     this.mode = options.mode;
     this.linux = options.mode === "linux";
@@ -188,7 +200,7 @@ export class VeEngine {
   private emulateArch(vcpu: Vcpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
     if (p.verdict !== 0) return this.fault("EINVAL", "decode");
     if (p.kind === 0) return this.fault("EINVAL", "classify");
-    if (p.kind === KIND.movs) return this.fault("EINVAL", "movs");
+    if (p.kind === KIND.movs) return this.data === null ? this.fault("EINVAL", "movs") : this.stringMove(vcpu, p, this.data);
     const slot = p.reg < 0 ? -1 : p.highByte ? p.reg - 4 : p.reg;
     return this.perform(vcpu, p, slot, p.extendTo, gpaLo, gpaHi);
   }
@@ -224,6 +236,21 @@ export class VeEngine {
     if (ripLo >= TWO32) w[RIP_LO + 1] = w[RIP_LO + 1] + 1;
     r.handled = true;
     r.length = p.length;
+    return r;
+  }
+
+  /** Arch mode: one element of a string move (string-move.ts). */
+  private stringMove(vcpu: Vcpu, p: VePlan, data: GuestData): VeResult {
+    const r = this.result;
+    const m = emulateStringMove(vcpu, p, data, this.host);
+    r.calls = m.calls.length;
+    if (!m.ok) {
+      r.stringMove = { before: null, calls: m.calls, detail: m.detail };
+      return this.fault(m.error, m.error === "EIO" ? "tdvmcall" : "movs_operand");
+    }
+    r.stringMove = { before: m.before, calls: m.calls, detail: "" };
+    r.handled = true;
+    r.length = m.length;
     return r;
   }
 

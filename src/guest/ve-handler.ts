@@ -101,7 +101,7 @@ export function describeVe(engine: VeEngine, vcpu: Vcpu, decoder: VeDecoder): Ve
   const r = engine.result;
   const rip = (BigInt(r.ripHi) << 32n) | BigInt(r.ripLo);
   const insn = r.plan === null ? null : decodedInsn(engine, r, rip, decoder);
-  const tdvmcalls: TdvmcallRecord[] = r.calls === 0 ? [] : [{
+  const tdvmcalls: TdvmcallRecord[] = r.stringMove ? r.stringMove.calls : r.calls === 0 ? [] : [{
     // The guest's request: R10 and R11 were 0 and EPT_VIOLATION before the host answered in them.
     request: { ...engine.frame.request(), r10: 0n, r11: 48n },
     result: engine.frame.result(),
@@ -109,6 +109,7 @@ export function describeVe(engine: VeEngine, vcpu: Vcpu, decoder: VeDecoder): Ve
   if (!r.handled) {
     return { outcome: "fault", error: r.error!, step: r.step!, insn, tdvmcalls, detail: faultDetail(r, engine, insn, vcpu) };
   }
+  if (r.stringMove?.before) return { outcome: "handled", length: r.length, insn: insn!, tdvmcalls, regs: vcpu.diff(r.stringMove.before) };
   const regs: Partial<Record<string, bigint>> = {};
   if (r.slot >= 0) {
     const old = (BigInt(r.oldHi) << 32n) | BigInt(r.oldLo);
@@ -135,12 +136,14 @@ const DETAIL: Record<VeStep, string> = {
   gla_check: "ve.gla is not a kernel address",
   page_split: "the access crosses a page",
   movs: "MOVS is not emulated",
+  movs_operand: "a string-move operand cannot be used",
   tdvmcall: "the host answered with an error",
 };
 
 /** A sentence on why the handler refused, with the values that decided it. */
 function faultDetail(r: VeResult, engine: VeEngine, insn: DecodedInsn | null, vcpu: Vcpu): string {
   const step = r.step!;
+  if (r.stringMove) return r.stringMove.detail;
   if (step === "tdvmcall") return `host status 0x${engine.frame.result().r10.toString(16)}`;
   if (insn === null) return DETAIL[step];
   const linux = engine.mode === "linux";

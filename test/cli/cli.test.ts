@@ -50,6 +50,17 @@ describe("ve-mmio emulate", () => {
     });
   });
 
+  it("a string move: refused by the kernel, one element per #VE in arch mode (RDI gets a page of memory)", () => {
+    const base = ["emulate", "--bytes", "f3 a4", "--reg", "rsi=0xffffc90000001010", "--reg", "rdi=0xffff888000001000", "--reg", "rcx=3", "--read-value", "0x5a", "--json"];
+    expect(JSON.parse(run(...base).stdout)).toMatchObject({ outcome: "fault", error: "EINVAL", step: "movs" });
+    expect(JSON.parse(run(...base, "--mode", "arch").stdout)).toEqual({
+      outcome: "handled", error: null, step: null, length: 0,
+      tdvmcall: { r10: "0x0", r11: "0x30", r12: "0x1", r13: "0x0", r14: "0x8000fe000010", r15: "0x0" },
+      exit: { type: "mmio", gpa: "0xfe000010", size: 1, isWrite: false, data: "0x5a" },
+      regs: { rcx: "0x2", rsi: "0xffffc90000001011", rdi: "0xffff888000001001" }, rip: "0xffffffff81000000",
+    });
+  });
+
   it("Q1 in linux mode vs arch mode, a host error, a shared code page", () => {
     const base = ["emulate", "--bytes", "8a 27", "--reg", "rdi=0xffffc90000001000", "--reg", "rsp=0xffffc90000013e58", "--reg", "rax=0x1111", "--read-value", "0x42", "--json"];
     expect(JSON.parse(run(...base).stdout).regs).toEqual({ rsp: "0xffffc90000013e42" });

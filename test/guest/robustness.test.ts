@@ -1,5 +1,6 @@
 // Any bytes at RIP, any registers, either mode, any host answer: the #VE path never throws, a
-// fault changes no register or device byte, and a handled #VE advances RIP by 1..15 bytes.
+// fault changes no register or device byte, and a handled #VE advances RIP by 1..15 bytes (0 for
+// an unfinished arch-mode REP MOVS).
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { tinyTd, MMIO_VA, MMIO_GPA, RIP } from "../support/td.js";
@@ -25,7 +26,9 @@ describe("#VE path robustness", () => {
         } else {
           expect(run.outcome).toBe("handled");
           if (run.outcome === "handled") {
-            expect(run.length).toBeGreaterThanOrEqual(1);
+            // 0 only for an arch-mode REP string move with elements left (the CPU restarts it).
+            if (run.length === 0) expect([mode, run.insn.arch?.kind, run.insn.prefixes.rep || run.insn.prefixes.repne]).toEqual(["arch", "movs", true]);
+            else expect(run.length).toBeGreaterThanOrEqual(1);
             expect(run.length).toBeLessThanOrEqual(15);
             expect(vcpu.rip).toBe(RIP + BigInt(run.length));
           }

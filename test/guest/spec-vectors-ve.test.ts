@@ -27,8 +27,8 @@ const rows: [string, Out, Out][] = [
   ["2E 3E 8A 07", H(4), H(4)],                           // Q9: all-ones address, size 1 passes
   ["2E 3E 8B 07", F("page_split"), H(4)],                // Q9: size 4 crosses
   ["8B C0", H(2), F("classify")],                        // Q3
-  ["A4", F("movs"), F("movs")],
-  ["F3 48 A5", F("movs"), F("movs")],
+  ["A4", F("movs"), H(1)],                               // arch: one byte, device to device (RSI = RDI = device)
+  ["F3 48 A5", F("movs"), H(3)],                         // arch: REP with RCX = 0 moves nothing
   ["A1 00 10 00 00 00 C9 FF FF", F("classify"), H(9)],   // moffs
   ["63 07", F("classify"), H(2)],                        // MOVSXD
   ["48 66 8B 07", F("classify"), H(4)],                  // Q6

@@ -90,7 +90,7 @@ describe("rejection steps (linux mode)", () => {
   });
   it("8: MOVS is refused with -EINVAL, or -EFAULT when RAX is within size-1 bytes of a page end (Q12)", () => {
     expectFault("A4", ({ vcpu }) => { vcpu.set("rsi", MMIO_VA); vcpu.set("rax", 0x1000n); }, "EINVAL", "movs");
-    expectFault("F3 48 A5", ({ vcpu }) => { vcpu.set("rsi", MMIO_VA); vcpu.set("rax", 0x1ffcn); }, "EFAULT", "page_split");
+    expectFault("F3 48 A5", ({ vcpu }) => { vcpu.set("rsi", MMIO_VA); vcpu.set("rcx", 1n); vcpu.set("rax", 0x1ffcn); }, "EFAULT", "page_split");
   });
   it("7-8: MOVS's page test uses the kernel's size (A4: 1 byte, even with REX.W), REX.B, FS/GS and Q9", () => {
     const movs = (regs: Partial<Record<"rax" | "r8", bigint>>, fsBase = 0n) => ({ vcpu }: ReturnType<typeof tinyTd>) => {
@@ -148,7 +148,65 @@ describe("arch mode", () => {
     sx.device.poke(0, 4, 0x80000000n);
     expect(sx.td.runMmioInstruction(sx.vcpu)).toMatchObject({ outcome: "handled", length: 3 });
     expect(sx.vcpu.get("rax")).toBe(0xffffffff80000000n);
-    expectFault("A4", ({ vcpu }) => vcpu.set("rsi", MMIO_VA), "EINVAL", "movs", { mode: "arch" });
+  });
+
+  describe("string moves, one element per #VE", () => {
+    const MEM = RIP + 0x800n; // the code page is private memory the handler may write
+    it("MOVSB from the device into memory steps RSI and RDI", () => {
+      const t = tinyTd("A4", { mode: "arch" });
+      t.device.poke(0x10, 1, 0x5an);
+      t.vcpu.set("rsi", MMIO_VA + 0x10n);
+      t.vcpu.set("rdi", MEM);
+      const run = t.td.runMmioInstruction(t.vcpu);
+      expect(run).toMatchObject({ outcome: "handled", length: 1, regs: { rsi: MMIO_VA + 0x11n, rdi: MEM + 1n, rip: RIP + 1n } });
+      expect(t.td.memory.read(CODE_GPA + 0x800n, 1)[0]).toBe(0x5a);
+    });
+    it("REP MOVSQ from memory to the device restarts until RCX is 0; DF steps down", () => {
+      const t = tinyTd("F3 48 A5", { mode: "arch" });
+      t.td.memory.write(CODE_GPA + 0x800n, hex("11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff 00"));
+      t.vcpu.set("rsi", MEM + 8n);
+      t.vcpu.set("rdi", MMIO_VA + 0x28n);
+      t.vcpu.set("rcx", 2n);
+      t.vcpu.rflags = 0x402n; // DF
+      const first = t.td.runMmioInstruction(t.vcpu);
+      expect(first).toMatchObject({ outcome: "handled", length: 0, regs: { rcx: 1n, rsi: MEM, rdi: MMIO_VA + 0x20n } });
+      expect(t.vcpu.rip).toBe(RIP); // the CPU runs the instruction again for the next element
+      expect(t.device.peek(0x28, 8)).toBe(0x00ffeeddccbbaa99n);
+      const second = t.td.runMmioInstruction(t.vcpu);
+      expect(second).toMatchObject({ outcome: "handled", length: 3, regs: { rcx: 0n, rip: RIP + 3n } });
+      expect(t.device.peek(0x20, 8)).toBe(0x8877665544332211n);
+      expect(t.td.runMmioInstruction(t.vcpu)).toMatchObject({ outcome: "no_ve" }); // RIP moved on: zeros, no access
+    });
+    it("device to device is two TDVMCALLs; 67h uses ESI/EDI (zero-extended)", () => {
+      const t = tinyTd("67 66 A5", { mode: "arch" });
+      t.device.poke(0x100, 2, 0xbeefn);
+      t.vcpu.set("rsi", MMIO_VA + 0x100n);
+      t.vcpu.set("rdi", MMIO_VA + 0x200n);
+      const run = t.td.deliver(t.vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA, gpa: MMIO_GPA | SHARED, instrLen: 0 });
+      // 67h: ESI = low 32 bits of MMIO_VA, which is not mapped: the source faults, nothing changes.
+      expect(run).toMatchObject({ outcome: "fault", error: "EFAULT", step: "movs_operand" });
+      const u = tinyTd("66 A5", { mode: "arch" });
+      u.device.poke(0x100, 2, 0xbeefn);
+      u.vcpu.set("rsi", MMIO_VA + 0x100n);
+      u.vcpu.set("rdi", MMIO_VA + 0x200n);
+      const both = u.td.runMmioInstruction(u.vcpu);
+      expect(both).toMatchObject({ outcome: "handled", length: 2 });
+      if (both.outcome === "handled" && "tdvmcalls" in both) expect(both.tdvmcalls.map((c) => c.request.r13)).toEqual([0n, 1n]);
+      expect(u.device.peek(0x200, 2)).toBe(0xbeefn);
+    });
+    it("an operand that faults, crosses a page or is not MMIO on either side changes nothing", () => {
+      expectFault("A4", ({ vcpu }) => { vcpu.set("rsi", MMIO_VA); vcpu.set("rdi", 0x1000n); }, "EFAULT", "movs_operand", { mode: "arch" });
+      expectFault("A5", ({ vcpu }) => { vcpu.set("rsi", MMIO_VA + 0xffen); vcpu.set("rdi", MEM); }, "EFAULT", "movs_operand", { mode: "arch" });
+      const t = tinyTd("A4", { mode: "arch" });
+      t.vcpu.set("rsi", MEM);
+      t.vcpu.set("rdi", MEM + 1n);
+      const before = t.vcpu.snapshot();
+      expect(t.td.deliver(t.vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA, gpa: MMIO_GPA | SHARED, instrLen: 0 }))
+        .toMatchObject({ outcome: "fault", error: "EINVAL", step: "movs_operand" });
+      expect(t.vcpu.snapshot()).toEqual(before);
+      expectFault("A4", ({ vcpu }) => { vcpu.set("rsi", MMIO_VA); vcpu.set("rdi", MEM); }, "EIO", "tdvmcall",
+        { mode: "arch", host: { override: () => ({ r10: STATUS.RETRY, r11: 0n }) } });
+    });
   });
 });
 

@@ -8,8 +8,20 @@ import { GPR64 } from "../../src/decoder/names.js";
 export interface RefState {
   regs: bigint[];
   rip: bigint;
+  rflags: bigint;
   fsBase: bigint;
   gsBase: bigint;
+}
+
+/**
+ * The guest as the reference sees it (for MOVS in arch mode): one device page and one page of
+ * memory, by linear address; everything else is unmapped.
+ */
+export interface RefGuest {
+  deviceVa: bigint;
+  device: Uint8Array;
+  memoryVa: bigint;
+  memory: Uint8Array;
 }
 
 export interface RefResult {
@@ -18,8 +30,10 @@ export interface RefResult {
   step: string | null;
   regs: bigint[];
   rip: bigint;
-  /** The MMIO request sent to the host (size, direction, R15 value), or null. */
-  request: { size: number; isWrite: boolean; value: bigint } | null;
+  /** The last MMIO request sent to the host (size, direction, R15 value), or null. */
+  request: { size: number; isWrite: boolean; value: bigint; deviceOffset?: number } | null;
+  /** MOVS into memory: the memory page's offset and the bytes written. */
+  memoryWrite?: { offset: number; bytes: number[] };
 }
 
 const M64 = (1n << 64n) - 1n;
@@ -84,7 +98,7 @@ function archWriteBack(kind: string, size: number, extendTo: number | null, high
  * What the handler must do for `insn` at state `s` (RIP = the instruction's address): `device`
  * answers reads with its value (cut to the access size by the host), gla is ve.gla.
  */
-export function referenceVe(insn: DecodedInsn, mode: "linux" | "arch", s: RefState, gla: bigint, device: bigint): RefResult {
+export function referenceVe(insn: DecodedInsn, mode: "linux" | "arch", s: RefState, gla: bigint, device: bigint, guest?: RefGuest): RefResult {
   const fault = (error: string, step: string): RefResult => ({ handled: false, error, step, regs: s.regs, rip: s.rip, request: null });
   const regs = [...s.regs];
   let kind: string, size: number, slot: number, imm: bigint | null, length: number;
@@ -116,7 +130,7 @@ export function referenceVe(insn: DecodedInsn, mode: "linux" | "arch", s: RefSta
     if (!insn.valid) return fault("EINVAL", "decode");
     const a = insn.arch;
     if (!a) return fault("EINVAL", "classify");
-    if (a.kind === "movs") return fault("EINVAL", "movs");
+    if (a.kind === "movs") return guest ? stringMove(insn, a.size, s, guest) : fault("EINVAL", "movs");
     ({ kind, size } = a);
     high = insn.highByteReg;
     slot = a.regNumber === null ? -1 : high ? a.regNumber - 4 : a.regNumber;
@@ -131,4 +145,48 @@ export function referenceVe(insn: DecodedInsn, mode: "linux" | "arch", s: RefSta
   }
   regs[slot] = writeBack(regs[slot], device & mask(size));
   return { handled: true, error: null, step: null, regs, rip, request: { size, isWrite: false, value: 0n } };
+}
+
+const le = (bytes: Uint8Array | number[], at: number, size: number): bigint => {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i]);
+  return v;
+};
+
+/** Arch-mode MOVS, one element (SPEC-independent: the SDM's string move, restarted under REP). */
+function stringMove(insn: DecodedInsn, size: number, s: RefState, g: RefGuest): RefResult {
+  const fault = (error: string, step: string): RefResult => ({ handled: false, error, step, regs: s.regs, rip: s.rip, request: null });
+  const a32 = insn.addressSize === 4;
+  const narrow = (v: bigint) => (a32 ? v & 0xffffffffn : v & M64);
+  const rep = insn.prefixes.rep || insn.prefixes.repne;
+  const regs = [...s.regs];
+  if (rep && narrow(regs[1]) === 0n) return { handled: true, error: null, step: null, regs, rip: u64(s.rip + BigInt(insn.length)), request: null };
+  const seg = insn.prefixes.segment;
+  const src = u64(narrow(regs[6]) + (seg === "fs" ? s.fsBase : seg === "gs" ? s.gsBase : 0n));
+  const dst = narrow(regs[7]);
+  const where = (va: bigint): "device" | "memory" | null => {
+    if ((va & 0xfffn) + BigInt(size) > 0x1000n) return null;
+    if (va >= g.deviceVa && va < g.deviceVa + 0x1000n) return "device";
+    if (va >= g.memoryVa && va < g.memoryVa + 0x1000n) return "memory";
+    return null;
+  };
+  const from = where(src), to = where(dst);
+  if (from === null || to === null) return fault("EFAULT", "movs_operand");
+  if (from !== "device" && to !== "device") return fault("EINVAL", "movs_operand");
+  const value = from === "device" ? le(g.device, Number(src - g.deviceVa), size) : le(g.memory, Number(src - g.memoryVa), size);
+  const step = (s.rflags >> 10n) & 1n ? -BigInt(size) : BigInt(size);
+  regs[6] = narrow(regs[6] + step);
+  regs[7] = narrow(regs[7] + step);
+  let length = insn.length;
+  if (rep) {
+    regs[1] = narrow(regs[1] - 1n);
+    if (regs[1] !== 0n) length = 0;
+  }
+  const bytes = Array.from({ length: size }, (_, i) => Number((value >> BigInt(8 * i)) & 0xffn));
+  return {
+    handled: true, error: null, step: null, regs, rip: u64(s.rip + BigInt(length)),
+    request: to === "device" ? { size, isWrite: true, value, deviceOffset: Number(dst - g.deviceVa) }
+      : { size, isWrite: false, value: 0n, deviceOffset: Number(src - g.deviceVa) },
+    memoryWrite: to === "memory" ? { offset: Number(dst - g.memoryVa), bytes } : undefined,
+  };
 }

@@ -1,0 +1,92 @@
+// Arch mode's MOVS (A4/A5): what a correct emulator does when a string move touches MMIO. One
+// element per #VE, as the CPU itself proceeds: read [seg:RSI] (FS/GS add their base), write
+// [ES:RDI], step RSI and RDI by the element size (down when RFLAGS.DF is set), and under REP count
+// RCX down, leaving RIP on the instruction until the count reaches zero, so the next element
+// faults again. 67h makes ESI, EDI and ECX the registers (32-bit writes zero-extend). Either side
+// may be MMIO (a TDVMCALL) or guest memory. The Linux handler never does this (it refuses MOVS).
+// A rare path: it works on BigInts.
+import type { Vcpu, VcpuSnapshot } from "./vcpu.js";
+import type { VePlan } from "../decoder/plan.js";
+import type { Translator } from "./paging.js";
+import type { GuestMemory } from "./memory.js";
+import { TdvmcallFrame, mmioReadRequest, mmioWriteRequest, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
+
+/** What the handler may touch besides MMIO: guest memory through the guest's own MMU. */
+export interface GuestData {
+  translator: Translator;
+  memory: GuestMemory;
+}
+
+export type StringMove =
+  | { ok: true; length: number; calls: { request: TdvmcallRegs; result: TdvmcallResult }[]; before: VcpuSnapshot }
+  | { ok: false; error: "EFAULT" | "EINVAL" | "EIO"; detail: string; calls: { request: TdvmcallRegs; result: TdvmcallResult }[] };
+
+const DF = 1n << 10n;
+const M64 = (1n << 64n) - 1n;
+
+type Operand = { gpa: bigint; mmio: boolean } | { error: string };
+
+/** Where a `size`-byte operand at `va` lives: an MMIO GPA, guest memory, or why neither. */
+function locate(data: GuestData, va: bigint, size: number, access: "read" | "write", cpl: number): Operand {
+  if (Number(va & 0xfffn) + size > 4096) return { error: `the ${access} operand at 0x${va.toString(16)} crosses a page` };
+  const t = data.translator.translate(va, access, cpl);
+  if ("pageFault" in t) return { error: `#PF (error code 0x${t.pageFault.toString(16)}) on the ${access} operand at 0x${va.toString(16)}` };
+  if (data.memory.isUnbackedShared(t.gpa)) return { gpa: t.gpa, mmio: true };
+  if (data.memory.pageData(t.gpa) === null) return { error: `the ${access} operand at 0x${va.toString(16)} is not guest memory` };
+  return { gpa: t.gpa, mmio: false };
+}
+
+const toBytes = (value: bigint, size: number): Uint8Array => Uint8Array.from({ length: size }, (_, i) => Number((value >> BigInt(8 * i)) & 0xffn));
+const fromBytes = (bytes: Uint8Array): bigint => bytes.reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n);
+
+/** One element of a MOVS whose source or destination is MMIO. Changes nothing unless it succeeds. */
+export function emulateStringMove(vcpu: Vcpu, p: VePlan, data: GuestData, host: FrameHost): StringMove {
+  const calls: { request: TdvmcallRegs; result: TdvmcallResult }[] = [];
+  const size = p.size;
+  const narrow = (v: bigint) => (p.addressSize === 4 ? v & 0xffffffffn : v & M64);
+  const before = vcpu.snapshot();
+  const count = narrow(vcpu.get("rcx"));
+  if (p.rep && count === 0n) {
+    vcpu.rip += BigInt(p.length); // nothing to move (an injected #VE: the CPU would not fault)
+    return { ok: true, length: p.length, calls, before };
+  }
+  const segBase = p.seg === 5 ? vcpu.fsBase : p.seg === 6 ? vcpu.gsBase : 0n;
+  const src = (narrow(vcpu.get("rsi")) + segBase) & M64;
+  const dst = narrow(vcpu.get("rdi"));
+  const from = locate(data, src, size, "read", vcpu.cpl);
+  if ("error" in from) return { ok: false, error: "EFAULT", detail: from.error, calls };
+  const to = locate(data, dst, size, "write", vcpu.cpl);
+  if ("error" in to) return { ok: false, error: "EFAULT", detail: to.error, calls };
+  if (!from.mmio && !to.mmio) return { ok: false, error: "EINVAL", detail: "neither operand of the string move is MMIO", calls };
+
+  const frame = new TdvmcallFrame();
+  const call = (request: TdvmcallRegs): TdvmcallResult => {
+    frame.load(request);
+    host.handleFrame(frame);
+    const result = frame.result();
+    calls.push({ request, result });
+    return result;
+  };
+  let value: bigint;
+  if (from.mmio) {
+    const r = call(mmioReadRequest(size, from.gpa));
+    if (r.r10 !== 0n) return { ok: false, error: "EIO", detail: `host status 0x${r.r10.toString(16)} on the read`, calls };
+    value = r.r11 & ((1n << BigInt(8 * size)) - 1n);
+  } else value = fromBytes(data.memory.read(from.gpa, size));
+  if (to.mmio) {
+    const r = call(mmioWriteRequest(size, to.gpa, value));
+    if (r.r10 !== 0n) return { ok: false, error: "EIO", detail: `host status 0x${r.r10.toString(16)} on the write`, calls };
+  } else data.memory.write(to.gpa, toBytes(value, size));
+
+  const step = (vcpu.rflags & DF) !== 0n ? -BigInt(size) : BigInt(size);
+  vcpu.set("rsi", narrow(vcpu.get("rsi") + step));
+  vcpu.set("rdi", narrow(vcpu.get("rdi") + step));
+  let length = p.length;
+  if (p.rep) {
+    const left = narrow(count - 1n);
+    vcpu.set("rcx", left);
+    if (left !== 0n) length = 0; // the CPU restarts the instruction for the next element
+  }
+  vcpu.rip += BigInt(length);
+  return { ok: true, length, calls, before };
+}
