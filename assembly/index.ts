@@ -1,9 +1,8 @@
 // WASM entry points: a bump arena for JS-owned buffers, a one-instruction decode (the #VE case) and
 // a batch decode over many ranges that never returns to JS per instruction.
 import { decodeAt, dStatus, dLen, ST_OK } from "./decoder";
-import { lKind } from "./linux";
+import { lKind, decodeLinux } from "./linux";
 import { analyze, analyzeWith, isMmioCandidate, alwaysDecodeLinux, classifyArchOnly } from "./classify";
-import { decodeLinux } from "./linux";
 import { FAST_MAYBE_MMIO } from "./fastlen";
 import { writeCompact, writeFull, writeVeFields, writeKernelPlan, writeArchPlan, COMPACT_SIZE, FULL_SIZE, PLAN_SIZE } from "./record";
 import { fastLength } from "./fastlen";

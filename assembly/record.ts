@@ -89,38 +89,26 @@ export const PF_REP: u32 = 8;
 
 /** The kernel's reading of the last decodeLinux() as a plan record. */
 export function writeKernelPlan(out: usize): void {
-  store<u8>(out, <u8>lKind, 0);
-  store<u8>(out, <u8>lSize, 1);
-  store<u8>(out, <u8>lReg, 2);
-  store<u8>(out, <u8>(lKind == 4 || lKind == 5 ? lOpndBytes : 0), 3);
-  store<u8>(out, <u8>lReject, 4);
-  store<u8>(out, <u8>lLen, 5);
-  store<u8>(out, <u8>((lAddrInvalid ? PF_ADDR_INVALID : 0) | (lRegForm ? PF_REG_FORM : 0)), 6);
-  store<u8>(out, <u8>lSeg, 7);
-  store<u8>(out, <u8>lMemBase, 8);
-  store<u8>(out, <u8>lMemIndex, 9);
-  store<u8>(out, <u8>lMemScale, 10);
-  store<u8>(out, <u8>lAddrBytes, 11);
-  store<u32>(out, <u32>lDisp, 12);
-  store<i64>(out, lImm, 16);
+  const flags = (lAddrInvalid ? PF_ADDR_INVALID : 0) | (lRegForm ? PF_REG_FORM : 0);
+  writePlan(out, lKind, lSize, lReg, lKind == 4 || lKind == 5 ? lOpndBytes : 0, lReject, lLen, flags, lSeg,
+    lMemBase, lMemIndex, lMemScale, lAddrBytes, <u32>lDisp, lImm);
 }
 
-/** The CPU's reading of the last decodeAt() + classifyArchOnly() as a plan record. */
+/** The CPU's reading of the last decodeAt() + classifyArchOnly() as a plan record (no address operand). */
 export function writeArchPlan(out: usize): void {
-  store<u8>(out, <u8>aKind, 0);
-  store<u8>(out, <u8>aSize, 1);
-  store<u8>(out, <u8>aReg, 2);
-  store<u8>(out, <u8>aExtendTo, 3);
-  store<u8>(out, <u8>dStatus, 4);
-  store<u8>(out, <u8>dLen, 5);
-  store<u8>(out, <u8>((aHighByte ? PF_HIGH_BYTE : 0) | ((dPrefixes & (P_REP | P_REPNE)) != 0 ? PF_REP : 0)), 6);
-  store<u8>(out, <u8>dSeg, 7);
-  store<u8>(out, 0, 8);
-  store<u8>(out, 0, 9);
-  store<u8>(out, 0, 10);
-  store<u8>(out, <u8>dAddrSize, 11);
-  store<u32>(out, 0, 12);
-  store<i64>(out, dImm, 16);
+  const flags = (aHighByte ? PF_HIGH_BYTE : 0) | ((dPrefixes & (P_REP | P_REPNE)) != 0 ? PF_REP : 0);
+  writePlan(out, aKind, aSize, aReg, aExtendTo, dStatus, dLen, flags, dSeg, 0, 0, 0, dAddrSize, 0, dImm);
+}
+
+@inline function writePlan(
+  out: usize, kind: u32, size: u32, reg: u32, extendTo: u32, verdict: u32, length: u32, flags: u32, seg: u32,
+  base: u32, index: u32, scale: u32, addrBytes: u32, disp: u32, imm: i64,
+): void {
+  store<u32>(out, kind | (size << 8) | (reg << 16) | (extendTo << 24), 0);
+  store<u32>(out, verdict | (length << 8) | (flags << 16) | (seg << 24), 4);
+  store<u32>(out, base | (index << 8) | (scale << 16) | (addrBytes << 24), 8);
+  store<u32>(out, disp, 12);
+  store<i64>(out, imm, 16);
 }
 
 /** Writes the compact record of the last decode at `out`. */
@@ -171,21 +159,6 @@ function writeVeClassified(out: usize): void {
   store<u8>(out, <u8>(aHighByte ? F_HIGH_BYTE : 0), R_FLAGS);
   writeReadings(out);
   store<u8>(out, <u8>(lAddrInvalid ? LF_ADDR_INVALID : 0), R_L_FLAGS);
-}
-
-/** The kernel's address operand and its flags (what handle_mmio's page-split check computes from). */
-@inline function writeKernelAddress(out: usize): void {
-  store<i64>(out, lDisp, R_L_DISP);
-  store<u8>(out, <u8>lMemBase, R_L_BASE);
-  store<u8>(out, <u8>lMemIndex, R_L_INDEX);
-  store<u8>(out, <u8>lMemScale, R_L_SCALE);
-  store<u8>(out, <u8>lSeg, R_L_SEG);
-  let lflags: u32 = 0;
-  if (lAddrInvalid) lflags |= LF_ADDR_INVALID;
-  if (lRegForm) lflags |= LF_REG_FORM;
-  if (lMemBase == REG_RIP) lflags |= LF_RIP;
-  store<u8>(out, <u8>lflags, R_L_FLAGS);
-  store<u8>(out, <u8>lAddrBytes, R_L_ADDRSIZE);
 }
 
 /** Both readings' kind, size, register and extension, the kernel's length and verdict, divergences. */
@@ -241,5 +214,15 @@ export function writeFull(out: usize, offset: u32): void {
   store<u8>(out, <u8>dImmSize, R_IMM_SIZE);
   writeReadings(out);
   store<u8>(out, <u8>lQuirks, R_L_QUIRKS);
-  writeKernelAddress(out);
+  store<i64>(out, lDisp, R_L_DISP);
+  store<u8>(out, <u8>lMemBase, R_L_BASE);
+  store<u8>(out, <u8>lMemIndex, R_L_INDEX);
+  store<u8>(out, <u8>lMemScale, R_L_SCALE);
+  store<u8>(out, <u8>lSeg, R_L_SEG);
+  let lflags: u32 = 0;
+  if (lAddrInvalid) lflags |= LF_ADDR_INVALID;
+  if (lRegForm) lflags |= LF_REG_FORM;
+  if (lMemBase == REG_RIP) lflags |= LF_RIP;
+  store<u8>(out, <u8>lflags, R_L_FLAGS);
+  store<u8>(out, <u8>lAddrBytes, R_L_ADDRSIZE);
 }
