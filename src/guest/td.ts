@@ -286,8 +286,7 @@ export class Td {
     this.veCount++;
     if (this.listeners.length) {
       const r = this.engine.result;
-      const rip = (BigInt(r.ripHi) << 32n) | BigInt(r.ripLo);
-      const event = traceEvent(this.veCount, rip, run, r.calls > 0 ? this.host.last?.exit ?? null : null);
+      const event = traceEvent(this.veCount, r.rip, run, r.calls > 0 ? this.host.last?.exit ?? null : null);
       if (event) for (const l of this.listeners) l(event);
     }
     return run;

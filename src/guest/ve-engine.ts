@@ -66,6 +66,11 @@ export class VeResult {
   /** RIP of the faulting instruction, as halves. */
   ripLo = 0;
   ripHi = 0;
+
+  /** RIP of the faulting instruction. */
+  get rip(): bigint {
+    return (BigInt(this.ripHi) << 32n) | BigInt(this.ripLo);
+  }
   /**
    * Arch-mode MOVS only (a rare path that allocates): the state before, the TDVMCALLs made (one
    * or two) and why it failed.

@@ -99,8 +99,7 @@ export function handleMmioVe(ctx: VeContext, ve: VeInfo, options: VeHandlerOptio
  */
 export function describeVe(engine: VeEngine, vcpu: Vcpu, decoder: VeDecoder): VeOutcome {
   const r = engine.result;
-  const rip = (BigInt(r.ripHi) << 32n) | BigInt(r.ripLo);
-  const insn = r.plan === null ? null : decodedInsn(engine, r, rip, decoder);
+  const insn = r.plan === null ? null : decodedInsn(engine, r, r.rip, decoder);
   const tdvmcalls: TdvmcallRecord[] = r.stringMove ? r.stringMove.calls : r.calls === 0 ? [] : [{
     // The guest's request: R10 and R11 were 0 and EPT_VIOLATION before the host answered in them.
     request: { ...engine.frame.request(), r10: 0n, r11: 48n },
