@@ -16,13 +16,15 @@ export interface CodeMemory {
   readonly generation?: number;
 }
 
-const TLB_SIZE = 4; // direct-mapped by VA page number
+const TLB_SIZE = 4; // direct-mapped by VA page number (a power of two)
 const TWO32 = 0x1_0000_0000;
 
 export class CodeFetcher {
-  // TLB: VA page number (exact: below 2^52), CPL, the page's data and its GPA page number.
-  private readonly tlbVa = new Float64Array(TLB_SIZE).fill(-1);
-  private readonly tlbCpl = new Int8Array(TLB_SIZE);
+  // TLB: VA page number (bits 31:12 and 63:32 of the address), CPL, the page's data and its GPA
+  // page number. A CPL of -1 marks an empty slot.
+  private readonly tlbPage = new Uint32Array(TLB_SIZE);
+  private readonly tlbHi = new Uint32Array(TLB_SIZE);
+  private readonly tlbCpl = new Int8Array(TLB_SIZE).fill(-1);
   private readonly tlbData: (Uint8Array | null)[] = new Array(TLB_SIZE).fill(null);
   private readonly tlbGpaPage = new Float64Array(TLB_SIZE);
   private tlbMemoryGeneration = -1;
@@ -47,12 +49,11 @@ export class CodeFetcher {
     let n = 0;
     let lo = ripLo, hi = ripHi;
     while (n < max) {
-      const vaPage = hi * 0x100000 + (lo >>> 12);
       const vaOffset = lo & 0xfff;
-      let data = tlbOn ? this.cached(vaPage, cpl) : null;
+      let data = tlbOn ? this.cached(lo, hi, cpl) : null;
       let offset = vaOffset;
       if (!data) {
-        data = this.translate(lo, hi, vaPage, cpl, tlbOn);
+        data = this.translate(lo, hi, cpl, tlbOn);
         offset = this.gpaOffset;
       }
       if (!data) break;
@@ -72,16 +73,17 @@ export class CodeFetcher {
     const mg = this.memory.generation;
     if (mg === undefined || tg === undefined) return false;
     if (mg !== this.tlbMemoryGeneration || tg !== this.tlbTranslatorGeneration) {
-      this.tlbVa.fill(-1);
+      this.tlbCpl.fill(-1);
       this.tlbMemoryGeneration = mg;
       this.tlbTranslatorGeneration = tg;
     }
     return true;
   }
 
-  private cached(vaPage: number, cpl: number): Uint8Array | null {
-    const slot = vaPage % TLB_SIZE;
-    if (this.tlbVa[slot] !== vaPage || this.tlbCpl[slot] !== cpl) return null;
+  private cached(lo: number, hi: number, cpl: number): Uint8Array | null {
+    const page = lo >>> 12;
+    const slot = page & (TLB_SIZE - 1);
+    if (this.tlbPage[slot] !== page || this.tlbHi[slot] !== hi || this.tlbCpl[slot] !== cpl) return null;
     this.pages[this.pageCount++] = this.tlbGpaPage[slot];
     return this.tlbData[slot];
   }
@@ -89,7 +91,7 @@ export class CodeFetcher {
   /** Page offset of the GPA the last translate() reached. */
   private gpaOffset = 0;
 
-  private translate(lo: number, hi: number, vaPage: number, cpl: number, remember: boolean): Uint8Array | null {
+  private translate(lo: number, hi: number, cpl: number, remember: boolean): Uint8Array | null {
     const va = (BigInt(hi) << 32n) | BigInt(lo);
     const t = this.translator.translate(va, "fetch", cpl);
     if ("pageFault" in t) { this.pageFault = t.pageFault; return null; }
@@ -100,8 +102,9 @@ export class CodeFetcher {
     this.pages[this.pageCount++] = gpaPage;
     // Only page-aligned mappings (offsets equal) can be kept per page.
     if (remember && this.gpaOffset === (lo & 0xfff)) {
-      const slot = vaPage % TLB_SIZE;
-      this.tlbVa[slot] = vaPage;
+      const slot = (lo >>> 12) & (TLB_SIZE - 1);
+      this.tlbPage[slot] = lo >>> 12;
+      this.tlbHi[slot] = hi;
       this.tlbCpl[slot] = cpl;
       this.tlbData[slot] = data;
       this.tlbGpaPage[slot] = gpaPage;

@@ -37,6 +37,11 @@ export interface TdConfig {
   mode?: VeMode;
   /** v6.12+ ve.gla check (step 6); default on. */
   glaCheck?: boolean;
+  /**
+   * The guest kernel runs with 5-level paging: step 6's TASK_SIZE_MAX is 0x00ff_ffff_ffff_f000.
+   * Default: true when `paging.levels` is 5.
+   */
+  fiveLevelPaging?: boolean;
   /** Host behaviour (adversarial overrides, port I/O, hypercalls). */
   host?: Omit<HostOptions, "gpaw">;
   /** Cache decoded #VE instructions by RIP (invalidated when code pages change). Default off. */
@@ -106,7 +111,11 @@ export class Td {
     }
     const fetcher = new CodeFetcher(this.translator, this.memory);
     this.engine = new VeEngine(decoder, fetcher, this.host, gpaw - 1,
-      { mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true }, this.decodeCache,
+      {
+        mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true,
+        fiveLevelPaging: config.fiveLevelPaging ?? config.paging?.levels === 5,
+      },
+      this.decodeCache,
       { translator: this.translator, memory: this.memory });
   }
 

@@ -97,17 +97,21 @@ const FS_LO = 2 * SLOT.FS_BASE;
 const GS_LO = 2 * SLOT.GS_BASE;
 const SEG_FS = 5, SEG_GS = 6; // SEGMENT_NAMES numbering
 const REG_RIP = 16;
-const VSYSCALL_PAGE = 0xffffffffff600000n;
-const VSYSCALL_END = VSYSCALL_PAGE + 0x1000n;
-const TASK_SIZE_MAX_4LEVEL = 0x0000_7fff_ffff_f000n;
-const TASK_SIZE_MAX_5LEVEL = 0x00ff_ffff_ffff_f000n;
+// Step 6's bounds as 32-bit halves: the vsyscall page 0xffffffff_ff600000, TASK_SIZE_MAX
+// 0x00007fff_fffff000 (4-level paging) or 0x00ffffff_fffff000 (5-level).
+const VSYSCALL_PAGE_LO = 0xff600000;
+const TASK_SIZE_MAX_LO = 0xfffff000;
+const TASK_SIZE_MAX_HI_4LEVEL = 0x7fff;
+const TASK_SIZE_MAX_HI_5LEVEL = 0xffffff;
 
 export class VeEngine {
   readonly frame = new TdvmcallFrame();
   readonly result = new VeResult();
   private readonly scratchPlan = new VePlan();
   private readonly operand = new Uint32Array(2);
-  private readonly taskSizeMax: bigint;
+  private readonly taskSizeMaxHi: number;
+  private readonly veSlots = new BigUint64Array(2);
+  private readonly veWords = new Uint32Array(this.veSlots.buffer);
   private readonly glaCheck: boolean;
   private readonly linux: boolean;
   readonly mode: VeMode;
@@ -126,7 +130,7 @@ export class VeEngine {
     this.mode = options.mode;
     this.linux = options.mode === "linux";
     this.glaCheck = options.glaCheck !== false;
-    this.taskSizeMax = options.fiveLevelPaging ? TASK_SIZE_MAX_5LEVEL : TASK_SIZE_MAX_4LEVEL;
+    this.taskSizeMaxHi = options.fiveLevelPaging ? TASK_SIZE_MAX_HI_5LEVEL : TASK_SIZE_MAX_HI_4LEVEL;
   }
 
   /** Handles one EPT-violation #VE. On a fault the vCPU is left exactly as it was. */
@@ -136,16 +140,12 @@ export class VeEngine {
     const w = vcpu.words;
     r.ripLo = w[RIP_LO];
     r.ripHi = w[RIP_LO + 1];
-    // The GPA as halves: a number is exact below 2^53 (every GPA a TDX module reports).
-    let gpaLo: number, gpaHi: number;
-    const gpa = Number(ve.gpa);
-    if (gpa <= Number.MAX_SAFE_INTEGER && gpa >= 0) {
-      gpaLo = gpa % TWO32;
-      gpaHi = (gpa - gpaLo) / TWO32;
-    } else {
-      gpaLo = Number(ve.gpa & 0xffffffffn);
-      gpaHi = Number((ve.gpa >> 32n) & 0xffffffffn);
-    }
+    // ve.gpa and ve.gla as 32-bit halves: a store into a BigUint64Array (taken modulo 2^64) is a
+    // fraction of the cost of Number(bigint) or of BigInt comparisons.
+    this.veSlots[0] = ve.gpa;
+    this.veSlots[1] = ve.gla;
+    const vw = this.veWords;
+    const gpaLo = vw[0], gpaHi = vw[1];
     const bit = this.sharedBitPosition;
     const shared = bit >= 32 ? (gpaHi >>> (bit - 32)) & 1 : (gpaLo >>> bit) & 1;
     if (shared === 0) return this.fault("PANIC", "private_gpa");
@@ -154,7 +154,7 @@ export class VeEngine {
     const plan = this.planAt(r.ripLo, r.ripHi, vcpu.cpl);
     if (plan === null) return this.fault("EFAULT", "fetch");
     r.plan = plan;
-    return this.linux ? this.emulateLinux(vcpu, ve, plan, gpaLo, gpaHi) : this.emulateArch(vcpu, plan, gpaLo, gpaHi);
+    return this.linux ? this.emulateLinux(vcpu, plan, gpaLo, gpaHi) : this.emulateArch(vcpu, plan, gpaLo, gpaHi);
   }
 
   /**
@@ -183,19 +183,21 @@ export class VeEngine {
     return entry.plan;
   }
 
-  private glaRejected(ve: VeInfo): boolean {
+  /** Step 6 on the halves of ve.gla: below TASK_SIZE_MAX, or in the vsyscall page. */
+  private glaRejected(): boolean {
     if (!this.glaCheck) return false;
-    const gla = ve.gla;
-    return gla < this.taskSizeMax || (gla >= VSYSCALL_PAGE && gla < VSYSCALL_END);
+    const lo = this.veWords[2], hi = this.veWords[3];
+    const user = hi < this.taskSizeMaxHi || (hi === this.taskSizeMaxHi && lo < TASK_SIZE_MAX_LO);
+    return user || (hi === 0xffffffff && lo >>> 12 === VSYSCALL_PAGE_LO >>> 12);
   }
 
-  private emulateLinux(vcpu: Vcpu, ve: VeInfo, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
+  private emulateLinux(vcpu: Vcpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
     switch (p.verdict) {
       case REJECT.decode_failed: return this.fault("EINVAL", "decode");
       case REJECT.bad_register: return this.fault("EINVAL", "register");
       case REJECT.not_mmio: return this.fault("EINVAL", "classify");
     }
-    if (this.glaRejected(ve)) return this.fault("EINVAL", "gla_check");
+    if (this.glaRejected()) return this.fault("EINVAL", "gla_check");
     // Step 7 on the address the kernel computes from the instruction (MOVS: RAX or R8, Q12).
     if (pageOffset(p, vcpu.words) + p.size - 1 >= 4096) return this.fault("EFAULT", "page_split");
     if (p.verdict === REJECT.movs) return this.fault("EINVAL", "movs");

@@ -77,6 +77,19 @@ describe("rejection steps (linux mode)", () => {
   it("6: ve.gla below TASK_SIZE_MAX or in the vsyscall page (v6.12+), and the check can be turned off", () => {
     expect(directVe("8B 07", { gla: 0x1000n })).toMatchObject({ step: "gla_check", error: "EINVAL" });
     expect(directVe("8B 07", { gla: 0xffffffffff600010n })).toMatchObject({ step: "gla_check" });
+    // The bounds, through the TD: TASK_SIZE_MAX itself is kernel space; 5-level paging moves it.
+    const at = (gla: bigint, config = {}) => {
+      const { td, vcpu } = tinyTd("8B 07", config);
+      return td.deliverFast(vcpu, { exitReason: 48, exitQualification: 0x81n, gla, gpa: MMIO_GPA | SHARED, instrLen: 0 }).step;
+    };
+    expect(at(0x0000_7fff_ffff_efffn)).toBe("gla_check");
+    expect(at(0x0000_7fff_ffff_f000n)).toBe(null);
+    expect(at(0xffff_ffff_ff5f_ffffn)).toBe(null);
+    expect(at(0xffff_ffff_ff60_0fffn)).toBe("gla_check");
+    expect(at(0xffff_ffff_ff60_1000n)).toBe(null);
+    expect(at(0x0000_9000_0000_0000n)).toBe(null);
+    expect(at(0x0000_9000_0000_0000n, { fiveLevelPaging: true })).toBe("gla_check");
+    expect(at(0x00ff_ffff_ffff_f000n, { fiveLevelPaging: true })).toBe(null);
   });
   it("7: the access the kernel computes crosses a page", () => {
     expectFault("8B 07", ({ vcpu }) => vcpu.set("rdi", MMIO_VA + 0xffen), "EFAULT", "page_split");
