@@ -18,10 +18,14 @@ export type { VeMode, VeError, VeStep, VeHandlerOptions };
 
 export interface TdvmcallRecord { request: TdvmcallRegs; result: TdvmcallResult }
 
+/**
+ * What one #VE came to. `insn` (the full decode of the instruction) is a getter that decodes when
+ * first read, so it is not an own property: spreading or JSON-serialising an outcome leaves it out.
+ */
 export type VeOutcome =
   | {
     outcome: "handled";
-    /** Bytes RIP advanced by. */
+    /** Bytes RIP advanced by (0: an arch-mode REP MOVS with elements left). */
     length: number;
     insn: DecodedInsn;
     tdvmcalls: TdvmcallRecord[];
@@ -95,34 +99,71 @@ export function handleMmioVe(ctx: VeContext, ve: VeInfo, options: VeHandlerOptio
 
 /**
  * The self-contained outcome of the engine's last #VE on `vcpu` (call it right after
- * engine.handle(): it reads the engine's result, frame and fetch window).
+ * engine.handle(): it reads the engine's result, frame and fetch window). The decoded instruction
+ * (`insn`) is made when first read: the outcome keeps a copy of the instruction's bytes.
  */
 export function describeVe(engine: VeEngine, vcpu: Vcpu, decoder: VeDecoder): VeOutcome {
   const r = engine.result;
-  const insn = r.plan === null ? null : decodedInsn(engine, r, r.rip, decoder);
+  const insn = r.plan === null ? () => null : lazyInsn(engine, r, decoder);
   const tdvmcalls: TdvmcallRecord[] = r.stringMove ? r.stringMove.calls : r.calls === 0 ? [] : [{
     // The guest's request: R10 and R11 were 0 and EPT_VIOLATION before the host answered in them.
     request: { ...engine.frame.request(), r10: 0n, r11: 48n },
     result: engine.frame.result(),
   }];
-  if (!r.handled) {
-    return { outcome: "fault", error: r.error!, step: r.step!, insn, tdvmcalls, detail: faultDetail(r, engine, insn, vcpu) };
+  if (!r.handled) return new FaultOutcome(r.error!, r.step!, insn, tdvmcalls, faultDetail(r, engine, insn, vcpu));
+  let regs: Partial<Record<string, bigint>>;
+  if (r.stringMove?.before) regs = vcpu.diff(r.stringMove.before);
+  else {
+    regs = {};
+    if (r.slot >= 0) {
+      const old = (BigInt(r.oldHi) << 32n) | BigInt(r.oldLo);
+      const now = vcpu.get(r.slot);
+      if (now !== old) regs[GPR64[r.slot]] = now;
+    }
+    regs.rip = vcpu.rip;
   }
-  if (r.stringMove?.before) return { outcome: "handled", length: r.length, insn: insn!, tdvmcalls, regs: vcpu.diff(r.stringMove.before) };
-  const regs: Partial<Record<string, bigint>> = {};
-  if (r.slot >= 0) {
-    const old = (BigInt(r.oldHi) << 32n) | BigInt(r.oldLo);
-    const now = vcpu.get(r.slot);
-    if (now !== old) regs[GPR64[r.slot]] = now;
-  }
-  regs.rip = vcpu.rip;
-  return { outcome: "handled", length: r.length, insn: insn!, tdvmcalls, regs };
+  return new HandledOutcome(r.length, insn as () => DecodedInsn, tdvmcalls, regs);
 }
 
-/** The full decode of the instruction the engine handled (kept on its cache entry when cached). */
-function decodedInsn(engine: VeEngine, r: VeResult, rip: bigint, decoder: VeDecoder): DecodedInsn {
-  if (r.entry) return (r.entry.insn ??= decoder.decode(r.entry.bytes, rip));
-  return decoder.decode(engine.window.slice(), rip);
+// The two outcomes as classes: `insn` is a getter (the decode is made when first read) and the
+// objects keep one shape. Both are structurally the VeOutcome union's members.
+class HandledOutcome {
+  readonly outcome = "handled" as const;
+  readonly #insn: () => DecodedInsn;
+  constructor(
+    readonly length: number, insn: () => DecodedInsn, readonly tdvmcalls: TdvmcallRecord[],
+    readonly regs: Partial<Record<string, bigint>>,
+  ) {
+    this.#insn = insn;
+  }
+
+  get insn(): DecodedInsn { return this.#insn(); }
+}
+
+class FaultOutcome {
+  readonly outcome = "fault" as const;
+  readonly #insn: () => DecodedInsn | null;
+  constructor(
+    readonly error: VeError, readonly step: VeStep, insn: () => DecodedInsn | null,
+    readonly tdvmcalls: TdvmcallRecord[], readonly detail: string,
+  ) {
+    this.#insn = insn;
+  }
+
+  get insn(): DecodedInsn | null { return this.#insn(); }
+}
+
+/**
+ * The full decode of the instruction the engine handled, made once on first use: kept on the
+ * decode-cache entry when there is one, else from a copy of the fetched bytes.
+ */
+function lazyInsn(engine: VeEngine, r: VeResult, decoder: VeDecoder): () => DecodedInsn {
+  const rip = r.rip;
+  const entry = r.entry;
+  if (entry) return () => (entry.insn ??= decoder.decode(entry.bytes, rip));
+  const bytes = engine.window.slice();
+  let insn: DecodedInsn | null = null;
+  return () => (insn ??= decoder.decode(bytes, rip));
 }
 
 const DETAIL: Record<VeStep, string> = {
@@ -140,16 +181,17 @@ const DETAIL: Record<VeStep, string> = {
 };
 
 /** A sentence on why the handler refused, with the values that decided it. */
-function faultDetail(r: VeResult, engine: VeEngine, insn: DecodedInsn | null, vcpu: Vcpu): string {
+function faultDetail(r: VeResult, engine: VeEngine, insnOf: () => DecodedInsn | null, vcpu: Vcpu): string {
   const step = r.step!;
   if (r.stringMove) return r.stringMove.detail;
   if (step === "tdvmcall") return `host status 0x${engine.frame.result().r10.toString(16)}`;
-  if (insn === null) return DETAIL[step];
+  if (r.plan === null) return DETAIL[step];
   const linux = engine.mode === "linux";
-  if (step === "decode" && !linux) return `the CPU rejects this encoding (${STATUS_NAMES[r.plan!.verdict] ?? "invalid"})`;
+  if (step === "decode" && !linux) return `the CPU rejects this encoding (${STATUS_NAMES[r.plan.verdict] ?? "invalid"})`;
   if (step === "classify" && !linux) return "not a MOV-family memory access";
   if (step === "movs" && !linux) return "string moves are not emulated";
-  if (step === "page_split" && insn.linux.emulated) {
+  const insn = step === "page_split" ? insnOf() : null;
+  if (insn?.linux.emulated) {
     const l = insn.linux;
     const va = kernelAddress(l.access.mem!, l.addressInvalid, l.registerForm, l.addressSize, l.length, vcpu);
     return `[0x${va.toString(16)}, +${l.access.size}) crosses a page`;

@@ -32,6 +32,22 @@ describe("decode cache", () => {
   });
 });
 
+describe("typed outcomes", () => {
+  it("decode the instruction on first read, from the bytes the #VE fetched", () => {
+    for (const decodeCache of [false, true]) {
+      const { td, vcpu } = tinyTd("8B 47 10", { decodeCache });
+      const run = td.deliver(vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA, gpa: MMIO_GPA | td.memory.sharedBit, instrLen: 0 });
+      td.memory.write(CODE_GPA, hex("90 90 90")); // the code changes after the #VE
+      expect(run.outcome).toBe("handled");
+      if (run.outcome !== "handled") continue;
+      expect(run.insn.length).toBe(3);
+      expect(Array.from(run.insn.bytes)).toEqual([0x8b, 0x47, 0x10]);
+      expect(run.insn.ip).toBe(RIP);
+      expect(run.insn).toBe(run.insn); // made once
+    }
+  });
+});
+
 describe("instruction fetch keeps no stale code (TLB, no decode cache)", () => {
   const ve = (td: ReturnType<typeof tinyTd>["td"]) => ({ exitReason: 48 as const, exitQualification: 0x81n, gla: MMIO_VA, gpa: MMIO_GPA | td.memory.sharedBit, instrLen: 0 as const });
 
