@@ -42,6 +42,11 @@ export class AhciHba implements MmioDevice {
     return this.regs.read(offset, size);
   }
 
+  /** Reads have no side effects here: the register block answers the bus's word path directly. */
+  readWords(offset: number, size: 1 | 2 | 4 | 8, out: Uint32Array, at: number): void {
+    this.regs.readWords(offset, size, out, at);
+  }
+
   write(offset: number, size: 1 | 2 | 4 | 8, value: bigint): void {
     const reg = offset & ~3;
     if (offset < PORT_BASE) return this.writeHba(reg, size, value);

@@ -35,8 +35,12 @@ export class MsixTable implements MmioDevice {
   }
 
   read(offset: number, size: 1 | 2 | 4 | 8): bigint {
-    if (offset >= this.pbaOffset) return this.pba.read(offset - this.pbaOffset, size);
-    return this.table.read(offset, size);
+    return offset >= this.pbaOffset ? this.pba.read(offset - this.pbaOffset, size) : this.table.read(offset, size);
+  }
+
+  readWords(offset: number, size: 1 | 2 | 4 | 8, out: Uint32Array, at: number): void {
+    if (offset >= this.pbaOffset) this.pba.readWords(offset - this.pbaOffset, size, out, at);
+    else this.table.readWords(offset, size, out, at);
   }
 
   write(offset: number, size: 1 | 2 | 4 | 8, value: bigint): void {

@@ -41,6 +41,21 @@ describe("register block", () => {
   });
 });
 
+describe("word-path reads", () => {
+  it("AHCI and MSI-X answer readWords exactly as read", () => {
+    const devices = [new AhciHba("ahci", 2), new MsixTable("msix", 8, 0x800)];
+    const out = new Uint32Array(2);
+    for (const dev of devices) {
+      for (const offset of [0x0, 0x4, 0xc, 0x10, 0x118, 0x124, 0x12c, 0x800, 0x3c]) {
+        for (const size of [1, 2, 4, 8] as const) {
+          dev.readWords!(offset, size, out, 0);
+          expect((BigInt(out[1]) << 32n) | BigInt(out[0]), `${dev.name} ${offset}/${size}`).toBe(dev.read(offset, size));
+        }
+      }
+    }
+  });
+});
+
 describe("IOAPIC", () => {
   it("IOREGSEL selects, IOWIN reads and writes; version and 24 entries; RO bits of an RTE keep their value", () => {
     const io = new IoApic();
