@@ -13,7 +13,12 @@ export interface PortIoVe {
 
 export type PortIoOutcome =
   | { outcome: "handled"; length: number; tdvmcall: { request: TdvmcallRegs; result: TdvmcallResult }; regs: Partial<Record<string, bigint>> }
-  | { outcome: "fault"; error: "EIO" | "EINVAL" | "EFAULT"; step: "user_mode" | "string_io" | "tdvmcall"; regs: Partial<Record<string, bigint>> };
+  | {
+    outcome: "fault"; error: "EIO" | "EINVAL" | "EFAULT"; step: "user_mode" | "string_io" | "tdvmcall";
+    /** The call the host refused (step "tdvmcall"). */
+    tdvmcall?: { request: TdvmcallRegs; result: TdvmcallResult };
+    regs: Partial<Record<string, bigint>>;
+  };
 
 export interface PortIoOptions {
   /** true: the 2026 fixes (exact mask, 4-byte IN zero-extends, failure writes 0). Default true. */
@@ -52,7 +57,7 @@ export function handlePortIoVe(vcpu: Vcpu, ve: PortIoVe, tdvmcall: TdvmcallTrans
       vcpu.set("rax", (rax & ~mask) | (ok ? result.r11 & mask : 0n));
     }
   }
-  if (!ok) return { outcome: "fault", error: "EIO", step: "tdvmcall", regs: vcpu.diff(before) };
+  if (!ok) return { outcome: "fault", error: "EIO", step: "tdvmcall", tdvmcall: { request, result }, regs: vcpu.diff(before) };
   vcpu.rip = BigInt.asUintN(64, vcpu.rip + BigInt(ve.instrLen));
   return { outcome: "handled", length: ve.instrLen, tdvmcall: { request, result }, regs: vcpu.diff(before) };
 }

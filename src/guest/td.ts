@@ -17,7 +17,7 @@ import { convertPages, type MapGpaResult } from "./map-gpa.js";
 import { Sha384 } from "./sha384.js";
 import { handlePortIoVe, type PortIoVe, type PortIoOutcome } from "./port-io.js";
 import { toHex } from "../decoder/names.js";
-import { traceEvent, type VeListener } from "./trace.js";
+import { traceEvent, portIoTraceEvent, type VeListener } from "./trace.js";
 
 export type TdPhase = "created" | "finalized";
 
@@ -128,8 +128,15 @@ export class Td {
    * instruction length.
    */
   deliverPortIo(vcpu: Vcpu, ve: PortIoVe): PortIoOutcome {
+    const rip = vcpu.rip;
+    const callsBefore = this.host.calls;
+    const run = handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
     this.veCount++;
-    return handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
+    if (this.listeners.length) {
+      const event = portIoTraceEvent(this.veCount, rip, ve, run, this.host.calls > callsBefore ? this.host.last?.exit ?? null : null);
+      for (const l of this.listeners) l(event);
+    }
+    return run;
   }
 
   /** Receives one trace event per #VE. */

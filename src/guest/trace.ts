@@ -2,15 +2,17 @@
 // what changed. Listeners get the values; jsonlWriter turns them into one JSON line each.
 import type { VeInfo } from "./memory.js";
 import type { MmioRun } from "./td.js";
+import type { PortIoVe, PortIoOutcome } from "./port-io.js";
 import type { HostExit } from "../host/host.js";
 import { toHex } from "../decoder/names.js";
 
 export interface VeTraceEvent {
   seq: number;
   rip: bigint;
-  ve: VeInfo;
+  /** The #VE as the TDX module reported it: an EPT violation (48) or port I/O (30). */
+  ve: VeInfo | PortIoVe;
   bytes: Uint8Array | null;
-  /** Disassembly-free decode summary: both readings' kinds, and the divergences. */
+  /** Disassembly-free decode summary: both readings' kinds, and the divergences (null for port I/O: nothing is decoded). */
   decode: { length: number; arch: string | null; linux: string | null; diverges: string[] } | null;
   tdvmcalls: { request: Record<string, bigint>; response: { r10: bigint; r11: bigint } }[];
   exit: HostExit | null;
@@ -43,6 +45,24 @@ export function traceEvent(seq: number, rip: bigint, run: MmioRun, exit: HostExi
     error: run.outcome === "fault" ? run.error : null,
     step: run.outcome === "fault" ? run.step : null,
     regs: run.outcome === "handled" ? run.regs : {},
+  };
+}
+
+/** The event for a port I/O #VE (no instruction is fetched or decoded: the exit qualification says it all). */
+export function portIoTraceEvent(seq: number, rip: bigint, ve: PortIoVe, run: PortIoOutcome, exit: HostExit | null): VeTraceEvent {
+  const call = run.tdvmcall ?? null;
+  return {
+    seq,
+    rip,
+    ve,
+    bytes: null,
+    decode: null,
+    tdvmcalls: call ? [{ request: { ...call.request }, response: { r10: call.result.r10, r11: call.result.r11 } }] : [],
+    exit,
+    outcome: run.outcome,
+    error: run.outcome === "fault" ? run.error : null,
+    step: run.outcome === "fault" ? run.step : null,
+    regs: run.regs,
   };
 }
 

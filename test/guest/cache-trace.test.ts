@@ -116,4 +116,20 @@ describe("trace", () => {
     expect(json.tdvmcalls[0].request.r11).toBe("0x30");
     expect(json.regs.rax).toBe("0xffffffff00000080");
   });
+
+  it("port I/O #VEs are events too (nothing decoded), and so are deliverFast's", () => {
+    const { td, vcpu } = tinyTd("8B 07", { host: { pio: (exit) => (exit.port === 0x3f8 ? 0x41n : undefined) } });
+    const events: VeTraceEvent[] = [];
+    td.onVe((e) => events.push(e));
+    const inb = (0x3f8n << 16n) | 8n; // IN, 1 byte, port 0x3f8
+    td.deliverPortIo(vcpu, { exitReason: 30, exitQualification: inb, instrLen: 1 });
+    vcpu.rip = RIP;
+    td.deliverFast(vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA, gpa: MMIO_GPA | td.memory.sharedBit, instrLen: 0 });
+    expect(events.map((e) => [e.seq, e.ve.exitReason, e.outcome])).toEqual([[1, 30, "handled"], [2, 48, "handled"]]);
+    expect(events[0]).toMatchObject({
+      rip: RIP, bytes: null, decode: null, exit: { type: "pio", port: 0x3f8, size: 1, isWrite: false, data: 0x41n },
+      regs: { rax: 0x41n, rip: RIP + 1n },
+    });
+    expect(events[1]).toMatchObject({ rip: RIP, decode: { length: 2 }, exit: { type: "mmio" } });
+  });
 });
