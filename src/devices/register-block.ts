@@ -1,7 +1,8 @@
 // A plain block of little-endian device registers with an access trace: the simplest device model,
 // and the storage other models build on. The trace is a ring of fixed typed arrays, so a traced
 // access allocates nothing.
-import type { MmioDevice, AccessSize } from "../host/bus.js";
+import { cutLo, cutHi, type MmioDevice, type AccessSize } from "../host/bus.js";
+import { joinWords, lowWord, highWord } from "../words.js";
 
 export interface RegisterAccess { op: "read" | "write"; offset: number; size: number; value: bigint }
 
@@ -36,7 +37,7 @@ export class RegisterBlock implements MmioDevice {
       const at = 4 * ((first + k) % this.traceLimit);
       out.push({
         op: (ring[at] & 0xff) === READ ? "read" : "write", offset: ring[at + 1], size: ring[at] >>> 8,
-        value: (BigInt(ring[at + 3]) << 32n) | BigInt(ring[at + 2]),
+        value: joinWords(ring[at + 2], ring[at + 3]),
       });
     }
     return out;
@@ -69,8 +70,8 @@ export class RegisterBlock implements MmioDevice {
   /** Raw register value as halves into out[at], out[at + 1], without tracing (all-ones outside). */
   peekWords(offset: number, size: AccessSize, out: Uint32Array, at: number): void {
     if (!this.inside(offset, size)) {
-      out[at] = size >= 4 ? 0xffffffff : (1 << (size * 8)) - 1;
-      out[at + 1] = size === 8 ? 0xffffffff : 0;
+      out[at] = cutLo(size, 0xffffffff);
+      out[at + 1] = cutHi(size, 0xffffffff);
       return;
     }
     const v = this.view;
@@ -98,11 +99,11 @@ export class RegisterBlock implements MmioDevice {
   /** Raw register value, without tracing (for models and tests). */
   peek(offset: number, size: AccessSize): bigint {
     this.peekWords(offset, size, this.scratch, 0);
-    return (BigInt(this.scratch[1]) << 32n) | BigInt(this.scratch[0]);
+    return joinWords(this.scratch[0], this.scratch[1]);
   }
 
   poke(offset: number, size: AccessSize, value: bigint): void {
-    this.pokeWords(offset, size, Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn));
+    this.pokeWords(offset, size, lowWord(value), highWord(value));
   }
 
   readWords(offset: number, size: AccessSize, out: Uint32Array, at: number): void {
@@ -117,10 +118,10 @@ export class RegisterBlock implements MmioDevice {
 
   read(offset: number, size: AccessSize): bigint {
     this.readWords(offset, size, this.scratch, 0);
-    return (BigInt(this.scratch[1]) << 32n) | BigInt(this.scratch[0]);
+    return joinWords(this.scratch[0], this.scratch[1]);
   }
 
   write(offset: number, size: AccessSize, value: bigint): void {
-    this.writeWords(offset, size, Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn));
+    this.writeWords(offset, size, lowWord(value), highWord(value));
   }
 }

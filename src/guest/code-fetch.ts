@@ -4,6 +4,7 @@
 // neither the translator nor guest memory has changed, so repeated faults at the same RIP do not
 // walk tables again; the bytes themselves are read fresh on every fetch.
 import type { Translator } from "./paging.js";
+import { joinWords } from "../words.js";
 
 /** Guest memory as the fetch sees it. */
 export interface CodeMemory {
@@ -92,7 +93,7 @@ export class CodeFetcher {
   private gpaOffset = 0;
 
   private translate(lo: number, hi: number, cpl: number, remember: boolean): Uint8Array | null {
-    const va = (BigInt(hi) << 32n) | BigInt(lo);
+    const va = joinWords(lo, hi);
     const t = this.translator.translate(va, "fetch", cpl);
     if ("pageFault" in t) { this.pageFault = t.pageFault; return null; }
     const data = this.memory.pageData(t.gpa);

@@ -5,17 +5,15 @@
 // A fault changes no register and no memory. ve-handler.ts turns a VeResult into the typed,
 // self-contained VeOutcome.
 import { KIND } from "../decoder/view.js";
-import type { Vcpu } from "./vcpu.js";
-import { SLOT } from "./vcpu.js";
+import { SLOT, type Vcpu, type VcpuSnapshot } from "./vcpu.js";
 import type { VeInfo } from "./memory.js";
-import { FRAME, TdvmcallFrame, type FrameHost } from "../tdvmcall/abi.js";
+import { FRAME, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
 import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from "./writeback.js";
 import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
 import type { CodeFetcher } from "./code-fetch.js";
 import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
 import { emulateStringMove, type GuestData } from "./string-move.js";
-import type { VcpuSnapshot } from "./vcpu.js";
-import type { TdvmcallRegs, TdvmcallResult } from "../tdvmcall/abi.js";
+import { joinWords } from "../words.js";
 
 export type VeMode = "linux" | "arch";
 export type VeError = "EFAULT" | "EINVAL" | "EIO" | "PANIC";
@@ -69,7 +67,7 @@ export class VeResult {
 
   /** RIP of the faulting instruction. */
   get rip(): bigint {
-    return (BigInt(this.ripHi) << 32n) | BigInt(this.ripLo);
+    return joinWords(this.ripLo, this.ripHi);
   }
   /**
    * Arch-mode MOVS only (a rare path that allocates): the state before, the TDVMCALLs made (one

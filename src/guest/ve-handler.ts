@@ -13,6 +13,7 @@ import { frameHost, type TdvmcallRegs, type TdvmcallResult, type TdvmcallTranspo
 import type { DecodeCache } from "./decode-cache.js";
 import { CodeFetcher, codeMemoryOf } from "./code-fetch.js";
 import { VeEngine, type VeResult, type VeMode, type VeError, type VeStep, type VeHandlerOptions } from "./ve-engine.js";
+import { joinWords } from "../words.js";
 
 export type { VeMode, VeError, VeStep, VeHandlerOptions };
 
@@ -116,7 +117,7 @@ export function describeVe(engine: VeEngine, vcpu: Vcpu, decoder: VeDecoder): Ve
   else {
     regs = {};
     if (r.slot >= 0) {
-      const old = (BigInt(r.oldHi) << 32n) | BigInt(r.oldLo);
+      const old = joinWords(r.oldLo, r.oldHi);
       const now = vcpu.get(r.slot);
       if (now !== old) regs[GPR64[r.slot]] = now;
     }

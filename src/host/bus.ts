@@ -4,6 +4,7 @@
 // GPAs are below 2^52, so the bus works on plain numbers. Values travel as 32-bit word pairs
 // through the optional word methods of a device (no BigInt on the hot path); devices that only
 // implement the BigInt methods work too.
+import { joinWords, lowWord, highWord } from "../words.js";
 
 export type AccessSize = 1 | 2 | 4 | 8;
 
@@ -20,7 +21,6 @@ export interface MmioDevice {
 
 interface Claim { base: number; end: number; device: MmioDevice }
 
-const TWO32 = 0x1_0000_0000;
 const LOW_MASK = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0xffffffff];
 
 /** Bits 31:0 of a value of `size` bytes given as halves, and its bits 63:32. */
@@ -66,16 +66,16 @@ export class DeviceBus {
     const c = this.find(gpa);
     if (!c) {
       this.unclaimedReads++;
-      out[at] = LOW_MASK[size];
-      out[at + 1] = size === 8 ? 0xffffffff : 0;
+      out[at] = cutLo(size, 0xffffffff);
+      out[at + 1] = cutHi(size, 0xffffffff);
       return;
     }
     const offset = gpa - c.base;
     if (c.device.readWords) c.device.readWords(offset, size, out, at);
     else {
       const v = c.device.read(offset, size);
-      out[at] = Number(v & 0xffffffffn);
-      out[at + 1] = Number((v >> 32n) & 0xffffffffn);
+      out[at] = lowWord(v);
+      out[at + 1] = highWord(v);
     }
     out[at] = cutLo(size, out[at]);
     out[at + 1] = cutHi(size, out[at + 1]);
@@ -89,16 +89,16 @@ export class DeviceBus {
     lo = cutLo(size, lo);
     hi = cutHi(size, hi);
     if (c.device.writeWords) c.device.writeWords(offset, size, lo, hi);
-    else c.device.write(offset, size, BigInt(hi) * 0x1_0000_0000n + BigInt(lo));
+    else c.device.write(offset, size, joinWords(lo, hi));
   }
 
   read(gpa: bigint, size: AccessSize): bigint {
     this.readWords(Number(gpa), size, this.scratch, 0);
-    return BigInt(this.scratch[1]) * BigInt(TWO32) + BigInt(this.scratch[0]);
+    return joinWords(this.scratch[0], this.scratch[1]);
   }
 
   write(gpa: bigint, size: AccessSize, value: bigint): void {
-    this.writeWords(Number(gpa), size, Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn));
+    this.writeWords(Number(gpa), size, lowWord(value), highWord(value));
   }
 
   get deviceCount(): number {

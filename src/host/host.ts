@@ -2,6 +2,7 @@
 // it into a typed exit, and lets a device bus or handler answer. The guest sees only registers.
 import { SUBFN, STATUS, FRAME, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
 import { DeviceBus, cutLo, cutHi, type AccessSize } from "./bus.js";
+import { joinWords } from "../words.js";
 
 export type { AccessSize };
 
@@ -82,8 +83,7 @@ export class Host implements FrameHost {
     if (this.lastExitKind === "object") return this.lastExitObject;
     if (this.lastExitKind === "none") return null;
     const m = this.lastMmio;
-    const data = (BigInt(m.data[1]) << 32n) | BigInt(m.data[0]);
-    return { type: "mmio", gpa: (BigInt(m.gpaHi) << 32n) | BigInt(m.gpaLo), size: m.size, isWrite: m.isWrite, data };
+    return { type: "mmio", gpa: joinWords(m.gpaLo, m.gpaHi), size: m.size, isWrite: m.isWrite, data: joinWords(m.data[0], m.data[1]) };
   }
 
   /** The TDVMCALL entry point with BigInt registers: registers in, registers out. */
