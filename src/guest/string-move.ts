@@ -7,6 +7,7 @@
 // A rare path: it works on BigInts.
 import type { Vcpu, VcpuSnapshot } from "./vcpu.js";
 import type { VePlan } from "../decoder/plan.js";
+import { SEGMENT_NAMES, type Segment } from "../decoder/names.js";
 import type { Translator } from "./paging.js";
 import type { GuestMemory } from "./memory.js";
 import { TdvmcallFrame, mmioReadRequest, mmioWriteRequest, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
@@ -39,20 +40,27 @@ function locate(data: GuestData, va: bigint, size: number, access: "read" | "wri
 const toBytes = (value: bigint, size: number): Uint8Array => Uint8Array.from({ length: size }, (_, i) => Number((value >> BigInt(8 * i)) & 0xffn));
 const fromBytes = (bytes: Uint8Array): bigint => bytes.reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n);
 
+/**
+ * The next element's source ([seg:RSI], FS/GS adding their base) and destination ([ES:RDI]), and
+ * the REP count; under 67h the registers are ESI, EDI and ECX.
+ */
+export function stringOperands(vcpu: Vcpu, addressSize: number, seg: Segment | null): { src: bigint; dst: bigint; count: bigint } {
+  const narrow = (v: bigint) => (addressSize === 4 ? v & 0xffffffffn : v);
+  const segBase = seg === "fs" ? vcpu.fsBase : seg === "gs" ? vcpu.gsBase : 0n;
+  return { src: (narrow(vcpu.get("rsi")) + segBase) & M64, dst: narrow(vcpu.get("rdi")), count: narrow(vcpu.get("rcx")) };
+}
+
 /** One element of a MOVS whose source or destination is MMIO. Changes nothing unless it succeeds. */
 export function emulateStringMove(vcpu: Vcpu, p: VePlan, data: GuestData, host: FrameHost): StringMove {
   const calls: { request: TdvmcallRegs; result: TdvmcallResult }[] = [];
   const size = p.size;
   const narrow = (v: bigint) => (p.addressSize === 4 ? v & 0xffffffffn : v & M64);
   const before = vcpu.snapshot();
-  const count = narrow(vcpu.get("rcx"));
+  const { src, dst, count } = stringOperands(vcpu, p.addressSize, SEGMENT_NAMES[p.seg] ?? null);
   if (p.rep && count === 0n) {
     vcpu.rip += BigInt(p.length); // nothing to move (an injected #VE: the CPU would not fault)
     return { ok: true, length: p.length, calls, before };
   }
-  const segBase = p.seg === 5 ? vcpu.fsBase : p.seg === 6 ? vcpu.gsBase : 0n;
-  const src = (narrow(vcpu.get("rsi")) + segBase) & M64;
-  const dst = narrow(vcpu.get("rdi"));
   const from = locate(data, src, size, "read", vcpu.cpl);
   if ("error" in from) return { ok: false, error: "EFAULT", detail: from.error, calls };
   const to = locate(data, dst, size, "write", vcpu.cpl);

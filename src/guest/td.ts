@@ -6,12 +6,13 @@ import type { VeDecoder } from "../decoder/engine.js";
 import type { DecodedInsn } from "../decoder/record.js";
 import { GuestMemory, type Gpaw, type VeInfo } from "./memory.js";
 import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from "./paging.js";
-import { Vcpu } from "./vcpu.js";
+import { Vcpu, SLOT } from "./vcpu.js";
 import { Host, type HostOptions } from "../host/host.js";
 import type { MmioDevice } from "../host/bus.js";
-import { describeVe, kernelAddress, fetchCode, type VeMode, type VeOutcome } from "./ve-handler.js";
+import { describeVe, kernelAddress, type VeMode, type VeOutcome } from "./ve-handler.js";
 import { VeEngine, type VeResult } from "./ve-engine.js";
 import { CodeFetcher } from "./code-fetch.js";
+import { stringOperands } from "./string-move.js";
 import { DecodeCache } from "./decode-cache.js";
 import { convertPages, type MapGpaResult } from "./map-gpa.js";
 import { Sha384 } from "./sha384.js";
@@ -78,6 +79,8 @@ export class Td {
   readonly vcpus: Vcpu[] = [];
   phase: TdPhase = "created";
   readonly decodeCache: DecodeCache | null;
+  /** Instruction fetch through this TD's MMU (its TLB serves the CPU side and the handler). */
+  private readonly fetcher: CodeFetcher;
   /** The guest's #VE handler (one per TD: it holds no vCPU state between #VEs). */
   private readonly engine: VeEngine;
   private readonly listeners: VeListener[] = [];
@@ -109,7 +112,7 @@ export class Td {
       const cache = this.decodeCache;
       this.memory.onPageChange = (page) => cache.invalidatePage(page);
     }
-    const fetcher = new CodeFetcher(this.translator, this.memory);
+    const fetcher = (this.fetcher = new CodeFetcher(this.translator, this.memory));
     this.engine = new VeEngine(decoder, fetcher, this.host, gpaw - 1,
       {
         mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true,
@@ -240,9 +243,10 @@ export class Td {
    * memory access; an access to an unbacked shared GPA becomes a #VE that the guest handler takes.
    */
   runMmioInstruction(vcpu: Vcpu): MmioRun {
-    const code = fetchCode(this.translator, (gpa, len) => this.memory.read(gpa, len), vcpu.rip, vcpu.cpl);
-    if (code.bytes.length === 0) return { outcome: "page_fault", va: vcpu.rip, errorCode: code.pageFault ?? 0 };
-    const insn = this.decoder.decode(code.bytes, vcpu.rip);
+    const bytes = new Uint8Array(15);
+    const n = this.fetcher.fetch(vcpu.words[2 * SLOT.RIP], vcpu.words[2 * SLOT.RIP + 1], vcpu.cpl, bytes);
+    if (n === 0) return { outcome: "page_fault", va: vcpu.rip, errorCode: Math.max(this.fetcher.pageFault, 0) };
+    const insn = this.decoder.decode(bytes.subarray(0, n), vcpu.rip);
     if (!insn.valid) return { outcome: "no_ve", reason: `the CPU raises #UD or #PF first (${insn.status})` };
     const a = insn.arch;
     if (!a) return { outcome: "no_ve", reason: "not a MOV-family memory access" };
@@ -266,11 +270,9 @@ export class Td {
    * them that reaches MMIO raises the #VE. A REP with a zero count touches nothing.
    */
   private runStringMove(vcpu: Vcpu, insn: DecodedInsn): MmioRun {
-    const narrow = (v: bigint) => (insn.addressSize === 4 ? v & 0xffffffffn : v);
-    if ((insn.prefixes.rep || insn.prefixes.repne) && narrow(vcpu.get("rcx")) === 0n) return { outcome: "no_ve", reason: "REP with a zero count" };
-    const seg = insn.prefixes.segment;
-    const src = BigInt.asUintN(64, narrow(vcpu.get("rsi")) + (seg === "fs" ? vcpu.fsBase : seg === "gs" ? vcpu.gsBase : 0n));
-    return this.access(vcpu, src, false) ?? this.access(vcpu, narrow(vcpu.get("rdi")), true)
+    const { src, dst, count } = stringOperands(vcpu, insn.addressSize, insn.prefixes.segment);
+    if ((insn.prefixes.rep || insn.prefixes.repne) && count === 0n) return { outcome: "no_ve", reason: "REP with a zero count" };
+    return this.access(vcpu, src, false) ?? this.access(vcpu, dst, true)
       ?? { outcome: "no_ve", reason: "both operands are ordinary memory" };
   }
 
