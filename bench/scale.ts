@@ -5,7 +5,8 @@ import { loadDecoder } from "../src/decoder/node.js";
 import { Td } from "../src/guest/td.js";
 import { RegisterBlock } from "../src/devices/register-block.js";
 import type { VeInfo } from "../src/guest/memory.js";
-import type { Vcpu } from "../src/guest/vcpu.js";
+import { SLOT, type Vcpu } from "../src/guest/vcpu.js";
+import { GPR64 } from "../src/decoder/names.js";
 
 export interface ScalePoint { x: number; y: number }
 export interface ScaleSeries { dimension: string; xLabel: string; yLabel: string; points: ScalePoint[] }
@@ -48,14 +49,17 @@ function perAccess(r: Rig, n: number): number {
   return ((performance.now() - t0) * 1e6) / n;
 }
 
+/** Word offsets of RIP and RDI in Vcpu.words. */
+const RIP_WORD = 2 * SLOT.RIP, RDI_WORD = 2 * GPR64.indexOf("rdi");
+
 /** n #VEs through Td.deliverFast, cycling devices and sites. */
 function run(r: Rig, n: number): void {
   const w = r.vcpu.words;
   const devices = r.ves.length, sites = r.rips.length / 2;
   for (let i = 0; i < n; i++) {
     const d = i % devices, s = i % sites;
-    w[2 * 16] = r.rips[2 * s]; w[2 * 16 + 1] = r.rips[2 * s + 1]; // RIP
-    w[2 * 7] = r.rdi[2 * d]; w[2 * 7 + 1] = r.rdi[2 * d + 1];     // RDI
+    w[RIP_WORD] = r.rips[2 * s]; w[RIP_WORD + 1] = r.rips[2 * s + 1];
+    w[RDI_WORD] = r.rdi[2 * d]; w[RDI_WORD + 1] = r.rdi[2 * d + 1];
     if (!r.td.deliverFast(r.vcpu, r.ves[d]).handled) throw new Error("a scale-bench #VE was not handled");
   }
 }

@@ -6,6 +6,7 @@
 import b from "benny";
 import { loadDecoder } from "../src/decoder/node.js";
 import { Td } from "../src/guest/td.js";
+import { SLOT } from "../src/guest/vcpu.js";
 import { RegisterBlock } from "../src/devices/register-block.js";
 import { FRAME, TdvmcallFrame } from "../src/tdvmcall/abi.js";
 import type { VeInfo } from "../src/guest/memory.js";
@@ -35,12 +36,12 @@ function setup(decodeCache: boolean, using: VeDecoder = decoder) {
   const ve: VeInfo = { exitReason: 48, exitQualification: 0x81n, gla: VA + 0x10n, gpa: (GPA + 0x10n) | td.memory.sharedBit, instrLen: 0 };
   /** One #VE through deliverFast (RIP back at the instruction first). */
   const fast = () => {
-    vcpu.words[32] = RIP_LO;
+    vcpu.words[2 * SLOT.RIP] = RIP_LO;
     if (!td.deliverFast(vcpu, ve).handled) throw new Error("the benchmark's readl was not handled");
   };
   /** One #VE through deliver (a typed outcome). */
   const rich = () => {
-    vcpu.words[32] = RIP_LO;
+    vcpu.words[2 * SLOT.RIP] = RIP_LO;
     td.deliver(vcpu, ve);
   };
   return { td, vcpu, ve, fast, rich };
