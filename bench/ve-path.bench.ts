@@ -5,7 +5,7 @@
 // direct TDVMCALL with no decode, for comparison.
 import b from "benny";
 import { loadDecoder } from "../src/decoder/node.js";
-import { Td } from "../src/guest/td.js";
+import { Td } from "../src/machine/td.js";
 import { SLOT } from "../src/guest/vcpu.js";
 import { RegisterBlock } from "../src/devices/register-block.js";
 import { FRAME, TdvmcallFrame } from "../src/tdvmcall/abi.js";

@@ -12,7 +12,7 @@ export {
 } from "./decoder/names.js";
 
 // The TD simulation: guest memory and paging, vCPU, #VE handlers, the TDVMCALL ABI, host, devices.
-export { Td, TdError, type TdConfig, type TdPhase, type MmioRun } from "./guest/td.js";
+export { Td, TdError, type TdConfig, type TdPhase, type MmioRun } from "./machine/td.js";
 export { GuestMemory, MemoryError, PAGE_SIZE, type VeInfo, type Gpaw, type PageKind, type Access } from "./guest/memory.js";
 export { DirectMap, PageTableBuilder, PageTableWalker, PF, type Translator, type Translation } from "./guest/paging.js";
 export { Vcpu, type VcpuSnapshot } from "./guest/vcpu.js";
@@ -24,8 +24,8 @@ export { handlePortIoVe, decodePortQualification, portMask, type PortIoVe, type 
 export { linuxWriteBack, archWriteBack, linuxWriteBackWords, archWriteBackWords } from "./guest/writeback.js";
 export { mapGpa, convertPages, type MapGpaResult } from "./guest/map-gpa.js";
 export { DecodeCache, DecodeCacheEntry } from "./guest/decode-cache.js";
-export { jsonlWriter, type VeTraceEvent, type VeListener } from "./guest/trace.js";
-export { Sha384 } from "./guest/sha384.js";
+export { jsonlWriter, type VeTraceEvent, type VeListener } from "./machine/trace.js";
+export { Sha384 } from "./machine/sha384.js";
 export * from "./tdvmcall/abi.js";
 export { Host, type HostExit, type HostCall, type HostOptions } from "./host/host.js";
 export { DeviceBus, type MmioDevice, type AccessSize } from "./host/bus.js";

@@ -6,7 +6,7 @@ import { decoder, hex } from "../support/decoder.js";
 import { handleMmioVe, type VeOutcome } from "../../src/guest/ve-handler.js";
 import { Host } from "../../src/host/host.js";
 import { RegisterBlock } from "../../src/devices/register-block.js";
-import { Td, TdError } from "../../src/guest/td.js";
+import { Td, TdError } from "../../src/machine/td.js";
 import { STATUS, mmioReadRequest, mmioWriteRequest } from "../../src/tdvmcall/abi.js";
 import { PF } from "../../src/guest/paging.js";
 

@@ -1,8 +1,8 @@
 // One structured event per #VE: what the guest saw, what it asked the host, what came back, and
 // what changed. Listeners get the values; jsonlWriter turns them into one JSON line each.
-import type { VeInfo } from "./memory.js";
-import type { MmioRun } from "./td.js";
-import type { PortIoVe, PortIoOutcome } from "./port-io.js";
+import type { VeInfo } from "../guest/memory.js";
+import type { MmioRun } from "./cpu-side.js";
+import type { PortIoVe, PortIoOutcome } from "../guest/port-io.js";
 import type { HostExit } from "../host/host.js";
 import { toHex } from "../decoder/names.js";
 
