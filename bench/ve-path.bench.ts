@@ -55,7 +55,7 @@ function directCall() {
   return () => {
     frame.mmio(4, false, gpa % 0x1_0000_0000, Math.floor(gpa / 0x1_0000_0000), 0, 0);
     td.host.handleFrame(frame);
-    vcpu.words[0] = frame.lo(FRAME.R11); // readl zero-extends into RAX
+    vcpu.words[0] = frame.lo(FRAME.DATA); // readl zero-extends into RAX
     vcpu.words[1] = 0;
   };
 }

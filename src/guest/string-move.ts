@@ -10,7 +10,8 @@ import type { VePlan } from "../decoder/plan.js";
 import { SEGMENT_NAMES, type Segment } from "../decoder/names.js";
 import type { Translator } from "./paging.js";
 import type { GuestMemory } from "./memory.js";
-import { TdvmcallFrame, mmioReadRequest, mmioWriteRequest, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
+import type { TdvmcallFrame, FrameHost, TdvmcallRegs, TdvmcallResult } from "../tdvmcall/abi.js";
+import { lowWord, highWord } from "../words.js";
 
 /** What the handler may touch besides MMIO: guest memory through the guest's own MMU. */
 export interface GuestData {
@@ -50,8 +51,11 @@ export function stringOperands(vcpu: Vcpu, addressSize: number, seg: Segment | n
   return { src: (narrow(vcpu.get("rsi")) + segBase) & M64, dst: narrow(vcpu.get("rdi")), count: narrow(vcpu.get("rcx")) };
 }
 
-/** One element of a MOVS whose source or destination is MMIO. Changes nothing unless it succeeds. */
-export function emulateStringMove(vcpu: Vcpu, p: VePlan, data: GuestData, host: FrameHost): StringMove {
+/**
+ * One element of a MOVS whose source or destination is MMIO, its TDVMCALLs made in `frame`.
+ * Changes nothing unless it succeeds.
+ */
+export function emulateStringMove(vcpu: Vcpu, p: VePlan, data: GuestData, host: FrameHost, frame: TdvmcallFrame): StringMove {
   const calls: { request: TdvmcallRegs; result: TdvmcallResult }[] = [];
   const size = p.size;
   const narrow = (v: bigint) => (p.addressSize === 4 ? v & 0xffffffffn : v & M64);
@@ -67,22 +71,21 @@ export function emulateStringMove(vcpu: Vcpu, p: VePlan, data: GuestData, host: 
   if ("error" in to) return { ok: false, error: "EFAULT", detail: to.error, calls };
   if (!from.mmio && !to.mmio) return { ok: false, error: "EINVAL", detail: "neither operand of the string move is MMIO", calls };
 
-  const frame = new TdvmcallFrame();
-  const call = (request: TdvmcallRegs): TdvmcallResult => {
-    frame.load(request);
+  const call = (isWrite: boolean, gpa: bigint, value: bigint): TdvmcallResult => {
+    frame.mmio(size, isWrite, lowWord(gpa), highWord(gpa), lowWord(value), highWord(value));
     host.handleFrame(frame);
     const result = frame.result();
-    calls.push({ request, result });
+    calls.push({ request: frame.request(), result });
     return result;
   };
   let value: bigint;
   if (from.mmio) {
-    const r = call(mmioReadRequest(size, from.gpa));
+    const r = call(false, from.gpa, 0n);
     if (r.r10 !== 0n) return { ok: false, error: "EIO", detail: `host status 0x${r.r10.toString(16)} on the read`, calls };
     value = r.r11 & ((1n << BigInt(8 * size)) - 1n);
   } else value = fromBytes(data.memory.read(from.gpa, size));
   if (to.mmio) {
-    const r = call(mmioWriteRequest(size, to.gpa, value));
+    const r = call(true, to.gpa, value);
     if (r.r10 !== 0n) return { ok: false, error: "EIO", detail: `host status 0x${r.r10.toString(16)} on the write`, calls };
   } else data.memory.write(to.gpa, toBytes(value, size));
 

@@ -227,12 +227,12 @@ export class VeEngine {
     r.calls = 1;
     this.host.handleFrame(f);
     // Registers change only after the host answered successfully.
-    if (f.lo(FRAME.R10) !== 0 || f.hi(FRAME.R10) !== 0) return this.fault("EIO", "tdvmcall");
+    if (!f.succeeded) return this.fault("EIO", "tdvmcall");
     if (!isWrite && slot >= 0) {
       r.slot = slot;
       r.oldLo = w[2 * slot];
       r.oldHi = w[2 * slot + 1];
-      const lo = f.lo(FRAME.R11), hi = f.hi(FRAME.R11);
+      const lo = f.lo(FRAME.DATA), hi = f.hi(FRAME.DATA);
       if (this.linux) linuxWriteBackWords(w, 2 * slot, kind, size, extendTo, lo, hi);
       else archWriteBackWords(w, 2 * slot, kind, size, extendTo, highByte, lo, hi);
     }
@@ -247,7 +247,7 @@ export class VeEngine {
   /** Arch mode: one element of a string move (string-move.ts). */
   private stringMove(vcpu: Vcpu, p: VePlan, data: GuestData): VeResult {
     const r = this.result;
-    const m = emulateStringMove(vcpu, p, data, this.host);
+    const m = emulateStringMove(vcpu, p, data, this.host, this.frame);
     r.calls = m.calls.length;
     if (!m.ok) {
       r.stringMove = { before: null, calls: m.calls, detail: m.detail };

@@ -107,8 +107,7 @@ export function describeVe(engine: VeEngine, vcpu: Vcpu, decoder: VeDecoder): Ve
   const r = engine.result;
   const insn = r.plan === null ? () => null : lazyInsn(engine, r, decoder);
   const tdvmcalls: TdvmcallRecord[] = r.stringMove ? r.stringMove.calls : r.calls === 0 ? [] : [{
-    // The guest's request: R10 and R11 were 0 and EPT_VIOLATION before the host answered in them.
-    request: { ...engine.frame.request(), r10: 0n, r11: 48n },
+    request: engine.frame.request(),
     result: engine.frame.result(),
   }];
   if (!r.handled) return new FaultOutcome(r.error!, r.step!, insn, tdvmcalls, faultDetail(r, engine, insn, vcpu));

@@ -17,7 +17,7 @@ import { DecodeCache } from "../guest/decode-cache.js";
 import { convertPages, type MapGpaResult } from "../guest/map-gpa.js";
 import { Measurement } from "./measurement.js";
 import { handlePortIoVe, type PortIoVe, type PortIoOutcome } from "../guest/port-io.js";
-import { traceEvent, portIoTraceEvent, type VeListener } from "./trace.js";
+import { traceEvent, portIoTraceEvent, CallRecorder, type VeListener } from "./trace.js";
 
 export type TdPhase = "created" | "finalized";
 
@@ -77,6 +77,8 @@ export class Td {
   /** The guest's #VE handler (one per TD: it holds no vCPU state between #VEs). */
   private readonly engine: VeEngine;
   private readonly listeners: VeListener[] = [];
+  /** The current #VE's TDVMCALLs, recorded while there are listeners. */
+  private readonly recorder = new CallRecorder();
   private veCount = 0;
 
   constructor(readonly decoder: VeDecoder, readonly config: TdConfig = {}) {
@@ -126,11 +128,12 @@ export class Td {
    */
   deliverPortIo(vcpu: Vcpu, ve: PortIoVe): PortIoOutcome {
     const rip = vcpu.rip;
-    const callsBefore = this.host.calls;
+    this.recorder.begin();
     const run = handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
     this.veCount++;
+    const calls = this.recorder.end();
     if (this.listeners.length) {
-      const event = portIoTraceEvent(this.veCount, rip, ve, run, this.host.calls > callsBefore ? this.host.last?.exit ?? null : null);
+      const event = portIoTraceEvent(this.veCount, rip, ve, run, calls);
       for (const l of this.listeners) l(event);
     }
     return run;
@@ -139,6 +142,7 @@ export class Td {
   /** Receives one trace event per #VE. */
   onVe(listener: VeListener): void {
     this.listeners.push(listener);
+    this.host.onCall = this.recorder.onCall; // the calls are recorded as the host answers them
   }
 
   /** How many #VEs this TD has taken. */
@@ -232,6 +236,7 @@ export class Td {
    * CPU side has found the access; also lets simulators inject #VEs of their own).
    */
   deliver(vcpu: Vcpu, ve: VeInfo): MmioRun {
+    this.recorder.begin();
     this.engine.handle(vcpu, ve);
     return this.described(vcpu, ve);
   }
@@ -242,9 +247,13 @@ export class Td {
    * allocated, for simulators that take millions of #VEs. Trace listeners still get every event.
    */
   deliverFast(vcpu: Vcpu, ve: VeInfo): VeResult {
+    if (this.listeners.length === 0) {
+      this.veCount++;
+      return this.engine.handle(vcpu, ve);
+    }
+    this.recorder.begin();
     const result = this.engine.handle(vcpu, ve);
-    if (this.listeners.length) this.described(vcpu, ve);
-    else this.veCount++;
+    this.described(vcpu, ve);
     return result;
   }
 
@@ -253,9 +262,9 @@ export class Td {
     const run = describeVe(this.engine, vcpu, this.decoder) as MmioRun & { ve: VeInfo };
     run.ve = ve;
     this.veCount++;
+    const calls = this.recorder.end();
     if (this.listeners.length) {
-      const r = this.engine.result;
-      const event = traceEvent(this.veCount, r.rip, run, r.calls > 0 ? this.host.last?.exit ?? null : null);
+      const event = traceEvent(this.veCount, this.engine.result.rip, run, calls);
       if (event) for (const l of this.listeners) l(event);
     }
     return run;
