@@ -7,12 +7,13 @@ import { GuestMemory, type Gpaw, type VeInfo } from "../guest/memory.js";
 export type { MmioRun };
 import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from "../guest/paging.js";
 import { Vcpu } from "../guest/vcpu.js";
+import type { VeCpu } from "../guest/cpu.js";
 import { Host, type HostOptions } from "../host/host.js";
 import type { MmioDevice } from "../host/bus.js";
 import { describeVe, type VeMode } from "../guest/ve-handler.js";
 import { runMmioInstruction, type CpuSide, type MmioRun } from "./cpu-side.js";
 import { VeEngine, type VeResult } from "../guest/ve-engine.js";
-import { CodeFetcher } from "../guest/code-fetch.js";
+import { MappedMemory } from "../guest/mapped-memory.js";
 import { DecodeCache } from "../guest/decode-cache.js";
 import { convertPages, type MapGpaResult } from "../guest/map-gpa.js";
 import { Measurement } from "./measurement.js";
@@ -74,6 +75,8 @@ export class Td {
   readonly decodeCache: DecodeCache | null;
   /** The CPU side; its fetcher (and TLB) is the one the handler uses too. */
   private readonly cpu: CpuSide;
+  /** Guest memory through this TD's MMU, as the #VE engine sees it. */
+  private readonly mapped: MappedMemory;
   /** The guest's #VE handler (one per TD: it holds no vCPU state between #VEs). */
   private readonly engine: VeEngine;
   private readonly listeners: VeListener[] = [];
@@ -107,15 +110,13 @@ export class Td {
       const cache = this.decodeCache;
       this.memory.onPageChange = (page) => cache.invalidatePage(page);
     }
-    const fetcher = new CodeFetcher(this.translator, this.memory);
-    this.cpu = { decoder, fetcher, translator: this.translator, memory: this.memory, deliver: (vcpu, ve) => this.deliver(vcpu, ve) };
-    this.engine = new VeEngine(decoder, fetcher, this.host, gpaw - 1,
-      {
-        mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true,
-        fiveLevelPaging: config.fiveLevelPaging ?? config.paging?.levels === 5,
-      },
-      this.decodeCache,
-      { translator: this.translator, memory: this.memory });
+    this.mapped = new MappedMemory(this.memory, this.translator);
+    this.cpu = { decoder, fetcher: this.mapped.fetcher, translator: this.translator, memory: this.memory, deliver: (vcpu, ve) => this.deliver(vcpu, ve) };
+    this.engine = new VeEngine({
+      decoder, memory: this.mapped, tdvmcall: this.host, gpaw, cache: this.decodeCache,
+      mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true,
+      fiveLevelPaging: config.fiveLevelPaging ?? config.paging?.levels === 5,
+    });
   }
 
   get attributes(): bigint {
@@ -235,7 +236,7 @@ export class Td {
    * Delivers an EPT-violation #VE to the guest handler directly (what the TDX module does after the
    * CPU side has found the access; also lets simulators inject #VEs of their own).
    */
-  deliver(vcpu: Vcpu, ve: VeInfo): MmioRun {
+  deliver(vcpu: VeCpu, ve: VeInfo): MmioRun {
     this.recorder.begin();
     this.engine.handle(vcpu, ve);
     return this.described(vcpu, ve);
@@ -246,7 +247,7 @@ export class Td {
    * (valid until the next #VE on this TD) instead of a self-contained outcome: nothing is
    * allocated, for simulators that take millions of #VEs. Trace listeners still get every event.
    */
-  deliverFast(vcpu: Vcpu, ve: VeInfo): VeResult {
+  deliverFast(vcpu: VeCpu, ve: VeInfo): VeResult {
     if (this.listeners.length === 0) {
       this.veCount++;
       return this.engine.handle(vcpu, ve);
@@ -258,7 +259,7 @@ export class Td {
   }
 
   /** Counts the #VE the engine just handled, describes it and tells the trace listeners. */
-  private described(vcpu: Vcpu, ve: VeInfo): MmioRun {
+  private described(vcpu: VeCpu, ve: VeInfo): MmioRun {
     const run = describeVe(this.engine, vcpu, this.decoder) as MmioRun & { ve: VeInfo };
     run.ve = ve;
     this.veCount++;
