@@ -3,7 +3,7 @@ export { VeDecoder, DecodeError, MAX_INSN_LEN } from "./decoder/engine.js";
 export type { BatchChunk, BatchMode, BatchOptions, BatchSummary } from "./decoder/engine.js";
 export type { DecodedInsn, MemOperand, MmioAccess, LinuxReading } from "./decoder/record.js";
 export { readRecord } from "./decoder/record.js";
-export { InsnView, KIND } from "./decoder/view.js";
+export { KIND } from "./decoder/layout.js";
 export { VePlan, REJECT, type PlanDecoder } from "./decoder/plan.js";
 export { COMPACT_SIZE, FULL_SIZE, R as RECORD_OFFSETS } from "./decoder/layout.js";
 export {

@@ -2,7 +2,7 @@
 // architecture's. The rules work on a register held as two 32-bit words (w[at] bits 31:0,
 // w[at + 1] bits 63:32), which is how the #VE engine keeps the vCPU; the BigInt functions below
 // are the same rules for callers holding 64-bit values.
-import { KIND } from "../decoder/view.js";
+import { KIND } from "../decoder/layout.js";
 import type { MmioKind } from "../decoder/names.js";
 
 /** All-ones in the low `bytes` bytes of a 32-bit word (bytes 0..4). */
