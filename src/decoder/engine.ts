@@ -31,6 +31,7 @@ export class DecodeError extends Error {
 /** The #VE fetch window: the architectural maximum instruction length. */
 export const MAX_INSN_LEN = 15;
 
+/** What a batch writes per instruction: "length" and "classify" compact records, "full" records, or "mmio" (compact for all, full for MMIO candidates). */
 export type BatchMode = keyof typeof MODE;
 
 /** One filled output buffer of a batch run. Views are valid only inside the callback. */
@@ -43,6 +44,7 @@ export interface BatchChunk {
   fullCount: number;
 }
 
+/** Options of VeDecoder.batch(). */
 export interface BatchOptions {
   /** [start, end) byte ranges of the input, e.g. one per function; default: the whole input. */
   ranges?: ReadonlyArray<readonly [number, number]>;
@@ -51,6 +53,7 @@ export interface BatchOptions {
   chunkRecords?: number;
 }
 
+/** Totals of one VeDecoder.batch() run. */
 export interface BatchSummary {
   instructions: number;
   invalid: number;

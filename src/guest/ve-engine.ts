@@ -16,7 +16,9 @@ import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
 import { emulateStringMove } from "./string-move.js";
 import { joinWords } from "../words.js";
 
+/** How the #VE handler emulates: as the Linux kernel does ("linux") or as the architecture defines ("arch"). */
 export type VeMode = "linux" | "arch";
+/** The kernel's error for a refused #VE (PANIC: the kernel panics). */
 export type VeError = "EFAULT" | "EINVAL" | "EIO" | "PANIC";
 
 /** The step of the decision procedure that rejected the access (SPEC §7 numbering in comments). */

@@ -77,10 +77,3 @@ export function linuxWriteBack(kind: MmioKind, size: number, opndBytes: number, 
 export function archWriteBack(kind: MmioKind, size: number, extendTo: number | null, highByte: boolean, reg: bigint, value: bigint): bigint {
   return withWords(reg, value, (lo, hi) => archWriteBackWords(words, 0, KIND[kind], size, extendTo ?? 0, highByte, lo, hi));
 }
-
-/** The value a register holds for a write of `size` bytes (AH..BH: bits 15:8). */
-export function registerOperand(reg: bigint, size: number, highByte: boolean): bigint {
-  scratch[0] = BigInt.asUintN(64, reg);
-  registerOperandWords(words, 0, size, highByte, words.subarray(2));
-  return scratch[1];
-}
