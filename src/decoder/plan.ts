@@ -16,6 +16,7 @@ export const PLAN_WORDS = PLAN_SIZE / 4;
 // Word indexes of the plan record's three packed words, its displacement and immediate.
 const W_KIND = PLAN_KIND / 4, W_VERDICT = PLAN_VERDICT / 4, W_BASE = PLAN_BASE / 4, W_DISP = PLAN_DISP / 4, W_IMM = PLAN_IMM / 4;
 
+/** One reading of an instruction as the #VE handler acts on it, as plain numbers (reused between decodes). */
 export class VePlan {
   /** The kernel's reading (true) or the CPU's (false). */
   kernel = true;
