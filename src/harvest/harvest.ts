@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import os from "node:os";
+import { gunzipSync, gzipSync } from "node:zlib";
 import path from "node:path";
 import { requireTool, staticBusybox, qemuVersion, HarvestError } from "./tools.js";
 import { buildPlugin } from "./plugin.js";
@@ -23,7 +24,7 @@ export interface HarvestOptions {
   modules?: string;
   devices?: string;
   systemMap?: string;
-  /** Boot timeout in seconds (default 300: TCG on a busy machine). */
+  /** Boot timeout in seconds (default 600: TCG on a busy machine). */
   timeout?: number;
   /** Ignore the result cache. */
   fresh?: boolean;
@@ -117,8 +118,19 @@ export function readHarvest(dir: string): HarvestResult {
   };
 }
 
-function writeHarvest(dir: string, r: { summary: HarvestSummary; sites: HarvestSite[]; trace: TraceRecord[] }): void {
+/** The text symbol names of the booted kernel (saved with each harvest), to tell inlined from not exercised. */
+export function bootFunctions(dir: string): Set<string> {
+  const file = path.join(dir, KALLSYMS);
+  if (!existsSync(file)) return new Set();
+  const text = gunzipSync(readFileSync(file)).toString("utf8");
+  return new Set(text.split("\n").map((l) => l.split(/\s+/)[2]).filter((n): n is string => !!n));
+}
+
+const KALLSYMS = "kallsyms.txt.gz";
+
+function writeHarvest(dir: string, r: { summary: HarvestSummary; sites: HarvestSite[]; trace: TraceRecord[] }, kallsyms?: Buffer): void {
   mkdirSync(dir, { recursive: true });
+  if (kallsyms) writeFileSync(path.join(dir, KALLSYMS), kallsyms);
   writeFileSync(path.join(dir, "sites.jsonl"), jsonl(r.sites));
   writeFileSync(path.join(dir, "trace.jsonl"), jsonl(r.trace));
   writeFileSync(path.join(dir, "summary.json"), JSON.stringify(r.summary, null, 2) + "\n");
@@ -135,7 +147,6 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
   const plugin = buildPlugin(path.join(harvestCacheDir(), "plugin"));
   say("plugin", path.basename(plugin));
   const kernel = resolveKernel(o.kernelImage, o.modules);
-  const systemMap = o.systemMap === undefined ? null : readFileSync(o.systemMap, "utf8");
   say("modules", `kernel ${kernel.release} (build-id ${kernel.id.slice(0, 16)}), resolving modules of ${devices.map((d) => d.name).join(", ")}`);
   let mods: ReturnType<typeof modulesFor>;
   try {
@@ -144,7 +155,10 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
     if (e instanceof ModuleError) throw new HarvestError("bad_input", e.message);
     throw e;
   }
-  const script = initScript(mods.order, devices);
+  // A System.map (given, or the cached kernel's) spares the guest dumping the vmlinux's symbols.
+  const systemMapFile = o.systemMap ?? (o.kernelImage === undefined ? kernel.systemMap : null);
+  const systemMap = systemMapFile === null ? null : readFileSync(systemMapFile, "utf8");
+  const script = initScript(mods.order, devices, systemMap === null);
   const key = createHash("sha256")
     .update([kernel.id, version, devices.map((d) => d.name).join(","), path.basename(plugin), script, systemMap ?? ""].join("\n"))
     .digest("hex").slice(0, 24);
@@ -152,7 +166,7 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
   if (!o.fresh && existsSync(path.join(cached, "summary.json"))) {
     say("cache", `reusing ${cached}`);
     const r = readHarvest(cached);
-    writeHarvest(out, r);
+    writeHarvest(out, r, existsSync(path.join(cached, KALLSYMS)) ? readFileSync(path.join(cached, KALLSYMS)) : undefined);
     return r;
   }
   const work = mkdtempSync(path.join(os.tmpdir(), "ve-mmio-harvest-"));
@@ -160,8 +174,8 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
     const image = path.join(work, "initramfs.cpio");
     writeFileSync(image, initramfs(busybox, script, mods.order, mods.files));
     say("initramfs", `${mods.order.length} modules: ${mods.order.join(" ")}`);
-    say("boot", `QEMU ${version} TCG, q35, timeout ${o.timeout ?? 300} s`);
-    const run = await boot({ qemu, plugin, kernelImage: kernel.image, initramfs: image, devices, workDir: work, timeoutMs: (o.timeout ?? 300) * 1000 });
+    say("boot", `QEMU ${version} TCG, q35, timeout ${o.timeout ?? 600} s`);
+    const run = await boot({ qemu, plugin, kernelImage: kernel.image, initramfs: image, devices, workDir: work, timeoutMs: (o.timeout ?? 600) * 1000 });
     mkdirSync(out, { recursive: true });
     writeFileSync(path.join(out, "console.txt"), run.console);
     writeFileSync(path.join(out, "dump.txt"), run.dump);
@@ -178,7 +192,7 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
     const symbols = new Symboliser(systemMap ? [dump.kallsyms, systemMap] : [dump.kallsyms]);
     const iomem = parseIomem(dump.iomem);
     const msix = dump.pci.flatMap((p) => msixRegions(p.address, p.resource, p.config));
-    say("symbolise", `${symbols.size} text symbols, ${iomem.length} iomem ranges, ${msix.length / 2} MSI-X tables`);
+    say("symbolise", `${symbols.size} text symbols (boot's kallsyms${systemMap ? ` for modules, ${systemMapFile} for the vmlinux` : ""}), ${iomem.length} iomem ranges, ${msix.length / 2} MSI-X tables`);
     const found = collectSites(log, symbols, (gpa) => attribute(gpa, iomem, msix));
     const summary: HarvestSummary = {
       kernel: { release: kernel.release, id: kernel.id, image: kernel.image },
@@ -191,8 +205,9 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
       cacheKey: key,
     };
     const result = { summary, sites: found.sites, trace: found.trace };
-    writeHarvest(out, result);
-    writeHarvest(cached, result);
+    const kallsyms = gzipSync(dump.kallsyms);
+    writeHarvest(out, result, kallsyms);
+    writeHarvest(cached, result, kallsyms);
     copyFileSync(path.join(out, "console.txt"), path.join(cached, "console.txt"));
     say("write", `${found.sites.length} sites, ${found.trace.length} accesses -> ${out}`);
     return { ...result, fromCache: false };

@@ -17,7 +17,12 @@ export type Phase = (typeof PHASES)[number];
 /** Section headers of the dump. */
 export const DUMP = { kallsyms: "==== kallsyms", iomem: "==== iomem", pci: "==== pci ", config: "---- config", end: "==== end" } as const;
 
-export function initScript(modules: readonly string[], devices: readonly DeviceSpec[]): string {
+/**
+ * `vmlinuxSymbols`: dump the vmlinux's text symbols too (2 MB: minutes over an emulated UART on a
+ * busy machine); without them only the modules' symbols are dumped and the host symbolises the
+ * vmlinux from a System.map (valid because the boot uses nokaslr).
+ */
+export function initScript(modules: readonly string[], devices: readonly DeviceSpec[], vmlinuxSymbols = true): string {
   const waits = devices.flatMap((d) => d.ready ?? []);
   return [
     "#!/bin/busybox sh",
@@ -39,7 +44,7 @@ export function initScript(modules: readonly string[], devices: readonly DeviceS
     // that runs) travel gzip'ed and base64'ed. The dump phase is excluded from sites and trace.
     "{",
     `  echo "${DUMP.kallsyms}"`,
-    "  grep -i ' t ' /proc/kallsyms | grep -v ' __pfx_' | gzip -1 | base64",
+    `  grep -i ' t ${vmlinuxSymbols ? "" : ".*\\["}' /proc/kallsyms | grep -v ' __pfx_' | gzip -1 | base64`,
     `  echo "${DUMP.iomem}"`,
     "  cat /proc/iomem",
     "  for d in /sys/bus/pci/devices/*; do",

@@ -16,6 +16,8 @@ export interface HarvestKernel {
   /** Where decompressed modules are kept (same relative paths). */
   readonly decompressedDir: string;
   readonly release: string;
+  /** The cached kernel's real System.map (from its -dbg package), or null. */
+  readonly systemMap: string | null;
   /** The vmlinux's GNU build-id when known (the cached kernel's extracted vmlinux), else a hash of the image. */
   readonly id: string;
 }
@@ -78,7 +80,8 @@ export function resolveKernel(image?: string, modulesDir?: string): HarvestKerne
   id ??= "sha256-" + createHash("sha256").update(readFileSync(img)).digest("hex").slice(0, 40);
   const release = cached?.release ?? path.basename(path.dirname(mods));
   const decompressedDir = cached?.modulesDecompressedDir ?? path.join(os.homedir(), ".cache/ve-mmio/harvest/modules", id);
-  return { image: img, modulesDir: mods, decompressedDir, release, id };
+  const systemMap = cached?.systemMap && existsSync(cached.systemMap) && statSync(cached.systemMap).size > 4096 ? cached.systemMap : null;
+  return { image: img, modulesDir: mods, decompressedDir, release, id, systemMap };
 }
 
 const SUFFIXES = [".ko", ".ko.xz", ".ko.zst"];
