@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { loadDecoder } from "../src/decoder/node.js";
 import type { VeDecoder } from "../src/decoder/engine.js";
 import { GPR64 } from "../src/decoder/names.js";
-import { Td } from "../src/guest/td.js";
+import { Td } from "../src/machine/td.js";
 import { SLOT } from "../src/guest/vcpu.js";
 import type { VeInfo } from "../src/guest/memory.js";
 import type { MmioDevice } from "../src/host/bus.js";

@@ -4,7 +4,9 @@
 // and once as a correct emulator would (arch mode).
 import type { VeDecoder } from "../decoder/engine.js";
 import type { MmioAccess } from "../decoder/record.js";
-import { emulate, emulateJson } from "../cli/emulate.js";
+import { Td, type MmioRun } from "../machine/td.js";
+import { RegisterBlock } from "../devices/register-block.js";
+import type { Gpr64 } from "../decoder/names.js";
 import type { HarvestSite } from "./sites.js";
 
 /** How one site fares. */
@@ -30,10 +32,32 @@ function words(a: MmioAccess): string {
   return `${a.kind} ${a.size} ${a.kind.startsWith("write") ? "<-" : "->"} ${what}`;
 }
 
-function outcome(j: Record<string, unknown>): string {
-  if (j.outcome === "handled") return "handled";
-  if (j.outcome === "no_ve") return `no_ve: ${j.step}`;
-  return `fault ${j.error} at ${j.step}`;
+function outcome(run: MmioRun): string {
+  if (run.outcome === "no_ve") return `no_ve: ${run.reason}`;
+  if (run.outcome === "page_fault") return `fault PF at 0x${run.va.toString(16)}`;
+  if (run.outcome === "handled") return "handled";
+  return `fault ${run.error} at ${run.step}`;
+}
+
+const CODE_GPA = 0x100000n;
+
+/**
+ * One instruction in a tiny TD: its bytes in a private page at `rip` (and the next page, for a
+ * 15-byte fetch near the page end), `regs` set, and the page of `va` mapped to the unbacked
+ * shared page of `gpa` with a register block behind it.
+ */
+function runInTd(decoder: VeDecoder, mode: "linux" | "arch", bytes: Uint8Array, rip: bigint, regs: [Gpr64, bigint][], va: bigint, gpa: bigint): MmioRun {
+  const td = new Td(decoder, { mode });
+  const code = new Uint8Array(8192);
+  code.set(bytes, Number(rip & 0xfffn));
+  td.addPrivateRegion(CODE_GPA, code);
+  td.finalize();
+  td.mapPrivate(rip & ~0xfffn, CODE_GPA, 8192);
+  td.mapMmio(va & ~0xfffn, gpa & ~0xfffn, 8192, new RegisterBlock("device", 8192));
+  const vcpu = td.createVcpu();
+  vcpu.rip = rip;
+  for (const [r, v] of regs) vcpu.set(r, v);
+  return td.runMmioInstruction(vcpu);
 }
 
 /** Checks one site. */
@@ -48,13 +72,15 @@ export function checkSite(decoder: VeDecoder, s: HarvestSite): SiteCheck {
   // The base register points into an ioremap()ed page so that the address the CPU computes has
   // the boot's page offset; an absolute address (the fixmap, e.g. the LAPIC) is used as it is.
   const gpa = BigInt(s.firstGpa);
-  const regs: string[] = [];
-  if (mem.base && mem.base !== "rip") regs.push(`${mem.base}=0x${BigInt.asUintN(64, IOREMAP_VA + (gpa & 0xfffn) - mem.disp).toString(16)}`);
-  if (mem.index && mem.index !== mem.base) regs.push(`${mem.index}=0`);
-  // The TD wants 15 fetchable bytes in RIP's page; a site nearer its page end moves back 16 bytes.
-  const at = (rip & 0xfffn) > 0xff0n ? rip - 0x10n : rip;
-  const run = (mode: "linux" | "arch") =>
-    outcome(emulateJson(emulate(decoder, { bytes: s.bytes, reg: regs, rip: "0x" + at.toString(16), gpa: "0x" + gpa.toString(16), mode })));
+  const regs: [Gpr64, bigint][] = [];
+  let va = BigInt.asUintN(64, mem.disp); // no base register: an absolute address (the fixmap)
+  if (mem.base && mem.base !== "rip") {
+    va = IOREMAP_VA + (gpa & 0xfffn);
+    regs.push([mem.base, BigInt.asUintN(64, va - mem.disp)]);
+  }
+  if (mem.index && mem.index !== mem.base) regs.push([mem.index, 0n]);
+  if (mem.seg) return { ...base, td: { linux: "not checked: FS/GS-relative", arch: "not checked: FS/GS-relative" } };
+  const run = (mode: "linux" | "arch") => outcome(runInTd(decoder, mode, bytes, rip, regs, va, gpa));
   return { ...base, td: { linux: run("linux"), arch: run("arch") } };
 }
 
