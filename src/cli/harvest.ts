@@ -8,6 +8,8 @@ import type { VeDecoder } from "../decoder/engine.js";
 import { loadDecoder } from "../decoder/node.js";
 import { harvest, bootFunctions, type HarvestResult } from "../harvest/harvest.js";
 import { HarvestError } from "../harvest/tools.js";
+import { resolveKernel } from "../harvest/kernel.js";
+import { Callees } from "../harvest/callees.js";
 import { DeviceSetError } from "../harvest/devices.js";
 import { checkSites, type SiteCheck } from "../harvest/check.js";
 import { compareFunctions, compareHarvests, compareScan, type Comparison, type ScanReport } from "../harvest/compare.js";
@@ -34,8 +36,8 @@ function readJsonl<T>(file: string): T[] {
 }
 
 /** `--against`: "builtin" (the 32 TDX boot functions), a previous sites.jsonl, or `scan --json` output. */
-function compare(spec: string, r: HarvestResult, known: (n: string) => boolean): Comparison {
-  if (spec === "builtin") return compareFunctions("the built-in list of 32 TDX boot MMIO functions", r.sites, DEFAULT_SITES, known, true);
+function compare(spec: string, r: HarvestResult, known: (n: string) => boolean, callees: (n: string) => string[]): Comparison {
+  if (spec === "builtin") return compareFunctions("the built-in list of 32 TDX boot MMIO functions", r.sites, DEFAULT_SITES, known, true, callees);
   if (!existsSync(spec)) throw new InputError(`--against ${spec}: no such file (give builtin, a sites.jsonl or scan --json output)`);
   const text = readFileSync(spec, "utf8");
   try {
@@ -95,8 +97,11 @@ export async function runHarvest(decoder: VeDecoder, o: HarvestCliOptions, write
   process.stderr.write(`[harvest] check: ${r.sites.length} sites through both readings and the TD\n`);
   const checks = checkSites(decoder, r.sites);
   writeFileSync(path.join(out, "checks.jsonl"), checks.map((c) => JSON.stringify(c)).join("\n") + "\n");
-  const names = bootFunctions(out);
-  const comparison = o.against ? compare(o.against, r, (n) => names.has(n)) : null;
+  const names = bootFunctions(out, r.systemMap);
+  // Direct callees need the vmlinux's bytes: the cached kernel's, with the System.map used.
+  const vmlinux = o.kernelImage === undefined ? resolveKernel().vmlinux : null;
+  const callees = vmlinux && r.systemMap ? new Callees(decoder, vmlinux, r.systemMap) : null;
+  const comparison = o.against ? compare(o.against, r, (n) => names.has(n), (n) => callees?.of(n) ?? []) : null;
   if (o.json) {
     write(JSON.stringify({ summary: r.summary, fromCache: r.fromCache, checks, comparison }, null, 2));
     return;

@@ -30,17 +30,20 @@ const fnOf = (s: HarvestSite) => baseFunctionName(s.fn ?? s.addr);
  * A function list (the built-in 32, or any names): which functions the harvest saw doing MMIO.
  * `known` says whether a name is a text symbol of the booted kernel (absent: inlined or not built).
  */
-export function compareFunctions(label: string, sites: readonly HarvestSite[], list: readonly string[], known: (name: string) => boolean, tdxList: boolean): Comparison {
+export function compareFunctions(label: string, sites: readonly HarvestSite[], list: readonly string[], known: (name: string) => boolean, tdxList: boolean,
+  callees: (name: string) => readonly string[] = () => []): Comparison {
   const harvested = new Map<string, HarvestSite>();
   for (const s of sites) if (!harvested.has(fnOf(s))) harvested.set(fnOf(s), s);
   const listed = new Set(list.map(baseFunctionName));
   const differences: Difference[] = [];
   for (const name of listed) {
     if (harvested.has(name)) continue;
+    const mmioCallees = known(name) ? callees(name).filter((c) => harvested.has(baseFunctionName(c))) : [];
     differences.push({
       name, side: "only_list",
-      why: known(name) ? "not exercised: a symbol of this kernel, but this boot and device set never ran its MMIO"
-        : "inlined, renamed or not built: no such symbol in the booted kernel; its MMIO, if any, is under its callers' or new names",
+      why: !known(name) ? "inlined, renamed or not built: no such symbol in the booted kernel; its MMIO, if any, is under its callers' or new names"
+        : mmioCallees.length ? `its MMIO is in its callee ${mmioCallees.join(", ")}, out of line in this build`
+        : "not exercised: a symbol of this kernel, but this boot never ran its MMIO (nor a direct callee's)",
     });
   }
   for (const [name, s] of harvested) {

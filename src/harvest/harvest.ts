@@ -51,6 +51,8 @@ export interface HarvestResult {
   readonly sites: HarvestSite[];
   readonly trace: TraceRecord[];
   readonly fromCache: boolean;
+  /** The System.map that symbolised the vmlinux, or null (the boot's own kallsyms did). */
+  readonly systemMap: string | null;
 }
 
 export function harvestCacheDir(): string {
@@ -115,15 +117,26 @@ export function readHarvest(dir: string): HarvestResult {
     sites: lines("sites.jsonl") as HarvestSite[],
     trace: lines("trace.jsonl") as TraceRecord[],
     fromCache: true,
+    systemMap: null,
   };
 }
 
-/** The text symbol names of the booted kernel (saved with each harvest), to tell inlined from not exercised. */
-export function bootFunctions(dir: string): Set<string> {
+/**
+ * The text symbol names of the booted kernel, to tell inlined from not exercised: the boot's
+ * kallsyms (saved with each harvest) and the System.map that symbolised the vmlinux, if any.
+ */
+export function bootFunctions(dir: string, systemMap: string | null): Set<string> {
   const file = path.join(dir, KALLSYMS);
-  if (!existsSync(file)) return new Set();
-  const text = gunzipSync(readFileSync(file)).toString("utf8");
-  return new Set(text.split("\n").map((l) => l.split(/\s+/)[2]).filter((n): n is string => !!n));
+  const texts = existsSync(file) ? [gunzipSync(readFileSync(file)).toString("utf8")] : [];
+  if (systemMap) texts.push(readFileSync(systemMap, "utf8"));
+  const names = new Set<string>();
+  for (const text of texts) {
+    for (const line of text.split("\n")) {
+      const [, type, name] = line.split(/\s+/);
+      if (name && /^[tTwW]$/.test(type)) names.add(name);
+    }
+  }
+  return names;
 }
 
 const KALLSYMS = "kallsyms.txt.gz";
@@ -167,7 +180,7 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
     say("cache", `reusing ${cached}`);
     const r = readHarvest(cached);
     writeHarvest(out, r, existsSync(path.join(cached, KALLSYMS)) ? readFileSync(path.join(cached, KALLSYMS)) : undefined);
-    return r;
+    return { ...r, systemMap: systemMapFile };
   }
   const work = mkdtempSync(path.join(os.tmpdir(), "ve-mmio-harvest-"));
   try {
@@ -210,7 +223,7 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
     writeHarvest(cached, result, kallsyms);
     copyFileSync(path.join(out, "console.txt"), path.join(cached, "console.txt"));
     say("write", `${found.sites.length} sites, ${found.trace.length} accesses -> ${out}`);
-    return { ...result, fromCache: false };
+    return { ...result, fromCache: false, systemMap: systemMapFile };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

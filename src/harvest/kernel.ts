@@ -16,6 +16,8 @@ export interface HarvestKernel {
   /** Where decompressed modules are kept (same relative paths). */
   readonly decompressedDir: string;
   readonly release: string;
+  /** The cached kernel's vmlinux (extracted from the image), or null for a given image. */
+  readonly vmlinux: string | null;
   /** The cached kernel's real System.map (from its -dbg package), or null. */
   readonly systemMap: string | null;
   /** The vmlinux's GNU build-id when known (the cached kernel's extracted vmlinux), else a hash of the image. */
@@ -81,7 +83,8 @@ export function resolveKernel(image?: string, modulesDir?: string): HarvestKerne
   const release = cached?.release ?? path.basename(path.dirname(mods));
   const decompressedDir = cached?.modulesDecompressedDir ?? path.join(os.homedir(), ".cache/ve-mmio/harvest/modules", id);
   const systemMap = cached?.systemMap && existsSync(cached.systemMap) && statSync(cached.systemMap).size > 4096 ? cached.systemMap : null;
-  return { image: img, modulesDir: mods, decompressedDir, release, id, systemMap };
+  const vmlinux = cached && existsSync(cached.vmlinux) ? cached.vmlinux : null;
+  return { image: img, modulesDir: mods, decompressedDir, release, id, systemMap, vmlinux };
 }
 
 const SUFFIXES = [".ko", ".ko.xz", ".ko.zst"];

@@ -41,6 +41,11 @@ describe("comparisons", () => {
     expect(why.hpet_enable).toMatch(/^other device/);
   });
 
+  it("says when a listed function's MMIO is in a callee this build keeps out of line", () => {
+    const c = compareFunctions("list", sites, ["mp_irqdomain_activate"], () => true, true, (n) => (n === "mp_irqdomain_activate" ? ["irq_data_get", "ahci_scr_read"] : []));
+    expect(c.differences[0].why).toBe("its MMIO is in its callee ahci_scr_read, out of line in this build");
+  });
+
   it("against a previous harvest, instruction by instruction", () => {
     const prev = [sites[0], site({ site: "ahci_scr_read+0x30", fn: "ahci_scr_read", bytes: "8b00", device: "AHCI" }), site({ site: "iowrite8+0x5", fn: "iowrite8", bytes: "8802", device: "virtio" })];
     const c = compareHarvests("prev", sites, prev);
