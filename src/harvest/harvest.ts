@@ -17,6 +17,7 @@ import { parsePluginLog } from "./log.js";
 import { parseDump } from "./dump.js";
 import { parseIomem, msixRegions, attribute } from "./iomem.js";
 import { Symboliser } from "./symbolise.js";
+import { parseSymbolMap } from "../elf/symbols.js";
 import { collectSites, type HarvestSite, type TraceRecord } from "./sites.js";
 
 export interface HarvestOptions {
@@ -149,10 +150,23 @@ function writeHarvest(dir: string, r: { summary: HarvestSummary; sites: HarvestS
   writeFileSync(path.join(dir, "summary.json"), JSON.stringify(r.summary, null, 2) + "\n");
 }
 
+function readSystemMap(file: string): string {
+  const text = readFileSync(file, "utf8");
+  try {
+    parseSymbolMap(text);
+  } catch (e) {
+    throw new HarvestError("bad_input", `${file}: ${(e as Error).message}`);
+  }
+  return text;
+}
+
 /** Runs (or reuses) a harvest and writes sites.jsonl, trace.jsonl and summary.json into `out`. */
 export async function harvest(out: string, o: HarvestOptions = {}): Promise<HarvestResult> {
   const say = o.progress ?? (() => undefined);
   const devices = deviceSet(o.devices);
+  // A System.map (given, or the cached kernel's) spares the guest dumping the vmlinux's symbols;
+  // a bad one given is refused before anything runs.
+  const givenMap = o.systemMap === undefined ? null : readSystemMap(o.systemMap);
   say("tools", "checking qemu-system-x86_64, gcc, busybox (static)");
   const qemu = requireTool("qemu");
   const version = qemuVersion(qemu);
@@ -168,9 +182,8 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
     if (e instanceof ModuleError) throw new HarvestError("bad_input", e.message);
     throw e;
   }
-  // A System.map (given, or the cached kernel's) spares the guest dumping the vmlinux's symbols.
   const systemMapFile = o.systemMap ?? (o.kernelImage === undefined ? kernel.systemMap : null);
-  const systemMap = systemMapFile === null ? null : readFileSync(systemMapFile, "utf8");
+  const systemMap = givenMap ?? (systemMapFile === null ? null : readSystemMap(systemMapFile));
   const script = initScript(mods.order, devices, systemMap === null);
   const key = createHash("sha256")
     .update([kernel.id, version, devices.map((d) => d.name).join(","), path.basename(plugin), script, systemMap ?? ""].join("\n"))
@@ -193,18 +206,23 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
     writeFileSync(path.join(out, "console.txt"), run.console);
     writeFileSync(path.join(out, "dump.txt"), run.dump);
     say("parse", `boot took ${run.seconds.toFixed(1)} s; plugin log ${(run.pluginLog.length / 1024).toFixed(0)} KiB`);
-    let dump, log;
+    let dump, log, iomem, msix;
     try {
       dump = parseDump(run.dump);
       log = parsePluginLog(run.pluginLog);
+      iomem = parseIomem(dump.iomem);
+      msix = dump.pci.flatMap((p) => msixRegions(p.address, p.resource, p.config));
     } catch (e) {
       throw new HarvestError("bad_output", `${(e as Error).message} (console: ${path.join(out, "console.txt")})`);
     }
     const failures = run.console.split("\n").filter((l) => l.startsWith("harvest: ") && !l.startsWith("harvest: touching"));
     for (const f of failures) say("guest", f);
-    const symbols = new Symboliser(systemMap ? [dump.kallsyms, systemMap] : [dump.kallsyms]);
-    const iomem = parseIomem(dump.iomem);
-    const msix = dump.pci.flatMap((p) => msixRegions(p.address, p.resource, p.config));
+    let symbols: Symboliser;
+    try {
+      symbols = new Symboliser(systemMap ? [dump.kallsyms, systemMap] : [dump.kallsyms]);
+    } catch (e) {
+      throw new HarvestError("bad_output", `the boot's kallsyms: ${(e as Error).message}`);
+    }
     say("symbolise", `${symbols.size} text symbols (boot's kallsyms${systemMap ? ` for modules, ${systemMapFile} for the vmlinux` : ""}), ${iomem.length} iomem ranges, ${msix.length / 2} MSI-X tables`);
     const found = collectSites(log, symbols, (gpa) => attribute(gpa, iomem, msix));
     const summary: HarvestSummary = {

@@ -51,12 +51,15 @@ export async function boot(b: BootInput): Promise<BootOutput> {
   child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; child.kill("SIGTERM"); }, b.timeoutMs);
+  let spawnError: Error | null = null;
+  child.on("error", (e) => { spawnError = e; });
   const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
   clearTimeout(timer);
   const seconds = (Date.now() - started) / 1000;
   const read = (f: string) => (existsSync(f) ? readFileSync(f, "utf8") : "");
   const consoleText = read(files.console);
   const tail = consoleText.trim().split("\n").slice(-2).join(" | ");
+  if (spawnError) throw new HarvestError("boot_failed", `cannot run ${b.qemu}: ${(spawnError as Error).message}`);
   if (timedOut) throw new HarvestError("boot_failed", `the boot did not power off within ${b.timeoutMs / 1000} s (console: ${tail}); see ${files.console}`);
   if (code !== 0) throw new HarvestError("boot_failed", `QEMU exited with ${code}: ${stderr.trim().split("\n")[0] ?? ""}`);
   return { seconds, pluginLog: read(files.log), console: consoleText, dump: read(files.dump) };

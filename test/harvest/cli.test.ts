@@ -24,6 +24,7 @@ describe("ve-mmio harvest: bad input", () => {
       [["--devices", "floppy"], /unknown device "floppy"/],
       [["--timeout", "soon"], /--timeout wants seconds/],
       [["--system-map", "/nonexistent/System.map"], /--system-map .*no such file/],
+      [["--system-map", CLI], /is not "ADDRESS TYPE NAME/],
     ] as const) {
       const r = run(["harvest", ...args]);
       expect(r.status).toBe(2);
