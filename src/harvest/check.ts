@@ -46,7 +46,7 @@ const CODE_GPA = 0x100000n;
  * 15-byte fetch near the page end), `regs` set, and the page of `va` mapped to the unbacked
  * shared page of `gpa` with a register block behind it.
  */
-function runInTd(decoder: VeDecoder, mode: "linux" | "arch", bytes: Uint8Array, rip: bigint, regs: [Gpr64, bigint][], va: bigint, gpa: bigint): MmioRun {
+function runInTd(decoder: VeDecoder, mode: "linux" | "arch", bytes: Uint8Array, rip: bigint, regs: [Gpr64, bigint][], va: bigint, gpa: bigint, write: boolean | null): MmioRun {
   const td = new Td(decoder, { mode });
   const code = new Uint8Array(8192);
   code.set(bytes, Number(rip & 0xfffn));
@@ -57,7 +57,10 @@ function runInTd(decoder: VeDecoder, mode: "linux" | "arch", bytes: Uint8Array, 
   const vcpu = td.createVcpu();
   vcpu.rip = rip;
   for (const [r, v] of regs) vcpu.set(r, v);
-  return td.runMmioInstruction(vcpu);
+  if (write === null) return td.runMmioInstruction(vcpu);
+  // Not a MOV-family access (an ALU op, XCHG...): the CPU side does not model it, so the #VE the
+  // TDX module would deliver is handed to the handler directly.
+  return td.deliver(vcpu, { exitReason: 48, exitQualification: (write ? 2n : 1n) | 0x80n, gla: va, gpa: gpa | td.memory.sharedBit, instrLen: 0 });
 }
 
 /** Checks one site. */
@@ -67,11 +70,14 @@ export function checkSite(decoder: VeDecoder, s: HarvestSite): SiteCheck {
   const insn = decoder.decode(bytes, rip);
   const linux = insn.linux.emulated ? words(insn.linux.access) : `refused: ${insn.linux.rejected}`;
   const base = { site: s.site, addr: s.addr, device: s.device, arch: insn.arch ? words(insn.arch) : null, linux, diverges: insn.divergences.map((d) => d.code), lapic: s.device === "LAPIC" };
+  const gpa = BigInt(s.firstGpa);
   const mem = insn.arch?.mem ?? null;
-  if (!insn.valid || mem === null) return { ...base, td: { linux: "no_ve: not a MOV-family memory access", arch: "no_ve: not a MOV-family memory access" } };
+  if (mem === null) {
+    const direct = (mode: "linux" | "arch") => outcome(runInTd(decoder, mode, bytes, rip, [], IOREMAP_VA + (gpa & 0xfffn), gpa, s.access !== "load"));
+    return { ...base, td: { linux: direct("linux"), arch: direct("arch") } };
+  }
   // The base register points into an ioremap()ed page so that the address the CPU computes has
   // the boot's page offset; an absolute address (the fixmap, e.g. the LAPIC) is used as it is.
-  const gpa = BigInt(s.firstGpa);
   const regs: [Gpr64, bigint][] = [];
   let va = BigInt.asUintN(64, mem.disp); // no base register: an absolute address (the fixmap)
   if (mem.base && mem.base !== "rip") {
@@ -80,7 +86,7 @@ export function checkSite(decoder: VeDecoder, s: HarvestSite): SiteCheck {
   }
   if (mem.index && mem.index !== mem.base) regs.push([mem.index, 0n]);
   if (mem.seg) return { ...base, td: { linux: "not checked: FS/GS-relative", arch: "not checked: FS/GS-relative" } };
-  const run = (mode: "linux" | "arch") => outcome(runInTd(decoder, mode, bytes, rip, regs, va, gpa));
+  const run = (mode: "linux" | "arch") => outcome(runInTd(decoder, mode, bytes, rip, regs, va, gpa, null));
   return { ...base, td: { linux: run("linux"), arch: run("arch") } };
 }
 

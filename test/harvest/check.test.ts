@@ -22,6 +22,13 @@ describe("checkSite", () => {
     expect(c.td.linux).toBe("fault EINVAL at classify");
     expect(c.lapic).toBe(false);
   });
+
+  it("hands a non-MOV access (a read-modify-write OR) to the handler, which refuses it", () => {
+    const c = checkSite(decoder, site({ bytes: "830f01", device: "AHCI", access: "load+store" }));
+    expect(c.arch).toBeNull();
+    expect(c.td.linux).toMatch(/^fault \w+ at (decode|classify)$/);
+    expect(c.td.arch).toMatch(/^fault \w+ at (decode|classify)$/);
+  });
 });
 
 describe("comparisons", () => {
