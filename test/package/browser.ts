@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { mkdirSync } from "node:fs";
 
 export interface PageResult { lines: string[]; error: string | null }
 
@@ -31,6 +32,7 @@ import(${JSON.stringify(example)}).then(() => report(null), (e) => report(String
 
 /** Serves `files` (path -> [content type, bytes]) at / and runs the page in Chromium. */
 export async function runInChromium(chromium: string, files: Map<string, [string, Uint8Array | string]>, profileDir: string, timeoutMs = 60_000): Promise<PageResult> {
+  mkdirSync(profileDir, { recursive: true });
   let resolveResult!: (r: PageResult) => void;
   const result = new Promise<PageResult>((res) => { resolveResult = res; });
   const server = createServer((req, res) => {
@@ -57,7 +59,7 @@ export async function runInChromium(chromium: string, files: Map<string, [string
   const browser = spawn(chromium, [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
     "--disable-extensions", `--user-data-dir=${profileDir}`, `http://127.0.0.1:${port}/`,
-  ], { stdio: "ignore", detached: true });
+  ], { stdio: "ignore", detached: true, env: { ...process.env, TMPDIR: profileDir } }); // its temp files go with the profile
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<PageResult>((_, rej) => {
     timer = setTimeout(() => rej(new Error(`no result from Chromium within ${timeoutMs} ms`)), timeoutMs);
