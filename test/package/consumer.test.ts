@@ -89,7 +89,7 @@ describe("the packed package in a fresh project", () => {
     writeFileSync(path.join(check, "tsconfig.json"), JSON.stringify({
       compilerOptions: {
         strict: true, noEmit: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext",
-        lib: ["ES2022", "DOM"], types: [], skipLibCheck: false, noUnusedLocals: true,
+        lib: ["ES2022", "DOM"], types: [], skipLibCheck: false, skipDefaultLibCheck: true, noUnusedLocals: true,
       },
       include: ["*.mts"],
     }));
