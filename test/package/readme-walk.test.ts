@@ -95,7 +95,7 @@ function stepFor(c: Command): Step | null {
     return {
       ...step("project", (r) => {
         expect([0, 124], r.stderr).toContain(r.status);
-        expect(r.stdout.split("\n").filter((l) => /^\s+0x[0-9a-f]+\s+([0-9a-f]{2} )*[0-9a-f]{2}\s+\S/.test(l)).length).toBeGreaterThan(1000);
+        expect(r.stdout.split("\n").filter((l) => /^\s*0x[0-9a-f]+\s.*\s[0-9a-f]{2}\s/.test(l)).length).toBeGreaterThan(100);
       }, placeholderSkip(cmd)),
       line: `set -o pipefail; timeout 30 ${cmd} | head -c 1000000`,
     };
