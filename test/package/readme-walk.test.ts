@@ -37,6 +37,7 @@ function placeholderSkip(line: string): string | null {
   if (/\b(vmlinux|System\.map|libahci\.ko|module\.ko)\b/.test(line) || /^npx ve-mmio scan\b/.test(line)) {
     if (!kernel) return noKernel;
     if (/System\.map/.test(line) && !kernel.systemMap) return "the cached kernel has no System.map (fetch with --dbg)";
+    if (/^npx ve-mmio scan\b/.test(line) && !kernel.vmlinuxDebug) return "it follows `kernel:fetch -- --dbg`, and the cached kernel has no -dbg package";
     if (/libahci\.ko|module\.ko/.test(line) && !(modules && existsSync(modules))) return "the cached kernel's drivers/ata modules are not decompressed";
   }
   return null;
