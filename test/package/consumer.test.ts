@@ -40,7 +40,8 @@ describe("the packed package in a fresh project", () => {
     const files = packed.files.map((f) => f.path);
     console.log(`tarball: ${(packed.size / 1024).toFixed(1)} kB packed, ${(packed.unpackedSize / 1024).toFixed(1)} kB unpacked, ${files.length} files`);
     for (const f of ["LICENSE", "README.md", "package.json", "bin/ve-mmio.js", "build/release.wasm", "data/corpus.json",
-      "dist/src/index.js", "dist/src/index.d.ts", "dist/src/node.js", "dist/src/node.d.ts", "dist/src/cli/main.js"]) {
+      "dist/src/index.js", "dist/src/index.d.ts", "dist/src/node.js", "dist/src/node.d.ts", "dist/src/internal.js",
+      "dist/src/internal.d.ts", "dist/src/cli/main.js"]) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => !/^(bin|dist\/src|build|data)\/|^(LICENSE|README\.md|package\.json)$/.test(f))).toEqual([]);
@@ -61,6 +62,13 @@ describe("the packed package in a fresh project", () => {
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr.trim().split("\n")).toEqual([`ve-mmio: ${args[0]} needs iced-x86 (an optional peer dependency): npm install iced-x86`]);
     }
+  });
+
+  test("every subpath of the exports map resolves under Node", () => {
+    const script = `const core = await import("ve-mmio"), node = await import("ve-mmio/node"), internal = await import("ve-mmio/internal");
+console.log(typeof core.VeDecoder, typeof node.loadDecoder, node.Td === core.Td, typeof internal.VePlan, import.meta.resolve("ve-mmio/wasm").endsWith("/build/release.wasm"));`;
+    const r = ok(run("node", ["--input-type=module", "-e", script], project), "imports");
+    expect(r.stdout).toBe("function function true function true\n");
   });
 
   test("npx ve-mmio demo and survey run from the installed package (the corpus ships in it)", () => {
