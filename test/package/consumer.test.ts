@@ -66,7 +66,7 @@ describe("the packed package in a fresh project", () => {
 
   test("every subpath of the exports map resolves under Node", () => {
     const script = `const core = await import("ve-mmio"), node = await import("ve-mmio/node"), internal = await import("ve-mmio/internal");
-console.log(typeof core.VeDecoder, typeof node.loadDecoder, node.Td === core.Td, typeof internal.VePlan, import.meta.resolve("ve-mmio/wasm").endsWith("/build/release.wasm"));`;
+console.log(typeof core.VeDecoder, typeof node.loadDecoder, node.Td === core.Td, typeof internal.readRecord, import.meta.resolve("ve-mmio/wasm").endsWith("/build/release.wasm"));`;
     const r = ok(run("node", ["--input-type=module", "-e", script], project), "imports");
     expect(r.stdout).toBe("function function true function true\n");
   });
