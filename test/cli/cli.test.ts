@@ -43,7 +43,7 @@ describe("ve-mmio emulate", () => {
     const r = run("emulate", "--bytes", "8b 47 10", "--reg", "rdi=0xffffc90000001000", "--read-value", "0x12345678", "--json");
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
-      outcome: "handled", error: null, step: null, length: 3,
+      outcome: "handled", error: null, step: null, detail: null, length: 3,
       tdvmcall: { r10: "0x0", r11: "0x30", r12: "0x4", r13: "0x0", r14: "0x8000fe000010", r15: "0x0" },
       exit: { type: "mmio", gpa: "0xfe000010", size: 4, isWrite: false, data: "0x12345678" },
       regs: { rax: "0x12345678" }, rip: "0xffffffff81000003",
@@ -54,7 +54,7 @@ describe("ve-mmio emulate", () => {
     const base = ["emulate", "--bytes", "f3 a4", "--reg", "rsi=0xffffc90000001010", "--reg", "rdi=0xffff888000001000", "--reg", "rcx=3", "--read-value", "0x5a", "--json"];
     expect(JSON.parse(run(...base).stdout)).toMatchObject({ outcome: "fault", error: "EINVAL", step: "movs" });
     expect(JSON.parse(run(...base, "--mode", "arch").stdout)).toEqual({
-      outcome: "handled", error: null, step: null, length: 0,
+      outcome: "handled", error: null, step: null, detail: null, length: 0,
       tdvmcall: { r10: "0x0", r11: "0x30", r12: "0x1", r13: "0x0", r14: "0x8000fe000010", r15: "0x0" },
       exit: { type: "mmio", gpa: "0xfe000010", size: 1, isWrite: false, data: "0x5a" },
       regs: { rcx: "0x2", rsi: "0xffffc90000001011", rdi: "0xffff888000001001" }, rip: "0xffffffff81000000",

@@ -55,7 +55,7 @@ describe("scan of a gcc-built module-style object", () => {
       ahci_scr_read: { object: "drv.o", symbols: ["ahci_scr_read"], candidates: 1, emulatable: 0, wouldFault: 1, iced: 0 },
       ahci_thaw: { object: "drv.o", symbols: ["ahci_thaw", "ahci_thaw.cold"], candidates: 1, emulatable: 1, wouldFault: 0, iced: 0 },
       ahci_init_controller: { object: "drv.o", symbols: ["ahci_init_controller"], candidates: 3, emulatable: 3, wouldFault: 0, iced: 0 },
-      ahci_enable_ahci: "not present as a symbol (inlined into its callers, or not built; no debug info says where)",
+      ahci_enable_ahci: "no symbol in drv.o (no module tree searched: give --modules); no debug info says whether it was inlined (give --debug-info)",
     });
     const byName = Object.fromEntries(results.map((r) => [r.site, r.report]));
     expect(byName.ioread32!.candidates[0]).toMatchObject({ bytes: "8b07", text: "mov eax,[rdi]", linux: { emulated: true, reading: "read 4 -> eax" }, arch: "read 4 -> eax", diverges: [] });
@@ -87,7 +87,7 @@ describe("scan of a gcc-built module-style object", () => {
     const withDwarf = path.join(dir, "drv-g.so");
     execFileSync("gcc", ["-O2", "-g", "-shared", "-fPIC", "-fcf-protection=none", "-o", withDwarf, path.join(dir, "drv.c")]);
     const { results } = scanSites(decoder, { elf: withDwarf, sites: "ahci_enable_ahci,ioread32" });
-    expect(results[0]).toEqual({ site: "ahci_enable_ahci", report: null, note: "not present as a symbol (inlined into ahci_init_controller (DWARF of drv-g.so))" });
+    expect(results[0]).toEqual({ site: "ahci_enable_ahci", report: null, note: "not present as a symbol: inlined into ahci_init_controller (DWARF of drv-g.so)" });
     expect(results[1].report?.candidates).toHaveLength(1);
   });
 
