@@ -11,7 +11,7 @@ import { runTdDemo } from "./demo-td.js";
 import { emulate, emulateJson, emulateHuman, type EmulateOptions } from "./emulate.js";
 import { scanSites, scanAllFunctions, scanText, scanMarkdown, scanJson, type ScanOptions } from "./scan.js";
 import { ScanInputError } from "../scan/objects.js";
-import { Output, OutputError, ReaderGone } from "./output.js";
+import { Output, OutputError, ReaderGone, type Sink } from "./output.js";
 import { progressBar } from "./progress.js";
 
 interface DecodeOptions {
@@ -62,7 +62,10 @@ function packageVersion(): string {
 const repeatable = (v: string, all: string[] | undefined) => [...(all ?? []), v];
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}`;
 
-export function buildProgram(out: Output): Command {
+/** What a run reports besides errors: 1 when a scan found a disagreement with iced-x86. */
+export interface RunStatus { code: number }
+
+export function buildProgram(out: Output, status: RunStatus = { code: 0 }): Command {
   const program = new Command("ve-mmio")
     .description("x86-64 decode engine for the Intel TDX #VE MMIO path: how the CPU and Linux's #VE handler read each MMIO access")
     .version(packageVersion(), "-V, --version", "print the version")
@@ -169,7 +172,7 @@ export function buildProgram(out: Output): Command {
       const { label, results } = scanSites(decoder, o);
       if (o.json) await out.line(scanJson(label, results));
       else for (const line of o.md ? scanMarkdown(label, results) : scanText(label, results, o.detail === true)) await out.line(line);
-      if (results.some((r) => r.report && r.report.icedDisagreements.length > 0)) process.exitCode = 1;
+      if (results.some((r) => r.report && r.report.icedDisagreements.length > 0)) status.code = 1;
     });
 
   program.command("demo")
@@ -188,18 +191,27 @@ export function buildProgram(out: Output): Command {
 /** Errors that mean the input was bad (exit 2), as opposed to a bug of ours (exit 1). */
 const badInput = (e: unknown): e is Error => isInputError(e) || e instanceof ScanInputError;
 
+/** Where a run writes: the process's streams, or a test's. */
+export interface Io { stdout: Sink; stderr: { write(text: string): unknown } }
+
+let quietStdoutErrors = false;
+
 /** Runs the CLI; returns the exit code. Errors are one line on stderr, never a stack trace. */
-export async function main(argv: string[]): Promise<number> {
-  // Write errors reach us through the write callbacks (Output); this only keeps Node from
-  // treating the same error, emitted as an event, as uncaught.
-  process.stdout.on("error", () => undefined);
-  const out = new Output(process.stdout);
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  if (io.stdout === process.stdout && !quietStdoutErrors) {
+    // Write errors reach us through the write callbacks (Output); this only keeps Node from
+    // treating the same error, emitted as an event, as uncaught.
+    process.stdout.on("error", () => undefined);
+    quietStdoutErrors = true;
+  }
+  const out = new Output(io.stdout);
+  const status: RunStatus = { code: 0 };
   const fail = (message: string, code: number) => {
-    process.stderr.write(`ve-mmio: ${message.split("\n")[0]}\n`);
+    io.stderr.write(`ve-mmio: ${message.split("\n")[0]}\n`);
     return code;
   };
   try {
-    const program = buildProgram(out);
+    const program = buildProgram(out, status);
     if (argv.length === 0) {
       program.outputHelp();
       await out.drain();
@@ -207,7 +219,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     await program.parseAsync(argv, { from: "user" });
     await out.drain();
-    return 0;
+    return status.code;
   } catch (e) {
     if (e instanceof ReaderGone) return 0;
     if (e instanceof OutputError) return fail(e.message, 2);
