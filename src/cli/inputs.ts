@@ -44,10 +44,11 @@ export function about<T>(file: string, f: () => T): T {
  * ("8b 87", "0x8b,0x87", "8b87"). Anything else is refused, never skipped.
  */
 export function parseHex(text: string): Uint8Array {
-  const tokens = text.split(/[\s,:]+/).filter(Boolean).map((t) => t.replace(/^0x/i, ""));
+  const raw = text.split(/[\s,:]+/).filter(Boolean);
+  const tokens = raw.map((t) => t.replace(/^0x/i, ""));
   const clean = tokens.join("");
-  if (clean.length === 0) throw new InputError("no bytes given");
-  const bad = tokens.find((t) => !/^[0-9a-fA-F]+$/.test(t));
+  if (raw.length === 0) throw new InputError("no bytes given");
+  const bad = raw.find((_, i) => !/^[0-9a-fA-F]+$/.test(tokens[i]));
   if (bad !== undefined) throw new InputError(`not hex: ${JSON.stringify(bad.slice(0, 40))}`);
   if (clean.length % 2 !== 0) throw new InputError(`odd number of hex digits (${clean.length})`);
   return Uint8Array.from(clean.match(/../g) ?? [], (b) => parseInt(b, 16));

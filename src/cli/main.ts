@@ -132,7 +132,7 @@ export function buildProgram(out: Output, status: RunStatus = { code: 0 }): Comm
     .addHelpText("after", examples([
       "ve-mmio emulate --bytes \"8b 47 10\" --reg rdi=0xffffc90000001000 --read-value 0x12345678",
       "ve-mmio emulate --bytes \"8a 27\" --reg rdi=0xffffc90000001000 --mode arch --json",
-      "ve-mmio emulate --bytes \"f3 a4\" --reg rsi=0xffffc90000001010 --reg rdi=0xffff888000001000 --reg rcx=3 --mode arch",
+      "ve-mmio emulate --bytes \"f3 a4\" --reg rsi=0xffffc90000001010 --reg rcx=3 --mode arch",
     ]))
     .action(async (o: EmulateOptions) => {
       const result = emulate(await loadDecoder(), o);
