@@ -230,11 +230,12 @@ function row(r: SiteResult): (string | number)[] {
 
 /** `text` cut into lines of at most `width` columns at spaces, later lines indented by `indent`. */
 export function wrap(text: string, width: number, indent: string): string[] {
+  const lead = /^ */.exec(text)![0];
   const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    if (line && line.length + 1 + word.length > width) { lines.push(line); line = indent + word; }
-    else line = line ? `${line} ${word}` : word;
+  let line = lead;
+  for (const word of text.slice(lead.length).split(" ")) {
+    if (line.trim() && line.length + 1 + word.length > width) { lines.push(line); line = indent + word; }
+    else line = line.trim() ? `${line} ${word}` : line + word;
   }
   return [...lines, line];
 }

@@ -2,7 +2,7 @@
 // .cold clone, a static inline that disappears, as a module-style relocatable object.
 import { describe, it, expect, beforeAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,5 +97,36 @@ describe("scan of a gcc-built module-style object", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("drv.o: ahci_scr_read: 486307");
     expect(r.stdout).toMatch(/^1 functions with MOV forms the #VE handler refuses$/m);
+  });
+
+  it("the text table fits 100 columns; notes go below it, never into the iced column", () => {
+    const bin = fileURLToPath(new URL("../../bin/ve-mmio.js", import.meta.url));
+    const r = spawnSync(process.execPath, [bin, "scan", "--elf", object, "--sites", SITES + ",ahci_enabel_ahci"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines.filter((l) => l.length > 100)).toEqual([]);
+    const head = lines.findIndex((l) => /^site\s+object\s+insns\s+cand\s+emul\s+fault\s+div\s+iced$/.test(l));
+    expect(head).toBe(1);
+    const icedColumn = lines[head].indexOf("iced");
+    for (const row of lines.slice(head + 1, head + 9)) expect(row.slice(icedColumn).trim(), row).toMatch(/^\d*$/);
+    expect(r.stdout).toMatch(/\nnot found:\n {2}ahci_enable_ahci: no symbol in drv\.o/);
+    expect(r.stdout).toMatch(/\n {2}ahci_enabel_ahci: no symbol in drv\.o/);
+  });
+
+  it("a site in a module that was not scanned, or a misspelled name, is said so (not 'inlined')", () => {
+    const dir = path.dirname(object);
+    const tree = path.join(dir, "tree", "drivers");
+    mkdirSync(tree, { recursive: true });
+    copyFileSync(object, path.join(tree, "drv.ko"));
+    // The vmlinux stand-in has DWARF that knows ahci_enable_ahci (inlined) but not the misspelling.
+    const withDwarf = path.join(dir, "drv-g.so");
+    execFileSync("gcc", ["-O2", "-g", "-shared", "-fPIC", "-fcf-protection=none", "-o", withDwarf, path.join(dir, "drv.c")]);
+    const inTree = scanSites(decoder, { elf: withDwarf, modules: path.join(dir, "tree"), sites: "ioread32,ahci_enabel_ahci,ahci_enable_ahci" });
+    expect(inTree.results[0].report?.object).toBe("drv-g.so".replace("drv-g.so", "vmlinux"));
+    expect(inTree.results[1].note).toBe(`no such function in vmlinux and 1 modules under ${path.join(dir, "tree")} or the DWARF of drv-g.so: misspelled, or not built in this kernel`);
+    expect(inTree.results[2].note).toBe("not present as a symbol: inlined into ahci_init_controller (DWARF of drv-g.so)");
+    // Without a module tree and without DWARF: the note says what was not searched.
+    const bare = scanSites(decoder, { elf: object, sites: "update_no_reboot_bit_mem" });
+    expect(bare.results[0].note).toBe("no symbol in drv.o (no module tree searched: give --modules); no debug info says whether it was inlined (give --debug-info)");
   });
 });
