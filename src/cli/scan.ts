@@ -11,7 +11,7 @@ import { readRecord } from "../decoder/record.js";
 import { cachedKernels } from "../elf/kernel-cache.js";
 import { DEFAULT_SITES } from "../scan/sites.js";
 import { analyzeFunction, type FunctionReport } from "../scan/analyze.js";
-import { loadVmlinux, loadModule, moduleFiles, findSite, ScanInputError, type CodeObject } from "../scan/objects.js";
+import { loadVmlinux, loadModule, moduleFiles, findSite, readMaybeCompressed, ScanInputError, type CodeObject } from "../scan/objects.js";
 import { InputError } from "./inputs.js";
 import { concatenate } from "../decoder/concat.js";
 import { parseElf64 } from "../elf/elf64.js";
@@ -98,7 +98,7 @@ function dwarfOf(files: string[], explicit: boolean): DwarfFacts[] {
 }
 
 /** What to say about a site with no symbol in the objects searched (`searched` describes them). */
-function missingNote(site: string, dwarf: DwarfFacts[], searched: string, moduleTreeSearched: boolean): string {
+function missingNote(site: string, dwarf: DwarfFacts[], searched: string, moduleTreeSearched: boolean, modulesWithoutDwarf: boolean): string {
   for (const d of dwarf) {
     const callers = "facts" in d ? d.facts.inlinedInto.get(site) : undefined;
     if (callers?.size) {
@@ -112,52 +112,57 @@ function missingNote(site: string, dwarf: DwarfFacts[], searched: string, module
   const names = read.map((d) => path.basename(d.file)).join(", ");
   let why: string;
   if (known) why = `not present as a symbol in ${searched}; the DWARF of ${path.basename(known.file)} knows it but shows no inlined copy`;
+  else if (read.length && modulesWithoutDwarf) why = `no such function in ${searched} or the DWARF of ${names}: misspelled, not built, or inlined in a module whose debug file was not given (--debug-info)`;
   else if (read.length) why = `no such function in ${searched} or the DWARF of ${names}: misspelled, or not built in this kernel`;
   else why = `no symbol in ${searched}${moduleTreeSearched ? "" : " (no module tree searched: give --modules)"}; no debug info says whether it was inlined (give --debug-info)`;
   return [why, ...broken].join("; ");
 }
 
 /**
- * Modules under `dir` that define any of `sites`, each file read once: a plain .ko is parsed only
- * if its bytes mention a site's name; compressed ones are decompressed and parsed.
+ * Modules under `dir` that define any of `sites`, each file read once: a module (decompressed if
+ * need be) is parsed only if its bytes mention a site's name. Unreadable ones are counted, with
+ * the first reason, for the notes.
  */
-function modulesDefining(sites: string[], dir: string): { found: CodeObject[]; searched: number } {
+function modulesDefining(sites: string[], dir: string): { found: CodeObject[]; searched: number; unreadable: number; firstError: string | null } {
   const needles = sites.map((site) => Buffer.from(site + "\0"));
   const found: CodeObject[] = [];
   const files = moduleFiles(dir);
   const bar = progressBar("searching modules", files.length, "files");
+  let unreadable = 0, firstError: string | null = null;
   for (const file of files) {
     bar.increment();
-    if (file.endsWith(".ko")) {
-      const bytes = readFileSync(file);
-      if (!needles.some((n) => bytes.indexOf(n) >= 0)) continue;
-    }
-    let obj: CodeObject;
     try {
-      obj = loadModule(file, path.relative(dir, file));
-    } catch {
-      continue; // not a module we can read: it cannot hold a site
+      const bytes = readMaybeCompressed(file);
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (!needles.some((n) => text.indexOf(n) >= 0)) continue;
+      const obj = loadModule(file, path.relative(dir, file), bytes);
+      if (sites.some((site) => findSite([obj], site))) found.push(obj);
+    } catch (e) {
+      if (!(e instanceof ScanInputError)) throw e;
+      unreadable++;
+      firstError ??= e.message;
     }
-    if (sites.some((site) => findSite([obj], site))) found.push(obj);
   }
   bar.stop();
-  return { found, searched: files.length };
+  return { found, searched: files.length, unreadable, firstError };
 }
 
 export function scanSites(decoder: VeDecoder, o: ScanOptions): { label: string; results: SiteResult[] } {
   const sites = siteList(o.sites);
   const { primary, moduleDir, label, debug, explicitDebug } = inputs(o);
   const missing = sites.filter((site) => !findSite(primary, site));
-  const tree = moduleDir && missing.length ? modulesDefining(missing, moduleDir) : { found: [], searched: 0 };
+  const tree = moduleDir && missing.length ? modulesDefining(missing, moduleDir) : { found: [], searched: 0, unreadable: 0, firstError: null };
   const modules = tree.found;
-  const searched = [primary.map((p) => p.name).join(", "), moduleDir ? `${tree.searched} modules under ${moduleDir}` : ""].filter(Boolean).join(" and ");
+  const unreadable = tree.unreadable ? ` (${tree.unreadable} unreadable, e.g. ${tree.firstError})` : "";
+  const searched = [primary.map((p) => p.name).join(", "), moduleDir ? `${tree.searched} modules under ${moduleDir}${unreadable}` : ""].filter(Boolean).join(" and ");
+  const modulesSearched = moduleDir !== null || (o.module?.length ?? 0) > 0;
   let dwarf: DwarfFacts[] | null = null;
   const results: SiteResult[] = [];
   for (const site of sites) {
     const hit = findSite(primary, site) ?? findSite(modules, site);
     if (!hit) {
       dwarf ??= dwarfOf(debug, explicitDebug);
-      results.push({ site, report: null, note: missingNote(site, dwarf, searched, moduleDir !== null) });
+      results.push({ site, report: null, note: missingNote(site, dwarf, searched, moduleDir !== null, modulesSearched && !explicitDebug) });
       continue;
     }
     const merged: FunctionReport = {

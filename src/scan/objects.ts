@@ -14,7 +14,8 @@ export interface CodeObject {
 
 export class ScanInputError extends Error {}
 
-function readMaybeCompressed(file: string): Uint8Array {
+/** A file's bytes, decompressed when it is xz or zstd; a ScanInputError naming the file otherwise. */
+export function readMaybeCompressed(file: string): Uint8Array {
   try {
     return readObjectFile(file);
   } catch (e) {
@@ -50,9 +51,9 @@ export function loadVmlinux(file: string, symbols?: string): CodeObject {
   return { name: "vmlinux", functions: fromElf(symbols, () => functionsFromSymbolMap(elf, parseSymbolMap(text)).filter((f) => f.size > 0)) };
 }
 
-/** One module or relocatable object. */
-export function loadModule(file: string, name = path.basename(file)): CodeObject {
-  const elf = parse(file, readMaybeCompressed(file));
+/** One module or relocatable object (`bytes`: its contents, if already read and decompressed). */
+export function loadModule(file: string, name = path.basename(file), bytes = readMaybeCompressed(file)): CodeObject {
+  const elf = parse(file, bytes);
   return { name, functions: fromElf(file, () => elf.functionBodies().filter((f) => f.size > 0)) };
 }
 

@@ -178,3 +178,16 @@ describe("DWARF 5 in a relocatable module (ET_REL, .rela.debug_*)", () => {
     expect(missing.stderr).toBe("ve-mmio: --debug-info /nonexistent.debug: no such file\n");
   });
 });
+
+// A real Debian debug module (linux-image-<release>-dbg is ~1 GB, so not fetched in CI): run with
+// VE_MMIO_DEBUG_KO=/usr/lib/debug/lib/modules/<release>/kernel/drivers/ata/libahci.ko.
+const realKo = process.env.VE_MMIO_DEBUG_KO;
+describe.skipIf(!realKo)("DWARF of a real Debian debug module", () => {
+  it("agrees with readelf on every inlined function", () => {
+    const ours = readInlining(parseElf64(new Uint8Array(readFileSync(realKo!))));
+    const oracle = readelfInlining(realKo!);
+    console.log(`${realKo}: ${oracle.size} inlined functions, ${[...oracle.values()].reduce((n, s) => n + s.size, 0)} (function, caller) pairs`);
+    expect(sorted(ours.inlinedInto)).toEqual(sorted(oracle));
+    if (realKo!.endsWith("libahci.ko")) expect(sorted(ours.inlinedInto).ahci_enable_ahci).toEqual(["ahci_reset_controller", "ahci_save_initial_config"]);
+  });
+});

@@ -123,7 +123,10 @@ describe("scan of a gcc-built module-style object", () => {
     execFileSync("gcc", ["-O2", "-g", "-shared", "-fPIC", "-fcf-protection=none", "-o", withDwarf, path.join(dir, "drv.c")]);
     const inTree = scanSites(decoder, { elf: withDwarf, modules: path.join(dir, "tree"), sites: "ioread32,ahci_enabel_ahci,ahci_enable_ahci" });
     expect(inTree.results[0].report?.object).toBe("drv-g.so".replace("drv-g.so", "vmlinux"));
-    expect(inTree.results[1].note).toBe(`no such function in vmlinux and 1 modules under ${path.join(dir, "tree")} or the DWARF of drv-g.so: misspelled, or not built in this kernel`);
+    expect(inTree.results[1].note).toBe(`no such function in vmlinux and 1 modules under ${path.join(dir, "tree")} or the DWARF of drv-g.so: misspelled, not built, or inlined in a module whose debug file was not given (--debug-info)`);
+    // With the module's own debug file given, the DWARF read covers what was searched: no hedge.
+    const covered = scanSites(decoder, { elf: withDwarf, sites: "ahci_enabel_ahci", debugInfo: [withDwarf] });
+    expect(covered.results[0].note).toBe("no such function in vmlinux or the DWARF of drv-g.so: misspelled, or not built in this kernel");
     expect(inTree.results[2].note).toBe("not present as a symbol: inlined into ahci_init_controller (DWARF of drv-g.so)");
     // Without a module tree and without DWARF: the note says what was not searched.
     const bare = scanSites(decoder, { elf: object, sites: "update_no_reboot_bit_mem" });
