@@ -110,8 +110,9 @@ export function rawFileBlocks(path: string, ip: bigint, start?: bigint, end?: bi
 }
 
 /** One block per function of an x86-64 ELF (symbols from .symtab, or from a System.map). */
-export function elfBlocks(path: string, symbolsPath: string | undefined, section: string | undefined): CodeBlock[] {
-  const elf = about(path, () => parseElf64(readObjectFile(path)));
+export async function elfBlocks(path: string, symbolsPath: string | undefined, section: string | undefined): Promise<CodeBlock[]> {
+  const bytes = await readObjectFile(path);
+  const elf = about(path, () => parseElf64(bytes));
   let functions;
   if (symbolsPath) {
     let text: string;

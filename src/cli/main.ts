@@ -20,7 +20,7 @@ interface DecodeOptions {
 }
 
 /** The decode input and the width its addresses need. Every option that does not apply is refused. */
-function decodeInput(args: string[], o: DecodeOptions): { blocks: Iterable<CodeBlock>; count: number | null; width: number } {
+async function decodeInput(args: string[], o: DecodeOptions): Promise<{ blocks: Iterable<CodeBlock>; count: number | null; width: number }> {
   const given = [args.length > 0 && "bytes", o.hex !== undefined && "--hex", o.file !== undefined && "--file", o.elf !== undefined && "--elf"].filter(Boolean);
   if (given.length !== 1) {
     throw new InputError(given.length === 0
@@ -36,7 +36,7 @@ function decodeInput(args: string[], o: DecodeOptions): { blocks: Iterable<CodeB
   else refuse("--ip", o.ip, "hex bytes and --file (an ELF gives its own addresses)");
   const ip = o.ip === undefined ? 0n : parseNumber(o.ip, "--ip");
   if (o.elf !== undefined) {
-    const blocks = elfBlocks(o.elf, o.symbols, o.section);
+    const blocks = await elfBlocks(o.elf, o.symbols, o.section);
     const last = blocks.reduce((m, b) => (b.ip + BigInt(b.end) > m ? b.ip + BigInt(b.end) : m), 0n);
     return { blocks, count: blocks.length, width: addressWidth(last) };
   }
@@ -104,7 +104,7 @@ export function buildProgram(out: Output, status: RunStatus = { code: 0 }): Comm
     ]))
     .action(async (args: string[], o: DecodeOptions) => {
       const format: OutputFormat = o.jsonl ? "jsonl" : o.json ? "json" : "human";
-      const input = decodeInput(args, o);
+      const input = await decodeInput(args, o);
       const blocks = input.blocks;
       // Progress only when the output goes elsewhere than the terminal the bar is drawn on.
       const bar = input.count !== null && input.count > 2000 && process.stdout.isTTY !== true ? progressBar("decoding", input.count, "functions") : null;
@@ -163,13 +163,13 @@ export function buildProgram(out: Output, status: RunStatus = { code: 0 }): Comm
       const decoder = await loadDecoder();
       if (o.allFunctions) {
         if (o.md || o.detail || o.sites !== undefined) throw new InputError("--all-functions takes no --sites, --md or --detail");
-        const found = scanAllFunctions(decoder, o);
+        const found = await scanAllFunctions(decoder, o);
         if (o.json) await out.line(JSON.stringify(found, null, 2));
         else for (const f of found) await out.line(`${f.object}: ${f.name}: ${f.refused.join(" ")}`);
         if (!o.json) await out.line(`${found.length} functions with MOV forms the #VE handler refuses`);
         return;
       }
-      const { label, results } = scanSites(decoder, o);
+      const { label, results } = await scanSites(decoder, o);
       if (o.json) await out.line(scanJson(label, results));
       else for (const line of o.md ? scanMarkdown(label, results) : scanText(label, results, o.detail === true)) await out.line(line);
       if (results.some((r) => r.report && r.report.icedDisagreements.length > 0)) status.code = 1;

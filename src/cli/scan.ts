@@ -14,9 +14,9 @@ import { analyzeFunction, type FunctionReport } from "../scan/analyze.js";
 import { loadVmlinux, loadModule, moduleFiles, findSite, readMaybeCompressed, ScanInputError, type CodeObject } from "../scan/objects.js";
 import { InputError } from "./inputs.js";
 import { concatenate } from "../decoder/concat.js";
-import { parseElf64 } from "../elf/elf64.js";
+import { parseElf64, ElfError } from "../elf/elf64.js";
 import { readInlining, DwarfError, type Inlining } from "../elf/dwarf.js";
-import { readObjectFile } from "../elf/object-file.js";
+import { readObjectFile, ObjectFileError } from "../elf/object-file.js";
 import { progressBar } from "./progress.js";
 import { style } from "./style.js";
 
@@ -55,7 +55,7 @@ function siteList(spec: string | undefined): string[] {
 }
 
 /** The objects to search, in order: the vmlinux (or the cached kernel's), then modules. */
-function inputs(o: ScanOptions): { primary: CodeObject[]; moduleDir: string | null; label: string; debug: string[]; explicitDebug: boolean } {
+async function inputs(o: ScanOptions): Promise<{ primary: CodeObject[]; moduleDir: string | null; label: string; debug: string[]; explicitDebug: boolean }> {
   const primary: CodeObject[] = [];
   let moduleDir = o.modules ?? null;
   let label = "";
@@ -65,14 +65,14 @@ function inputs(o: ScanOptions): { primary: CodeObject[]; moduleDir: string | nu
   if (o.elf && debug.length === 0) debug.push(o.elf); // the input itself may carry DWARF
   if (o.elf) {
     primary.push(o.elf.endsWith(".ko") || o.elf.endsWith(".o") || /\.ko\.(xz|zst)$/.test(o.elf)
-      ? loadModule(o.elf) : loadVmlinux(o.elf, o.symbols));
+      ? await loadModule(o.elf) : await loadVmlinux(o.elf, o.symbols));
     label = o.elf;
   }
-  for (const m of o.module ?? []) primary.push(loadModule(m));
+  for (const m of o.module ?? []) primary.push(await loadModule(m));
   if (!o.elf && !(o.module?.length) && !o.modules) {
     const kernel = cachedKernels()[0];
     if (!kernel) throw new InputError("no input: give --elf/--module/--modules, or run `npm run kernel:fetch -- --dbg` first");
-    primary.push(loadVmlinux(kernel.vmlinux, kernel.systemMap ?? undefined));
+    primary.push(await loadVmlinux(kernel.vmlinux, kernel.systemMap ?? undefined));
     moduleDir = (kernel as { modulesDecompressedDir?: string }).modulesDecompressedDir ?? null;
     const vmlinuxDebug = (kernel as { vmlinuxDebug?: string | null }).vmlinuxDebug;
     if (vmlinuxDebug && debug.length === 0) debug.push(vmlinuxDebug);
@@ -85,16 +85,18 @@ function inputs(o: ScanOptions): { primary: CodeObject[]; moduleDir: string | nu
 type DwarfFacts = { file: string; facts: Inlining } | { file: string; error: string | null };
 
 /** Reads the DWARF of each file once; an explicit --debug-info file that cannot be read is an input error. */
-function dwarfOf(files: string[], explicit: boolean): DwarfFacts[] {
-  return files.map((file) => {
+async function dwarfOf(files: string[], explicit: boolean): Promise<DwarfFacts[]> {
+  const out: DwarfFacts[] = [];
+  for (const file of files) {
     try {
-      return { file, facts: readInlining(parseElf64(readObjectFile(file))) };
+      out.push({ file, facts: readInlining(parseElf64(await readObjectFile(file))) });
     } catch (e) {
-      const none = e instanceof DwarfError && e.message === "no DWARF debug information";
-      if (explicit) throw new InputError(`--debug-info ${file}: ${(e as Error).message}`);
-      return { file, error: none ? null : (e as Error).message };
+      if (!(e instanceof DwarfError || e instanceof ElfError || e instanceof ObjectFileError)) throw e;
+      if (explicit) throw new InputError(`--debug-info ${file}: ${e.message}`);
+      out.push({ file, error: e instanceof DwarfError && e.message === "no DWARF debug information" ? null : e.message });
     }
-  });
+  }
+  return out;
 }
 
 /** What to say about a site with no symbol in the objects searched (`searched` describes them). */
@@ -123,7 +125,7 @@ function missingNote(site: string, dwarf: DwarfFacts[], searched: string, module
  * need be) is parsed only if its bytes mention a site's name. Unreadable ones are counted, with
  * the first reason, for the notes.
  */
-function modulesDefining(sites: string[], dir: string): { found: CodeObject[]; searched: number; unreadable: number; firstError: string | null } {
+async function modulesDefining(sites: string[], dir: string): Promise<{ found: CodeObject[]; searched: number; unreadable: number; firstError: string | null }> {
   const needles = sites.map((site) => Buffer.from(site + "\0"));
   const found: CodeObject[] = [];
   const files = moduleFiles(dir);
@@ -132,10 +134,10 @@ function modulesDefining(sites: string[], dir: string): { found: CodeObject[]; s
   for (const file of files) {
     bar.increment();
     try {
-      const bytes = readMaybeCompressed(file);
+      const bytes = await readMaybeCompressed(file);
       const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       if (!needles.some((n) => text.indexOf(n) >= 0)) continue;
-      const obj = loadModule(file, path.relative(dir, file), bytes);
+      const obj = await loadModule(file, path.relative(dir, file), bytes);
       if (sites.some((site) => findSite([obj], site))) found.push(obj);
     } catch (e) {
       if (!(e instanceof ScanInputError)) throw e;
@@ -147,11 +149,11 @@ function modulesDefining(sites: string[], dir: string): { found: CodeObject[]; s
   return { found, searched: files.length, unreadable, firstError };
 }
 
-export function scanSites(decoder: VeDecoder, o: ScanOptions): { label: string; results: SiteResult[] } {
+export async function scanSites(decoder: VeDecoder, o: ScanOptions): Promise<{ label: string; results: SiteResult[] }> {
   const sites = siteList(o.sites);
-  const { primary, moduleDir, label, debug, explicitDebug } = inputs(o);
+  const { primary, moduleDir, label, debug, explicitDebug } = await inputs(o);
   const missing = sites.filter((site) => !findSite(primary, site));
-  const tree = moduleDir && missing.length ? modulesDefining(missing, moduleDir) : { found: [], searched: 0, unreadable: 0, firstError: null };
+  const tree = moduleDir && missing.length ? await modulesDefining(missing, moduleDir) : { found: [], searched: 0, unreadable: 0, firstError: null };
   const modules = tree.found;
   const unreadable = tree.unreadable ? ` (${tree.unreadable} unreadable, e.g. ${tree.firstError})` : "";
   const searched = [primary.map((p) => p.name).join(", "), moduleDir ? `${tree.searched} modules under ${moduleDir}${unreadable}` : ""].filter(Boolean).join(" and ");
@@ -161,7 +163,7 @@ export function scanSites(decoder: VeDecoder, o: ScanOptions): { label: string; 
   for (const site of sites) {
     const hit = findSite(primary, site) ?? findSite(modules, site);
     if (!hit) {
-      dwarf ??= dwarfOf(debug, explicitDebug);
+      dwarf ??= await dwarfOf(debug, explicitDebug);
       results.push({ site, report: null, note: missingNote(site, dwarf, searched, moduleDir !== null, modulesSearched && !explicitDebug) });
       continue;
     }
@@ -189,8 +191,8 @@ export function scanSites(decoder: VeDecoder, o: ScanOptions): { label: string; 
  * --all-functions: every function (vmlinux and given modules) with a MOV form the kernel's handler
  * cannot emulate through a non-stack pointer (moffs, MOVSXD, MOVS...), in one batch per object.
  */
-export function scanAllFunctions(decoder: VeDecoder, o: ScanOptions): { name: string; object: string; refused: string[] }[] {
-  const { primary } = inputs(o);
+export async function scanAllFunctions(decoder: VeDecoder, o: ScanOptions): Promise<{ name: string; object: string; refused: string[] }[]> {
+  const { primary } = await inputs(o);
   const out: { name: string; object: string; refused: string[] }[] = [];
   const bar = progressBar("scanning", primary.reduce((n, obj) => n + obj.functions.length, 0), "functions");
   let before = 0;

@@ -1,10 +1,14 @@
 // Node-only: reads an object file (vmlinux, .ko, .o) from disk, decompressing an xz or zstd file
 // (.ko.xz, .ko.zst: recognised by magic number, whatever the name) with a bound on the output, so a
 // small hostile file cannot make us allocate gigabytes. Decompression uses maintained libraries,
-// never the xz/zstd programs.
+// never the xz/zstd programs: xz-decompress (xz-embedded in WASM, streaming: it checks the CRC and
+// stops at the bound; @napi-rs/lzma 1.4, the last for Node 20, leaks each output buffer) and fzstd.
 import { readFileSync } from "node:fs";
-import { xz } from "@napi-rs/lzma";
+import { createRequire } from "node:module";
 import { Decompress } from "fzstd";
+
+// xz-decompress is CommonJS whose one export Node's ESM loader cannot see by name.
+const { XzReadableStream } = createRequire(import.meta.url)("xz-decompress") as typeof import("xz-decompress");
 
 /** Largest decompressed object accepted (Debian's largest module is ~30 MiB uncompressed). */
 export const MAX_DECOMPRESSED = 256 * 1024 * 1024;
@@ -20,7 +24,7 @@ const startsWith = (b: Uint8Array, magic: number[]) => b.length >= magic.length 
 const MIB = (n: number) => `${(n / 1048576).toFixed(0)} MiB`;
 
 /** The file's bytes, decompressed when it is xz or zstd. */
-export function readObjectFile(file: string, limit = MAX_DECOMPRESSED): Uint8Array {
+export async function readObjectFile(file: string, limit = MAX_DECOMPRESSED): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(file));
@@ -28,7 +32,7 @@ export function readObjectFile(file: string, limit = MAX_DECOMPRESSED): Uint8Arr
     throw new ObjectFileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {
-    if (startsWith(bytes, XZ_MAGIC)) return unxz(bytes, limit);
+    if (startsWith(bytes, XZ_MAGIC)) return await unxz(bytes, limit);
     if (startsWith(bytes, ZSTD_MAGIC)) return unzstd(bytes, limit);
     return bytes;
   } catch (e) {
@@ -78,12 +82,27 @@ export function xzDeclaredSize(b: Uint8Array): number {
   return total;
 }
 
-function unxz(b: Uint8Array, limit: number): Uint8Array {
+/** Decompresses xz data, refusing before it starts if the index declares too much, and as it goes if the data does. */
+async function unxz(b: Uint8Array, limit: number): Promise<Uint8Array> {
   const declared = xzDeclaredSize(b);
   if (declared > limit) throw new Error(`decompresses to ${MIB(declared)}, over the ${MIB(limit)} bound`);
-  const out = xz.decompressSync(b);
-  if (out.length !== declared) throw new Error(`xz data gives ${out.length} bytes, its index says ${declared}`);
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  const reader = new XzReadableStream(new Blob([b as Uint8Array<ArrayBuffer>]).stream()).getReader();
+  const out = new Uint8Array(declared);
+  let at = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (at + value.length > declared) throw new Error(`xz data gives more than the ${declared} bytes its index says`);
+      out.set(value, at);
+      at += value.length;
+    }
+  } catch (e) {
+    await reader.cancel().catch(() => undefined);
+    throw new Error(/^xz data/.test((e as Error).message) ? (e as Error).message : `not a valid xz file (${(e as Error).message})`);
+  }
+  if (at !== declared) throw new Error(`xz data gives ${at} bytes, its index says ${declared}`);
+  return out;
 }
 
 /** Window and content size from a zstd frame header, so a huge declared window is refused before allocating it. */

@@ -15,9 +15,9 @@ export interface CodeObject {
 export class ScanInputError extends Error {}
 
 /** A file's bytes, decompressed when it is xz or zstd; a ScanInputError naming the file otherwise. */
-export function readMaybeCompressed(file: string): Uint8Array {
+export async function readMaybeCompressed(file: string): Promise<Uint8Array> {
   try {
-    return readObjectFile(file);
+    return await readObjectFile(file);
   } catch (e) {
     throw new ScanInputError((e as Error).message);
   }
@@ -38,8 +38,8 @@ function parse(file: string, data: Uint8Array) {
 }
 
 /** A vmlinux's .text functions: from its .symtab, else from `symbols` (System.map or kallsyms). */
-export function loadVmlinux(file: string, symbols?: string): CodeObject {
-  const elf = parse(file, readMaybeCompressed(file));
+export async function loadVmlinux(file: string, symbols?: string): Promise<CodeObject> {
+  const elf = parse(file, await readMaybeCompressed(file));
   if (elf.hasSymtab && !symbols) return { name: "vmlinux", functions: fromElf(file, () => elf.functionBodies().filter((f) => f.size > 0)) };
   if (!symbols) throw new ScanInputError(`${file} has no symbol table: give --symbols System.map (or a kallsyms dump)`);
   let text: string;
@@ -52,8 +52,8 @@ export function loadVmlinux(file: string, symbols?: string): CodeObject {
 }
 
 /** One module or relocatable object (`bytes`: its contents, if already read and decompressed). */
-export function loadModule(file: string, name = path.basename(file), bytes = readMaybeCompressed(file)): CodeObject {
-  const elf = parse(file, bytes);
+export async function loadModule(file: string, name = path.basename(file), bytes?: Uint8Array): Promise<CodeObject> {
+  const elf = parse(file, bytes ?? await readMaybeCompressed(file));
   return { name, functions: fromElf(file, () => elf.functionBodies().filter((f) => f.size > 0)) };
 }
 

@@ -28,13 +28,13 @@ function build(): Uint8Array {
 
 describe("DWARF inline sites", () => {
   const bytes = build();
-  it("names the functions each inline function was inlined into, through nested inlining", () => {
+  it("names the functions each inline function was inlined into, through nested inlining", async () => {
     const sites = inlineSites(parseElf64(bytes));
     expect([...(sites.get("quad") ?? [])]).toEqual(["use_quad"]);
     expect([...(sites.get("twice") ?? [])].sort()).toEqual(["use_quad", "use_twice"]);
   });
 
-  it("corrupted .debug_info only ever yields a DwarfError (no read outside the section)", () => {
+  it("corrupted .debug_info only ever yields a DwarfError (no read outside the section)", async () => {
     const elf = parseElf64(bytes);
     const info = elf.section(".debug_info")!;
     let seed = 7;
@@ -131,7 +131,7 @@ const sorted = (m: Map<string, Set<string>>) => Object.fromEntries([...m].map(([
 
 describe("DWARF 5 in a relocatable module (ET_REL, .rela.debug_*)", () => {
   for (const [label, flags] of [["-O2", []], ["-O2 -fdebug-types-section (type units)", ["-fdebug-types-section"]], ["-O2 -gstrict-dwarf", ["-gstrict-dwarf"]]] as [string, string[]][]) {
-    it(`agrees with readelf on every inlined function (${label})`, () => {
+    it(`agrees with readelf on every inlined function (${label})`, async () => {
       const file = buildModule(flags);
       const elf = parseElf64(new Uint8Array(readFileSync(file)));
       expect(elf.sections.some((s) => s.name === ".rela.debug_info")).toBe(true);
@@ -145,7 +145,7 @@ describe("DWARF 5 in a relocatable module (ET_REL, .rela.debug_*)", () => {
 
   // readelf is no oracle here: on a lone .dwo (binutils 2.40) it reads DW_FORM_strx without the
   // 8-byte .debug_str_offsets header and names init_a "unsigned int"; the source is the oracle.
-  it("reads a split-DWARF .dwo (DW_UT_split_compile, names as DW_FORM_strx)", () => {
+  it("reads a split-DWARF .dwo (DW_UT_split_compile, names as DW_FORM_strx)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "ve-mmio-dwo-"));
     writeFileSync(path.join(dir, "a.c"), MODULE_A);
     execFileSync("gcc", ["-g", "-gdwarf-5", "-gsplit-dwarf", "-O2", "-c", "-o", path.join(dir, "a.o"), path.join(dir, "a.c")], { cwd: dir });
@@ -155,9 +155,9 @@ describe("DWARF 5 in a relocatable module (ET_REL, .rela.debug_*)", () => {
     expect([...ours.functions].sort()).toEqual(["enable", "init_a", "rd", "wr"]);
   });
 
-  it("the scan names where a site was inlined in such a module, and reports DWARF it cannot read", () => {
+  it("the scan names where a site was inlined in such a module, and reports DWARF it cannot read", async () => {
     const file = buildModule([]);
-    const { results } = scanSites(decoder, { elf: file, sites: "enable,init_a,no_such_fn" });
+    const { results } = await scanSites(decoder, { elf: file, sites: "enable,init_a,no_such_fn" });
     expect(results[0].note).toBe("not present as a symbol: inlined into init_a (DWARF of mod.ko)");
     expect(results[1].report?.symbols).toEqual(["init_a"]);
     expect(results[2].note).toMatch(/^no such function in mod\.ko or the DWARF of mod\.ko: misspelled, or not built/);
@@ -167,7 +167,7 @@ describe("DWARF 5 in a relocatable module (ET_REL, .rela.debug_*)", () => {
     bytes.fill(0xff, abbrev.offset, abbrev.offset + abbrev.size);
     const broken = file.replace(/mod\.ko$/, "broken.ko");
     writeFileSync(broken, bytes);
-    const again = scanSites(decoder, { elf: broken, sites: "enable" });
+    const again = await scanSites(decoder, { elf: broken, sites: "enable" });
     expect(again.results[0].note).toMatch(/DWARF of broken\.ko unreadable: /);
     // Named explicitly with --debug-info, unreadable DWARF is an input error: one line, exit 2.
     const r = spawnSync(process.execPath, [bin, "scan", "--elf", file, "--sites", "enable", "--debug-info", broken], { encoding: "utf8" });
@@ -183,7 +183,7 @@ describe("DWARF 5 in a relocatable module (ET_REL, .rela.debug_*)", () => {
 // VE_MMIO_DEBUG_KO=/usr/lib/debug/lib/modules/<release>/kernel/drivers/ata/libahci.ko.
 const realKo = process.env.VE_MMIO_DEBUG_KO;
 describe.skipIf(!realKo)("DWARF of a real Debian debug module", () => {
-  it("agrees with readelf on every inlined function", () => {
+  it("agrees with readelf on every inlined function", async () => {
     const ours = readInlining(parseElf64(new Uint8Array(readFileSync(realKo!))));
     const oracle = readelfInlining(realKo!);
     console.log(`${realKo}: ${oracle.size} inlined functions, ${[...oracle.values()].reduce((n, s) => n + s.size, 0)} (function, caller) pairs`);
