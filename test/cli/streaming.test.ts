@@ -67,6 +67,24 @@ describe("streaming output", () => {
     }
   });
 
+  it("a slow reader gets everything: the writer waits for it (no ENOBUFS, no loss)", async () => {
+    const input = file("512k.bin", 512 << 10);
+    const child = spawn(process.execPath, [bin, "decode", "--file", input, "--jsonl"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    const chunks: Buffer[] = [];
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.on("data", (d: Buffer) => {
+      chunks.push(d);
+      if (chunks.length % 10 === 1) { child.stdout.pause(); setTimeout(() => child.stdout.resume(), 200); } // a reader slower than the decoder
+    });
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    const lines = Buffer.concat(chunks).toString().trim().split("\n");
+    expect(lines).toHaveLength(Math.floor((512 << 10) / 15));
+    expect(JSON.parse(lines[lines.length - 1]).addr).toBe("0x" + ((Math.floor((512 << 10) / 15) - 1) * 15).toString(16));
+  });
+
   it("> /dev/full: one line on stderr, exit 2, for a long output and a short one", () => {
     const input = file("1m.bin", 1 << 20);
     for (const args of [["decode", "--file", input, "--jsonl"], ["decode", "90"], ["--help"], ["emulate", "--bytes", "8b 07", "--json"]]) {
