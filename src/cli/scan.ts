@@ -89,7 +89,14 @@ async function dwarfOf(files: string[], explicit: boolean): Promise<DwarfFacts[]
   const out: DwarfFacts[] = [];
   for (const file of files) {
     try {
-      out.push({ file, facts: readInlining(parseElf64(await readObjectFile(file))) });
+      const elf = parseElf64(await readObjectFile(file));
+      const bar = progressBar(`reading the DWARF of ${path.basename(file)}`, Math.ceil((elf.section(".debug_info")?.size ?? 0) / 1e6), "MB");
+      let shown = 0;
+      try {
+        out.push({ file, facts: readInlining(elf, (done) => { const mb = Math.floor(done / 1e6); if (mb > shown) { bar.increment(mb - shown); shown = mb; } }) });
+      } finally {
+        bar.stop();
+      }
     } catch (e) {
       if (!(e instanceof DwarfError || e instanceof ElfError || e instanceof ObjectFileError)) throw e;
       if (explicit) throw new InputError(`--debug-info ${file}: ${e.message}`);

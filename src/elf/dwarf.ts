@@ -206,8 +206,12 @@ export interface Inlining {
   functions: Set<string>;
 }
 
-/** Reads the inlining facts from `elf`'s DWARF; throws DwarfError when there is none or it is malformed. */
-export function readInlining(elf: Elf64File): Inlining {
+/**
+ * Reads the inlining facts from `elf`'s DWARF; throws DwarfError when there is none or it is
+ * malformed. `progress` hears how many bytes of .debug_info are done after each unit (a debug
+ * vmlinux has hundreds of megabytes).
+ */
+export function readInlining(elf: Elf64File, progress?: (done: number, total: number) => void): Inlining {
   let info: Uint8Array | undefined, abbrevSec: Uint8Array | undefined, strs: Strings;
   try {
     info = debugSection(elf, ".debug_info");
@@ -284,6 +288,7 @@ export function readInlining(elf: Elf64File): Inlining {
       }
     }
     pos = end;
+    progress?.(pos, info.length);
   }
   const nameOf = (die: number): string | null => {
     for (let i = 0, d = die; i < 8; i++) {

@@ -135,7 +135,10 @@ describe("DWARF 5 in a relocatable module (ET_REL, .rela.debug_*)", () => {
       const file = buildModule(flags);
       const elf = parseElf64(new Uint8Array(readFileSync(file)));
       expect(elf.sections.some((s) => s.name === ".rela.debug_info")).toBe(true);
-      const ours = readInlining(elf);
+      const seen: number[] = [];
+      const ours = readInlining(elf, (done, total) => seen.push(done / total));
+      expect(seen.length).toBe(2); // one report per unit (two .c files), ending at the whole section
+      expect(seen[seen.length - 1]).toBe(1);
       const oracle = readelfInlining(file);
       expect(sorted(ours.inlinedInto)).toEqual(sorted(oracle));
       expect(sorted(ours.inlinedInto)).toMatchObject({ enable: ["init_a"], kick: ["start_b", "stop_b"], start: ["start_b"] });
