@@ -5,6 +5,7 @@
 // is "not MMIO" whatever its length, so the scan stops at the opcode.
 import { vexOpcodeInfo, ENC_VEX, ENC_EVEX, OPINFO_MODRM, OPINFO_IMM8 } from "./tables/vex";
 import { REG_NONE, REG_RIP, SEG_NONE, MAX_INSN_LEN } from "./decoder";
+import { profileRex2 } from "./profile";
 
 // Kernel MMIO types (enum insn_mmio_type), numbered as our kinds.
 export const K_NONE: u32 = 0;
@@ -192,7 +193,7 @@ export function decodeLinux(start: usize, end: usize): void {
     rexR = (b >> 2) & 1; rexX = (b >> 1) & 1; rexB = b & 1;
     b = next();
     if (isLegacyPrefix(b) || (b >= 0x40 && b <= 0x4f)) lQuirks |= LQ_REX_ORDER;
-  } else if (b == 0xd5) {
+  } else if (b == 0xd5 && profileRex2) {
     const payload = next();
     lQuirks |= LQ_REX2;
     if (payload & 8) lOpndBytes = 8;

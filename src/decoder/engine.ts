@@ -4,6 +4,7 @@ import { COMPACT_SIZE, FULL_SIZE, MODE } from "./layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
 import { InsnView } from "./view.js";
 import type { VePlan, PlanDecoder } from "./plan.js";
+import { DEFAULT_KERNEL, profileNumber, type KernelProfile } from "./profile.js";
 
 interface DecoderExports {
   memory: WebAssembly.Memory;
@@ -20,6 +21,7 @@ interface DecoderExports {
   batchStopRange: WebAssembly.Global;
   batchStopOffset: WebAssembly.Global;
   setAlwaysDecodeLinux(on: number): void;
+  setKernelProfile(profile: number): void;
 }
 
 /** A decoder error with a stable code (never a WASM trap). */
@@ -46,6 +48,8 @@ export interface BatchChunk {
 }
 
 export interface BatchOptions {
+  /** Which kernel's #VE handler the `linux` reading follows (default 6.12). */
+  kernel?: KernelProfile;
   /** [start, end) byte ranges of the input, e.g. one per function; default: the whole input. */
   ranges?: ReadonlyArray<readonly [number, number]>;
   mode?: BatchMode;
@@ -133,8 +137,9 @@ export class VeDecoder implements PlanDecoder {
    * Decodes one instruction from the start of `bytes` (at most 15 bytes are looked at: the #VE case).
    * `ip` is the instruction's address (used for RIP-relative operands in the result).
    */
-  decode(bytes: Uint8Array, ip = 0n): DecodedInsn {
+  decode(bytes: Uint8Array, ip = 0n, kernel: KernelProfile = DEFAULT_KERNEL): DecodedInsn {
     const len = Math.min(bytes.length, MAX_INSN_LEN);
+    this.x.setKernelProfile(profileNumber(kernel));
     this.decodeIntoScratch(bytes);
     return readRecord(this.dv, len === bytes.length ? bytes : bytes.subarray(0, len), ip, this.oneOut);
   }
@@ -159,12 +164,14 @@ export class VeDecoder implements PlanDecoder {
 
   /**
    * The #VE handler's decode of the first `len` bytes of fetchWindow: only the reading it acts on
-   * (the kernel's or the CPU's), unpacked into `plan`. Nothing is allocated.
+   * (the kernel's of release `kernel`, `true` for the default release, or the CPU's: `false`),
+   * unpacked into `plan`. Nothing is allocated.
    */
-  decodePlan(len: number, plan: VePlan, kernel: boolean): VePlan {
+  decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan {
     if (len <= 0 || len > MAX_INSN_LEN) throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes`);
-    this.decodePlanFn(this.oneIn, len, this.oneOut, kernel ? 1 : 0);
-    return plan.unpack(this.u32, this.oneOut >>> 2, kernel);
+    const reading = kernel === false ? 0 : profileNumber(kernel === true ? DEFAULT_KERNEL : kernel);
+    this.decodePlanFn(this.oneIn, len, this.oneOut, reading);
+    return plan.unpack(this.u32, this.oneOut >>> 2, kernel !== false);
   }
 
   /** Copies at most 15 bytes into the one-instruction buffer and decodes them (lean: view fields only). */
@@ -216,7 +223,10 @@ export class VeDecoder implements PlanDecoder {
    * independent encodings. `onRecords` sees a zero-copy view: one record per window, COMPACT_SIZE
    * bytes ("length": length, status) or FULL_SIZE bytes ("full").
    */
-  decodeWindows(input: Uint8Array, stride: number, mode: "length" | "full", onRecords: (records: Uint8Array) => void): void {
+  decodeWindows(
+    input: Uint8Array, stride: number, mode: "length" | "full", onRecords: (records: Uint8Array) => void,
+    kernel: KernelProfile = DEFAULT_KERNEL,
+  ): void {
     if (!Number.isInteger(stride) || stride < 1 || input.length % stride !== 0) {
       throw new DecodeError("bad_range", `input of ${input.length} bytes is not a whole number of ${stride}-byte windows`);
     }
@@ -226,6 +236,7 @@ export class VeDecoder implements PlanDecoder {
     const inPtr = this.alloc(input.length);
     const out = this.alloc(n * recordSize);
     this.memory().set(input, inPtr);
+    this.x.setKernelProfile(profileNumber(kernel));
     this.x.decodeSlots(inPtr, n, stride, out, MODE[mode]);
     onRecords(this.memory().subarray(out, out + n * recordSize));
   }
@@ -236,6 +247,7 @@ export class VeDecoder implements PlanDecoder {
    */
   batch(bytes: Uint8Array, options: BatchOptions, onChunk: (chunk: BatchChunk) => void): BatchSummary {
     const mode = options.mode ?? "length";
+    this.x.setKernelProfile(profileNumber(options.kernel ?? DEFAULT_KERNEL));
     const ranges = options.ranges ?? [[0, bytes.length] as const];
     for (const [s, e] of ranges) checkRange(bytes, s, e);
     const cap = Math.max(1, options.chunkRecords ?? 65536);

@@ -3,6 +3,8 @@
 // decoder writes it as a packed plan record (assembly/record.ts, six u32 words); the decode cache
 // keeps plans; the #VE engine reads them.
 
+import type { KernelProfile } from "./profile.js";
+
 /** u32 words in a plan record. */
 export const PLAN_WORDS = 6;
 
@@ -78,6 +80,9 @@ export class VePlan {
  */
 export interface PlanDecoder {
   readonly fetchWindow: Uint8Array;
-  /** Decodes the first `len` bytes of fetchWindow into `plan`: the kernel's reading or the CPU's. */
-  decodePlan(len: number, plan: VePlan, kernel: boolean): VePlan;
+  /**
+   * Decodes the first `len` bytes of fetchWindow into `plan`: the kernel's reading (of release
+   * `kernel`; `true`: the default release) or the CPU's (`false`).
+   */
+  decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan;
 }
