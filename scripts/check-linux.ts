@@ -9,7 +9,7 @@ import { parseKernelProfile, DEFAULT_KERNEL } from "../src/decoder/profile.js";
 import { registerFiles, structuredWindows, WINDOW_BYTES } from "../src/verify/kernel-windows.js";
 import { compareWithKernel, newTally, formatTally, guestVisible, type DiffTally } from "../src/verify/kernel-diff.js";
 import { cachedKernels, vmlinuxSet } from "../src/elf/kernel-cache.js";
-import { buildOracle, runOracle, OracleUnavailable, type OracleProfile } from "./lib/kernel-oracle.js";
+import { buildOracle, runOracle, OracleUnavailable, type Oracle, type OracleProfile } from "./lib/kernel-oracle.js";
 
 const opts = new Command()
   .option("--kernel <release>", "kernel profile: 6.12 or 6.1", DEFAULT_KERNEL)
@@ -26,7 +26,7 @@ if (!profile || !Number.isInteger(total) || total < 0) {
   console.error("check:linux: --kernel must be 6.12 or 6.1 and --windows a whole number");
   process.exit(2);
 }
-let oracle;
+let oracle: Oracle;
 try {
   oracle = buildOracle(profile as OracleProfile, (s) => console.log(s));
 } catch (e) {
@@ -58,12 +58,19 @@ if (opts.vmlinux) {
   else {
     const set = vmlinuxSet(kernel);
     if (!set) throw new Error(`${kernel.vmlinux} has no .text`);
-    // Every instruction start (our architectural lengths), each as the 15 bytes the handler copies.
+    // Every instruction start (our architectural lengths; one byte on after an invalid one), each
+    // as the 15 bytes the handler copies.
     const starts: number[] = [];
-    decoder.batch(set.bytes, { ranges: set.ranges, mode: "length", chunkRecords: 1 << 18 }, () => {});
-    for (const [s, e] of set.ranges) {
-      for (const insn of decoder.iterate(set.bytes, 0n, s, e)) starts.push(insn.offset);
-    }
+    let range = 0;
+    let offset = set.ranges.length ? set.ranges[0][0] : 0;
+    decoder.batch(set.bytes, { ranges: set.ranges, mode: "length", chunkRecords: 1 << 18 }, (chunk) => {
+      for (let i = 0; i < chunk.count; i++) {
+        while (offset >= set.ranges[range][1]) offset = set.ranges[++range][0];
+        starts.push(offset);
+        const len = chunk.records[i * 4], status = chunk.records[i * 4 + 1];
+        offset += status === 0 ? len : 1;
+      }
+    });
     const t1 = performance.now();
     const text = new Uint8Array(set.bytes.length + 15);
     text.set(set.bytes);
