@@ -5,6 +5,7 @@
 // is "not MMIO" whatever its length, so the scan stops at the opcode.
 import { REG_NONE, REG_RIP, SEG_NONE, MAX_INSN_LEN } from "./decoder";
 import { profileRex2 } from "./profile";
+import { vexOpcodeInfo, ENC_VEX, ENC_EVEX } from "./tables/vex";
 import { kernelMap0, kernelMap0F, kernelVex, kernelVexIsGroup, KA_REJECT, KA_MODRM, KA_IMM8, KA_IMMZ, KA_FORCE64, KA_SCALABLE } from "./tables/kernel-mmio";
 
 // Kernel MMIO types (enum insn_mmio_type), numbered as our kinds.
@@ -270,7 +271,12 @@ export function decodeLinux(start: usize, end: usize): void {
   if (!failed && op0 == 0x0f && !vex && !rex2) op1 = next();
   if (failed) { finish(start, LR_DECODE_FAILED); return; }
   if (vex) {
-    if (!isMmioOpcode(op0)) { finish(start, LR_NOT_MMIO); return; }
+    if (!isMmioOpcode(op0)) {
+      // Not MMIO either way; whether the decode itself fails is the opcode map's say: an opcode
+      // with no VEX/EVEX form at all is rejected.
+      finish(start, vexOpcodeInfo(evex ? ENC_EVEX : ENC_VEX, vexMap, op0) == 0 ? LR_DECODE_FAILED : LR_NOT_MMIO);
+      return;
+    }
     const reg = p < lim ? (at(0) >> 3) & 7 : 0;
     attr = kernelVex(evex, vexMap, vexPp, op0, reg, profileRex2);
     if (attr == KA_REJECT) { finish(start, LR_DECODE_FAILED); return; }
@@ -294,6 +300,10 @@ export function decodeLinux(start: usize, end: usize): void {
   const rexR = (rex >> 2) & 1, rexX = (rex >> 1) & 1, rexB = rex & 1;
   if (attr & KA_MODRM) decodeAddress(rexX, rexB);
   else { lModrm = 0; lMemBase = rexB << 3; }
+  // A string instruction addressed through RDI takes the default segment: its overrides are not
+  // looked at (neither FS/GS nor the two-override failure). Reached by MOVS opcode bytes that
+  // have a ModRM (REX2 map 1, APX map 4).
+  if (lKind == K_MOVS && lMemBase == 7) { lSeg = SEG_NONE; lAddrInvalid = false; lQuirks &= ~LQ_MULTI_SEG; }
   if (attr & KA_IMM8) lImm = <i64><i8>next();
   else if (attr & KA_IMMZ) {
     if (lOpndBytes == 2) { const lo = next(); lImm = <i64><i16>(lo | (next() << 8)); }
