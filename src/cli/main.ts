@@ -1,6 +1,8 @@
 // The `ve-mmio` command line: argument parsing and error reporting only; work happens in commands.
 import { Command, CommanderError } from "commander";
 import { loadDecoder } from "../decoder/node.js";
+import { parseKernelProfile, KERNEL_PROFILES, DEFAULT_KERNEL } from "../decoder/profile.js";
+import type { VeDecoder } from "../decoder/engine.js";
 import { runDecode, type OutputFormat } from "./decode.js";
 import { InputError, parseHex, parseNumber, rawFileBlock, elfBlocks, type CodeBlock } from "./inputs.js";
 import { runSurvey } from "./survey.js";
@@ -11,6 +13,17 @@ import { scanSites, scanAllFunctions, scanText, scanMarkdown, scanJson, ScanInpu
 interface DecodeOptions {
   hex?: string; file?: string; elf?: string; symbols?: string; section?: string;
   ip?: string; start?: string; end?: string; json?: boolean; jsonl?: boolean;
+}
+
+const KERNEL_HELP = `kernel release whose #VE handler the linux reading follows: ${KERNEL_PROFILES.join(" or ")} (default ${DEFAULT_KERNEL})`;
+
+/** A decoder whose linux reading follows the --kernel release. */
+async function decoderFor(o: { kernel?: string }): Promise<VeDecoder> {
+  const kernel = parseKernelProfile(o.kernel ?? DEFAULT_KERNEL);
+  if (!kernel) throw new InputError(`--kernel must be ${KERNEL_PROFILES.join(" or ")}, not ${o.kernel}`);
+  const decoder = await loadDecoder();
+  decoder.kernel = kernel;
+  return decoder;
 }
 
 function blocksFor(args: string[], o: DecodeOptions): CodeBlock[] {
@@ -45,10 +58,11 @@ export function buildProgram(write: (line: string) => void): Command {
     .option("--section <name>", "only this section of --elf")
     .option("--json", "one JSON document")
     .option("--jsonl", "one JSON object per line")
-    .action(async (args: string[], o: DecodeOptions) => {
+    .option("--kernel <release>", KERNEL_HELP)
+    .action(async (args: string[], o: DecodeOptions & { kernel?: string }) => {
       const format: OutputFormat = o.jsonl ? "jsonl" : o.json ? "json" : "human";
       const blocks = blocksFor(args, o);
-      runDecode(await loadDecoder(), blocks, format, write);
+      runDecode(await decoderFor(o), blocks, format, write);
     });
 
   program.command("emulate")
@@ -64,10 +78,12 @@ export function buildProgram(write: (line: string) => void): Command {
     .option("--mode <mode>", "linux (the kernel's handler, default) or arch (a correct emulator)")
     .option("--gpaw <bits>", "guest physical address width: 48 or 52")
     .option("--json", "one JSON object")
-    .action(async (o: EmulateOptions) => {
+    .option("--kernel <release>", KERNEL_HELP)
+    .action(async (o: EmulateOptions & { kernel?: string }) => {
       let result;
+      const decoder = await decoderFor(o);
       try {
-        result = emulate(await loadDecoder(), o);
+        result = emulate(decoder, o);
       } catch (e) {
         if ((e as Error).name === "MemoryError" || (e as Error).name === "TdError") throw new InputError((e as Error).message);
         throw e;
@@ -88,8 +104,9 @@ export function buildProgram(write: (line: string) => void): Command {
     .option("--json", "JSON report")
     .option("--md", "Markdown report")
     .option("--all-functions", "list every function with a MOV form the kernel cannot emulate through a non-stack pointer")
-    .action(async (o: ScanOptions) => {
-      const decoder = await loadDecoder();
+    .option("--kernel <release>", KERNEL_HELP)
+    .action(async (o: ScanOptions & { kernel?: string }) => {
+      const decoder = await decoderFor(o);
       try {
         if (o.allFunctions) {
           const found = scanAllFunctions(decoder, o, process.stderr.isTTY === true);

@@ -48,7 +48,7 @@ export interface BatchChunk {
 }
 
 export interface BatchOptions {
-  /** Which kernel's #VE handler the `linux` reading follows (default 6.12). */
+  /** Which kernel's #VE handler the `linux` reading follows (default: the decoder's `kernel`). */
   kernel?: KernelProfile;
   /** [start, end) byte ranges of the input, e.g. one per function; default: the whole input. */
   ranges?: ReadonlyArray<readonly [number, number]>;
@@ -81,6 +81,11 @@ export class VeDecoder implements PlanDecoder {
   /** u32 view of WASM memory, refreshed with `u8` (plan records are read through it). */
   private u32: Uint32Array;
   private window: Uint8Array;
+  /**
+   * The kernel release whose #VE handler the `linux` reading follows when a call does not say
+   * (decode, iterate, batch, decodeWindows, decodePlan with `true`, TDs built on this decoder).
+   */
+  kernel: KernelProfile = DEFAULT_KERNEL;
 
   private constructor(instance: WebAssembly.Instance) {
     this.x = instance.exports as unknown as DecoderExports;
@@ -137,10 +142,9 @@ export class VeDecoder implements PlanDecoder {
    * Decodes one instruction from the start of `bytes` (at most 15 bytes are looked at: the #VE case).
    * `ip` is the instruction's address (used for RIP-relative operands in the result).
    */
-  decode(bytes: Uint8Array, ip = 0n, kernel: KernelProfile = DEFAULT_KERNEL): DecodedInsn {
+  decode(bytes: Uint8Array, ip = 0n, kernel: KernelProfile = this.kernel): DecodedInsn {
     const len = Math.min(bytes.length, MAX_INSN_LEN);
-    this.x.setKernelProfile(profileNumber(kernel));
-    this.decodeIntoScratch(bytes);
+    this.decodeIntoScratch(bytes, false, kernel);
     return readRecord(this.dv, len === bytes.length ? bytes : bytes.subarray(0, len), ip, this.oneOut);
   }
 
@@ -150,7 +154,7 @@ export class VeDecoder implements PlanDecoder {
    * view changes with the next decode on this decoder.
    */
   decodeView(bytes: Uint8Array): InsnView {
-    this.decodeIntoScratch(bytes, true);
+    this.decodeIntoScratch(bytes, true, this.kernel);
     return this.view!;
   }
 
@@ -169,15 +173,16 @@ export class VeDecoder implements PlanDecoder {
    */
   decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan {
     if (len <= 0 || len > MAX_INSN_LEN) throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes`);
-    const reading = kernel === false ? 0 : profileNumber(kernel === true ? DEFAULT_KERNEL : kernel);
+    const reading = kernel === false ? 0 : profileNumber(kernel === true ? this.kernel : kernel);
     this.decodePlanFn(this.oneIn, len, this.oneOut, reading);
     return plan.unpack(this.u32, this.oneOut >>> 2, kernel !== false);
   }
 
   /** Copies at most 15 bytes into the one-instruction buffer and decodes them (lean: view fields only). */
-  private decodeIntoScratch(bytes: Uint8Array, lean = false): number {
+  private decodeIntoScratch(bytes: Uint8Array, lean = false, kernel: KernelProfile = this.kernel): number {
     const len = bytes.length < MAX_INSN_LEN ? bytes.length : MAX_INSN_LEN;
     if (len === 0) throw new DecodeError("bad_input", "no bytes to decode");
+    this.x.setKernelProfile(profileNumber(kernel));
     const mem = this.memory();
     const at = this.oneIn;
     for (let i = 0; i < len; i++) mem[at + i] = bytes[i];
@@ -225,7 +230,7 @@ export class VeDecoder implements PlanDecoder {
    */
   decodeWindows(
     input: Uint8Array, stride: number, mode: "length" | "full", onRecords: (records: Uint8Array) => void,
-    kernel: KernelProfile = DEFAULT_KERNEL,
+    kernel: KernelProfile = this.kernel,
   ): void {
     if (!Number.isInteger(stride) || stride < 1 || input.length % stride !== 0) {
       throw new DecodeError("bad_range", `input of ${input.length} bytes is not a whole number of ${stride}-byte windows`);
@@ -247,7 +252,7 @@ export class VeDecoder implements PlanDecoder {
    */
   batch(bytes: Uint8Array, options: BatchOptions, onChunk: (chunk: BatchChunk) => void): BatchSummary {
     const mode = options.mode ?? "length";
-    this.x.setKernelProfile(profileNumber(options.kernel ?? DEFAULT_KERNEL));
+    this.x.setKernelProfile(profileNumber(options.kernel ?? this.kernel));
     const ranges = options.ranges ?? [[0, bytes.length] as const];
     for (const [s, e] of ranges) checkRange(bytes, s, e);
     const cap = Math.max(1, options.chunkRecords ?? 65536);

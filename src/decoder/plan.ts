@@ -80,6 +80,8 @@ export class VePlan {
  */
 export interface PlanDecoder {
   readonly fetchWindow: Uint8Array;
+  /** The kernel release `decodePlan(..., true)` follows. */
+  readonly kernel?: KernelProfile;
   /**
    * Decodes the first `len` bytes of fetchWindow into `plan`: the kernel's reading (of release
    * `kernel`; `true`: the default release) or the CPU's (`false`).

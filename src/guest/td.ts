@@ -2,6 +2,7 @@
 // instruction at RIP touches an unbacked shared GPA, the TDX module delivers #VE, the guest's
 // handler runs). Lifecycle mirrors KVM's TDX flow: create -> add initial private memory ->
 // finalize -> create vCPUs and run; a call in the wrong phase is a TdError.
+import type { KernelProfile } from "../decoder/profile.js";
 import type { VeDecoder } from "../decoder/engine.js";
 import type { DecodedInsn } from "../decoder/record.js";
 import { GuestMemory, type Gpaw, type VeInfo } from "./memory.js";
@@ -36,6 +37,8 @@ export interface TdConfig {
   maxVcpus?: number;
   /** How the guest's #VE handler emulates MMIO: the kernel's way (default) or the architecture's. */
   mode?: VeMode;
+  /** Which kernel release's #VE handler the guest runs (linux mode): "6.12" (default) or "6.1". */
+  kernel?: KernelProfile;
   /** v6.12+ ve.gla check (step 6); default on. */
   glaCheck?: boolean;
   /**
@@ -115,7 +118,7 @@ export class Td {
     const fetcher = (this.fetcher = new CodeFetcher(this.translator, this.memory));
     this.engine = new VeEngine(decoder, fetcher, this.host, gpaw - 1,
       {
-        mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true,
+        mode: config.mode ?? "linux", kernel: config.kernel, glaCheck: config.glaCheck ?? true,
         fiveLevelPaging: config.fiveLevelPaging ?? config.paging?.levels === 5,
       },
       this.decodeCache,

@@ -9,6 +9,7 @@ import { SLOT, type Vcpu, type VcpuSnapshot } from "./vcpu.js";
 import type { VeInfo } from "./memory.js";
 import { FRAME, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
 import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from "./writeback.js";
+import { DEFAULT_KERNEL, type KernelProfile } from "../decoder/profile.js";
 import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
 import type { CodeFetcher } from "./code-fetch.js";
 import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
@@ -34,6 +35,8 @@ export type VeStep =
 
 export interface VeHandlerOptions {
   mode: VeMode;
+  /** Which kernel release's decoder the linux mode follows (default: the decoder's `kernel`). */
+  kernel?: KernelProfile;
   /** v6.12+ "in-kernel MMIO" check of ve.gla (step 6). Default true. */
   glaCheck?: boolean;
   /** 5-level paging: TASK_SIZE_MAX is 0x00FF_FFFF_FFFF_F000 instead of 0x0000_7FFF_FFFF_F000. */
@@ -112,6 +115,8 @@ export class VeEngine {
   private readonly veWords = new Uint32Array(this.veSlots.buffer);
   private readonly glaCheck: boolean;
   private readonly linux: boolean;
+  /** The kernel release the linux mode follows. */
+  readonly kernel: KernelProfile;
   readonly mode: VeMode;
 
   constructor(
@@ -127,6 +132,7 @@ export class VeEngine {
   ) {
     this.mode = options.mode;
     this.linux = options.mode === "linux";
+    this.kernel = options.kernel ?? decoder.kernel ?? DEFAULT_KERNEL;
     this.glaCheck = options.glaCheck !== false;
     this.taskSizeMaxHi = options.fiveLevelPaging ? TASK_SIZE_MAX_HI_5LEVEL : TASK_SIZE_MAX_HI_4LEVEL;
   }
@@ -172,7 +178,7 @@ export class VeEngine {
     // A fault-safe copy of 15 bytes: every byte must be readable.
     const window = this.decoder.fetchWindow;
     if (this.fetcher.fetch(ripLo, ripHi, cpl, window) < 15) return null;
-    const plan = this.decoder.decodePlan(15, this.scratchPlan, this.linux);
+    const plan = this.decoder.decodePlan(15, this.scratchPlan, this.linux ? this.kernel : false);
     if (cache === null) return plan;
     const pages: number[] = [];
     for (let i = 0; i < this.fetcher.pageCount; i++) pages.push(this.fetcher.pages[i]);

@@ -161,10 +161,10 @@ class FaultOutcome {
 function lazyInsn(engine: VeEngine, r: VeResult, decoder: VeDecoder): () => DecodedInsn {
   const rip = r.rip;
   const entry = r.entry;
-  if (entry) return () => (entry.insn ??= decoder.decode(entry.bytes, rip));
+  if (entry) return () => (entry.insn ??= decoder.decode(entry.bytes, rip, engine.kernel));
   const bytes = engine.window.slice();
   let insn: DecodedInsn | null = null;
-  return () => (insn ??= decoder.decode(bytes, rip));
+  return () => (insn ??= decoder.decode(bytes, rip, engine.kernel));
 }
 
 const DETAIL: Record<VeStep, string> = {
