@@ -7,6 +7,7 @@
 // Without gcc or the Debian package the suite is skipped and says why; VE_MMIO_REQUIRE_ORACLE=1
 // (CI) turns that into a failure.
 import { describe, it, expect } from "vitest";
+import { readFileSync } from "node:fs";
 import { decoder, hex } from "../support/decoder.js";
 import { tryOracle, runOracle, type Oracle } from "../../scripts/lib/kernel-oracle.js";
 import { KERNEL_PROFILES, type KernelProfile } from "../../src/decoder/profile.js";
@@ -112,6 +113,46 @@ for (const profile of KERNEL_PROFILES) {
         "C5 FA C6 07 00", "C4 02 09 C6 30", "62 F4 7C 08 88 07", "62 72 7D 08 8B 07", "62 F2 FD 08 8B 07", "62 F2 7D 88 8B 07", "63"];
       const tally = check(profile, o, windowsOf(list));
       expect(formatTally(tally)).toMatch(/windows with a mismatch 0$/m);
+    });
+
+    it("the README profile table: what this release's decoder does", () => {
+      // bytes -> [6.1, 6.12] as [outcome, kernel mmio type, slot] (slot -1: none looked up)
+      const rows: [string, Record<KernelProfile, [number, number, number]>][] = [
+        ["D5 00 8A C7", { "6.1": [OUTCOME.not_mmio, 0, -1], "6.12": [OUTCOME.emulated, K.read, 8] }],
+        ["D5 80 8B 07 00 00 00 00", { "6.1": [OUTCOME.not_mmio, 0, -1], "6.12": [OUTCOME.emulated, K.read, 8] }],
+        ["62 F4 7C 08 88 07", { "6.1": [OUTCOME.decode_failed, 0, -1], "6.12": [OUTCOME.emulated, K.write, 0] }],
+        ["66 67 26 8B 07", { "6.1": [OUTCOME.page_split, K.read, 0], "6.12": [OUTCOME.page_split, K.read, 0] }],
+        ["62 F2 7D 88 8B 07", { "6.1": [OUTCOME.emulated, K.read, 0], "6.12": [OUTCOME.emulated, K.read, 0] }],
+        ["C4 02 09 C6 30", { "6.1": [OUTCOME.emulated, K.write_imm, -1], "6.12": [OUTCOME.emulated, K.write_imm, -1] }],
+        ["C5 FA C6 07 00", { "6.1": [OUTCOME.decode_failed, 0, -1], "6.12": [OUTCOME.decode_failed, 0, -1] }],
+      ];
+      // Register file 0 with RDI/RAX page-aligned, so only the all-ones address splits.
+      const files = new BigUint64Array(FILES.length);
+      files.fill(0xffffc90000001000n);
+      const windows = windowsOf(rows.map((r) => r[0]));
+      const rec = runOracle(o, files, windows);
+      rows.forEach(([bytes, want], i) => {
+        const at = i * ORACLE_RECORD;
+        const [outcome, mmio, slot] = want[profile];
+        expect({ bytes, outcome: rec[at + 5], mmio: rec[at + 2] }).toEqual({ bytes, outcome, mmio });
+        if (slot >= 0) expect(rec[at + 4], bytes).toBe(slot);
+      });
+      const tally = newTally();
+      compareWithKernel(decoder, profile, windows, files, rec, tally);
+      expect(formatTally(tally)).toMatch(/windows with a mismatch 0$/m);
+    });
+
+    it("the handler around the decoder: gla check, R15 = 0 on reads, fixed port I/O (tdx.c)", () => {
+      // Read from this release's own arch/x86/coco/tdx/tdx.c, extracted with the decoder files:
+      // the TD defaults (glaCheck, portIoFixed) hold for both releases.
+      const tdx = readFileSync(o.tdxSource, "utf8");
+      const handleMmio = tdx.slice(tdx.indexOf("static int handle_mmio("), tdx.indexOf("static bool handle_in("));
+      expect(handleMmio).toContain("fault_in_kernel_space(ve->gla)");
+      const mmioRead = tdx.slice(tdx.indexOf("static bool mmio_read("), tdx.indexOf("static bool mmio_write("));
+      expect(mmioRead).not.toMatch(/\.r15\s*=/); // designated initialiser: R15 is 0
+      const handleIn = tdx.slice(tdx.indexOf("static bool handle_in("), tdx.indexOf("static int handle_io("));
+      expect(handleIn).toContain("insn_assign_reg(&regs->ax, val, size)");
+      expect(handleIn).toMatch(/GENMASK\(BITS_PER_BYTE \* size - 1, 0\)/);
     });
 
     it("every encoding form of the MMIO opcode bytes (tables/kernel-mmio.ts)", () => {
