@@ -5,7 +5,7 @@
 // is "not MMIO" whatever its length, so the scan stops at the opcode.
 import { REG_NONE, REG_RIP, SEG_NONE, MAX_INSN_LEN } from "./decoder";
 import { profileRex2 } from "./profile";
-import { vexOpcodeInfo, ENC_VEX, ENC_EVEX } from "./tables/vex";
+import { vexFormExists, ENC_VEX, ENC_EVEX } from "./tables/vex";
 import { kernelMap0, kernelMap0F, kernelVex, kernelVexIsGroup, KA_REJECT, KA_MODRM, KA_IMM8, KA_IMMZ, KA_FORCE64, KA_SCALABLE } from "./tables/kernel-mmio";
 
 // Kernel MMIO types (enum insn_mmio_type), numbered as our kinds.
@@ -272,9 +272,12 @@ export function decodeLinux(start: usize, end: usize): void {
   if (failed) { finish(start, LR_DECODE_FAILED); return; }
   if (vex) {
     if (!isMmioOpcode(op0)) {
-      // Not MMIO either way; whether the decode itself fails is the opcode map's say: an opcode
-      // with no VEX/EVEX form at all is rejected.
-      finish(start, vexOpcodeInfo(evex ? ENC_EVEX : ENC_VEX, vexMap, op0) == 0 ? LR_DECODE_FAILED : LR_NOT_MMIO);
+      // Not MMIO either way; whether the decode itself fails is the opcode map's say: the kernel
+      // rejects an opcode with no form under this map and pp (an EVEX escape also takes the VEX
+      // forms: only VEX escapes of EVEX-only rows are refused).
+      const exists = vexFormExists(evex ? ENC_EVEX : ENC_VEX, vexMap, op0, vexPp)
+        || (evex && vexFormExists(ENC_VEX, vexMap, op0, vexPp));
+      finish(start, exists ? LR_NOT_MMIO : LR_DECODE_FAILED);
       return;
     }
     const reg = p < lim ? (at(0) >> 3) & 7 : 0;
