@@ -1,12 +1,15 @@
 // The Linux kernel's reading of the same bytes: its instruction decoder's prefix rules followed by
-// insn_decode_mmio() and the ModRM.reg register lookup (SPEC sections 4-6, quirks Q1-Q15).
+// insn_decode_mmio() and the ModRM.reg register lookup (SPEC sections 4-6 and 17, quirks Q1-Q15),
+// for the kernel profile selected in profile.ts. Proven against the kernel's own compiled decoder
+// (test/decoder/kernel-oracle.test.ts, npm run check:linux).
 //
-// Only the kernel's MMIO opcodes need its full decode; for every other opcode the kernel's answer
-// is "not MMIO" whatever its length, so the scan stops at the opcode.
+// Only the kernel's MMIO opcodes need its full decode (their attributes: tables/kernel-mmio.ts);
+// for every other opcode the kernel's answer is "not MMIO" whatever its length, so the scan stops
+// at the opcode.
 import { REG_NONE, REG_RIP, SEG_NONE, MAX_INSN_LEN } from "./decoder";
-import { profileRex2 } from "./profile";
+import { profileRex2, profileApxMap4 } from "./profile";
 import { vexFormExists, ENC_VEX, ENC_EVEX } from "./tables/vex";
-import { kernelMap0, kernelMap0F, kernelVex, kernelVexIsGroup, KA_REJECT, KA_MODRM, KA_IMM8, KA_IMMZ, KA_FORCE64, KA_SCALABLE } from "./tables/kernel-mmio";
+import { kernelMap0, kernelMap0F, kernelVex, KA_REJECT, KA_MODRM, KA_IMM8, KA_IMMZ, KA_FORCE64, KA_SCALABLE } from "./tables/kernel-mmio";
 
 // Kernel MMIO types (enum insn_mmio_type), numbered as our kinds.
 export const K_NONE: u32 = 0;
@@ -281,7 +284,7 @@ export function decodeLinux(start: usize, end: usize): void {
       return;
     }
     const reg = p < lim ? (at(0) >> 3) & 7 : 0;
-    attr = kernelVex(evex, vexMap, vexPp, op0, reg, profileRex2);
+    attr = kernelVex(evex, vexMap, vexPp, op0, reg, profileApxMap4);
     if (attr == KA_REJECT) { finish(start, LR_DECODE_FAILED); return; }
     if ((attr & KA_SCALABLE) != 0 && !vexW && vexPp == 1) lOpndBytes = 2;
   } else if (rex2) {

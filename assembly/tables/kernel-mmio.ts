@@ -85,8 +85,3 @@ export function kernelVex(evex: bool, m: u32, pp: u32, op: u32, reg: u32, apx: b
   if (m == 4 && evex && apx && pp <= LP_66 && (op == 0x88 || op == 0xa5)) return KA_OK | KA_MODRM | KA_SCALABLE;
   return KA_REJECT;
 }
-
-/** Whether the group rows decide acceptance (ModRM.reg must be read before the verdict). */
-export function kernelVexIsGroup(m: u32, pp: u32, op: u32): bool {
-  return m == 2 && pp == LP_66 && (op == 0xc6 || op == 0xc7);
-}
