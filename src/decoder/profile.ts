@@ -3,6 +3,7 @@
 
 /** The kernel releases the `linux` reading can follow (Debian's 6.12 and 6.1 kernels). */
 export const KERNEL_PROFILES = ["6.12", "6.1"] as const;
+/** A kernel release the `linux` reading follows: "6.12" (default) or "6.1". */
 export type KernelProfile = (typeof KERNEL_PROFILES)[number];
 /** The profile used when none is given. */
 export const DEFAULT_KERNEL: KernelProfile = "6.12";
