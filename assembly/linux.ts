@@ -147,7 +147,7 @@ export function linuxFromArch(
 }
 
 /** Last-prefix id of a legacy prefix byte (the decoder's selector for opcode variants). */
-function lastPrefixId(b: u32): u32 {
+@inline function lastPrefixId(b: u32): u32 {
   return b == 0x66 ? 1 : b == 0xf3 ? 2 : b == 0xf2 ? 3 : 0;
 }
 
@@ -183,20 +183,23 @@ export function decodeLinux(start: usize, end: usize): void {
     last = b;
     b = next();
   }
-  const slot3 = slots >> 24;
-  if (last != 0 && last != slot3) {
-    if (slot3 != 0) { // four distinct: the last one trades places with the one in slot 3
-      for (let i: u32 = 0; i < 3; i++) if (((slots >> (i * 8)) & 0xff) == last) slots = (slots & ~(0xff << (i * 8))) | (slot3 << (i * 8));
-    }
-    slots = (slots & 0xffffff) | (last << 24);
-  }
-  // The segment lookup walks the slots up to the first empty one.
+  // Then the last prefix goes to slot 3, and the segment lookup walks the slots up to the first
+  // empty one.
   let segCount: u32 = 0;
   let segByte: u32 = 0;
-  for (let i: u32 = 0; i < 4; i++) {
-    const s = (slots >> (i * 8)) & 0xff;
-    if (s == 0) break;
-    if (isSegmentPrefix(s)) { segCount++; segByte = s; }
+  if (last != 0) {
+    const slot3 = slots >> 24;
+    if (last != slot3) {
+      if (slot3 != 0) { // four distinct: the last one trades places with the one in slot 3
+        for (let i: u32 = 0; i < 3; i++) if (((slots >> (i * 8)) & 0xff) == last) slots = (slots & ~(0xff << (i * 8))) | (slot3 << (i * 8));
+      }
+      slots = (slots & 0xffffff) | (last << 24);
+    }
+    for (let i: u32 = 0; i < 4; i++) {
+      const s = (slots >> (i * 8)) & 0xff;
+      if (s == 0) break;
+      if (isSegmentPrefix(s)) { segCount++; segByte = s; }
+    }
   }
 
   // REX, or REX2 (6.10+): the register lookup reads R/X/B from the prefix byte itself, which for

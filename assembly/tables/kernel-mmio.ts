@@ -30,7 +30,7 @@ const LP_66: u32 = 1;
  * ModRM.reg: MOV Eb/Ev,Gb/Gv and back take a ModRM; group 11 (C6/C7) takes a ModRM and its
  * immediate for every ModRM.reg (MOV, XABORT, XBEGIN and the undefined rows alike); MOVS has none.
  */
-export function kernelMap0(op: u32): u32 {
+@inline export function kernelMap0(op: u32): u32 {
   switch (op) {
     case 0x88: case 0x89: case 0x8a: case 0x8b: return KA_OK | KA_MODRM;
     case 0xc6: return KA_OK | KA_MODRM | KA_IMM8;
@@ -49,7 +49,7 @@ export function kernelMap0(op: u32): u32 {
  *   0F C7 group 9: ModRM for every row.
  *   0F A4 SHLD Ev,Gv,Ib: ModRM + Ib; 0F A5 SHLD Ev,Gv,CL: ModRM.
  */
-export function kernelMap0F(op: u32, lp: u32): u32 {
+@inline export function kernelMap0F(op: u32, lp: u32): u32 {
   switch (op) {
     case 0xb6: case 0xb7: case 0xbe: case 0xbf: return KA_OK | KA_MODRM;
     case 0x88: case 0x89: case 0x8a: case 0x8b: return KA_OK | KA_IMMZ | KA_FORCE64;
