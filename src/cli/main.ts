@@ -4,6 +4,8 @@ import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { loadDecoder } from "../decoder/node.js";
+import { parseKernelProfile, KERNEL_PROFILES, DEFAULT_KERNEL } from "../decoder/profile.js";
+import type { VeDecoder } from "../decoder/engine.js";
 import type { OutputFormat } from "./decode.js";
 import { addressWidth } from "./format.js";
 import { InputError, isInputError, parseHex, parseNumber, rawFileBlocks, elfBlocks, type CodeBlock } from "./inputs.js";
@@ -51,6 +53,17 @@ async function decodeInput(args: string[], o: DecodeOptions): Promise<{ blocks: 
   const bytes = parseHex(o.hex ?? args.join(" "));
   if (ip + BigInt(bytes.length) > 1n << 64n) throw new InputError("--ip plus the input length passes 2^64");
   return { blocks: [{ name: null, ip, bytes, start: 0, end: bytes.length }], count: 1, width: addressWidth(ip + BigInt(bytes.length)) };
+}
+
+const KERNEL_HELP = `kernel release whose #VE handler the linux reading follows: ${KERNEL_PROFILES.join(" or ")} (default ${DEFAULT_KERNEL})`;
+
+/** A decoder whose linux reading follows the --kernel release. */
+async function decoderFor(o: { kernel?: string }): Promise<VeDecoder> {
+  const kernel = parseKernelProfile(o.kernel ?? DEFAULT_KERNEL);
+  if (!kernel) throw new InputError(`--kernel must be ${KERNEL_PROFILES.join(" or ")}, not ${o.kernel}`);
+  const decoder = await loadDecoder();
+  decoder.kernel = kernel;
+  return decoder;
 }
 
 /**
@@ -110,6 +123,7 @@ export function buildProgram(out: Output, status: RunStatus = { code: 0 }): Comm
     .option("--section <name>", "only this section of --elf")
     .addOption(new Option("--json", "one JSON document (a single record, or an array)").conflicts("jsonl"))
     .addOption(new Option("--jsonl", "one JSON object per line").conflicts("json"))
+    .option("--kernel <release>", KERNEL_HELP)
     .addHelpText("after", examples([
       "ve-mmio decode 8b 87 00 03 00 00",
       "ve-mmio decode --hex 8b870003000088 --ip 0xffffffff81000000",
@@ -117,7 +131,7 @@ export function buildProgram(out: Output, status: RunStatus = { code: 0 }): Comm
       "ve-mmio decode --elf libahci.ko.xz --jsonl | jq -c 'select(.diverges != [])'",
       "ve-mmio decode --elf vmlinux --symbols System.map --section .text | head",
     ]))
-    .action(async (args: string[], o: DecodeOptions) => {
+    .action(async (args: string[], o: DecodeOptions & { kernel?: string }) => {
       const format: OutputFormat = o.jsonl ? "jsonl" : o.json ? "json" : "human";
       const input = await decodeInput(args, o);
       const blocks = input.blocks;
@@ -126,7 +140,7 @@ export function buildProgram(out: Output, status: RunStatus = { code: 0 }): Comm
       const counted = bar ? (function* () { for (const b of blocks) { yield b; bar.increment(); } })() : blocks;
       const { runDecode } = await withIced("decode", () => import("./decode.js"));
       try {
-        await runDecode(await loadDecoder(), counted, format, out, input.width);
+        await runDecode(await decoderFor(o), counted, format, out, input.width);
       } finally {
         bar?.stop();
       }
@@ -145,13 +159,14 @@ export function buildProgram(out: Output, status: RunStatus = { code: 0 }): Comm
     .option("--mode <mode>", "linux (the kernel's handler, default) or arch (a correct emulator)")
     .option("--gpaw <bits>", "guest physical address width: 48 or 52")
     .option("--json", "one JSON object")
+    .option("--kernel <release>", KERNEL_HELP)
     .addHelpText("after", examples([
       "ve-mmio emulate --bytes \"8b 47 10\" --reg rdi=0xffffc90000001000 --read-value 0x12345678",
       "ve-mmio emulate --bytes \"8a 27\" --reg rdi=0xffffc90000001000 --mode arch --json",
       "ve-mmio emulate --bytes \"f3 a4\" --reg rsi=0xffffc90000001010 --reg rcx=3 --mode arch",
     ]))
-    .action(async (o: EmulateOptions) => {
-      const result = emulate(await loadDecoder(), o);
+    .action(async (o: EmulateOptions & { kernel?: string }) => {
+      const result = emulate(await decoderFor(o), o);
       if (o.json) await out.line(JSON.stringify(emulateJson(result)));
       else for (const line of emulateHuman(result)) await out.line(line);
     });
@@ -169,6 +184,7 @@ export function buildProgram(out: Output, status: RunStatus = { code: 0 }): Comm
     .addOption(new Option("--json", "JSON report").conflicts(["md", "detail"]))
     .addOption(new Option("--md", "Markdown report").conflicts(["json", "detail"]))
     .option("--all-functions", "list every function with a MOV form the kernel cannot emulate through a non-stack pointer")
+    .option("--kernel <release>", KERNEL_HELP)
     .addHelpText("after", examples([
       "ve-mmio scan                                  # the 32 TDX boot sites in the cached kernel",
       "ve-mmio scan --sites ahci_scr_read,mask_ioapic_irq --detail",
@@ -176,9 +192,9 @@ export function buildProgram(out: Output, status: RunStatus = { code: 0 }): Comm
       "ve-mmio scan --elf libahci.ko --debug-info libahci.ko.debug --sites ahci_enable_ahci",
       "ve-mmio scan --all-functions",
     ]))
-    .action(async (o: ScanOptions) => {
+    .action(async (o: ScanOptions & { kernel?: string }) => {
       const { scanSites, scanAllFunctions, scanText, scanMarkdown, scanJson } = await withIced("scan", () => import("./scan.js"));
-      const decoder = await loadDecoder();
+      const decoder = await decoderFor(o);
       if (o.allFunctions) {
         if (o.md || o.detail || o.sites !== undefined) throw new InputError("--all-functions takes no --sites, --md or --detail");
         const found = await scanAllFunctions(decoder, o);

@@ -3,6 +3,7 @@
 import { COMPACT_SIZE, FULL_SIZE, MODE, R } from "./layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
 import { planFromRecord, type VePlan, type PlanDecoder } from "./plan.js";
+import { DEFAULT_KERNEL, profileNumber, type KernelProfile } from "./profile.js";
 
 interface DecoderExports {
   memory: WebAssembly.Memory;
@@ -18,6 +19,7 @@ interface DecoderExports {
   batchStopRange: WebAssembly.Global;
   batchStopOffset: WebAssembly.Global;
   setAlwaysDecodeLinux(on: number): void;
+  setKernelProfile(profile: number): void;
 }
 
 /** A decoder error with a stable code (never a WASM trap). */
@@ -46,6 +48,8 @@ export interface BatchChunk {
 
 /** Options of VeDecoder.batch(). */
 export interface BatchOptions {
+  /** Which kernel's #VE handler the `linux` reading follows (default: the decoder's `kernel`). */
+  kernel?: KernelProfile;
   /** [start, end) byte ranges of the input, e.g. one per function; default: the whole input. */
   ranges?: ReadonlyArray<readonly [number, number]>;
   mode?: BatchMode;
@@ -76,6 +80,11 @@ export class VeDecoder implements PlanDecoder {
   /** u32 view of WASM memory, refreshed with `u8` (plan records are read through it). */
   private u32: Uint32Array;
   private window: Uint8Array;
+  /**
+   * The kernel release whose #VE handler the `linux` reading follows when a call does not say
+   * (decode, iterate, batch, decodeWindows, decodePlan with `true`, TDs built on this decoder).
+   */
+  kernel: KernelProfile = DEFAULT_KERNEL;
 
   private constructor(instance: WebAssembly.Instance) {
     this.x = instance.exports as unknown as DecoderExports;
@@ -129,9 +138,9 @@ export class VeDecoder implements PlanDecoder {
    * Decodes one instruction from the start of `bytes` (at most 15 bytes are looked at: the #VE case).
    * `ip` is the instruction's address (used for RIP-relative operands in the result).
    */
-  decode(bytes: Uint8Array, ip = 0n): DecodedInsn {
+  decode(bytes: Uint8Array, ip = 0n, kernel: KernelProfile = this.kernel): DecodedInsn {
     const len = Math.min(bytes.length, MAX_INSN_LEN);
-    this.decodeIntoScratch(bytes);
+    this.decodeIntoScratch(bytes, kernel);
     return readRecord(this.dv, len === bytes.length ? bytes : bytes.subarray(0, len), ip, this.oneOut);
   }
 
@@ -145,12 +154,14 @@ export class VeDecoder implements PlanDecoder {
 
   /**
    * The #VE handler's decode of the first `len` bytes of fetchWindow: only the reading it acts on
-   * (the kernel's or the CPU's), unpacked into `plan`. Nothing is allocated.
+   * (the kernel's of release `kernel`, `true` for the default release, or the CPU's: `false`),
+   * unpacked into `plan`. Nothing is allocated.
    */
-  decodePlan(len: number, plan: VePlan, kernel: boolean): VePlan {
+  decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan {
     if (len <= 0 || len > MAX_INSN_LEN) throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes`);
-    this.decodePlanFn(this.oneIn, len, this.oneOut, kernel ? 1 : 0);
-    return plan.unpack(this.u32, this.oneOut >>> 2, kernel);
+    const reading = kernel === false ? 0 : profileNumber(kernel === true ? this.kernel : kernel);
+    this.decodePlanFn(this.oneIn, len, this.oneOut, reading);
+    return plan.unpack(this.u32, this.oneOut >>> 2, kernel !== false);
   }
 
   /**
@@ -158,17 +169,19 @@ export class VeDecoder implements PlanDecoder {
    * #VE handler's reading unpacked into `plan` from the same record: one decode where a #VE needs
    * both (traces). The DecodedInsn keeps a copy of the bytes.
    */
-  decodeWithPlan(len: number, plan: VePlan, kernel: boolean, ip: bigint): DecodedInsn {
+  decodeWithPlan(len: number, plan: VePlan, kernel: KernelProfile | boolean, ip: bigint): DecodedInsn {
     if (len <= 0 || len > MAX_INSN_LEN) throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes`);
+    this.x.setKernelProfile(profileNumber(typeof kernel === "string" ? kernel : this.kernel));
     this.decodeOneFn(this.oneIn, len, this.oneOut);
-    planFromRecord(this.dv, this.oneOut, kernel, plan);
+    planFromRecord(this.dv, this.oneOut, kernel !== false, plan);
     return readRecord(this.dv, this.window.slice(0, len), ip, this.oneOut);
   }
 
   /** Copies at most 15 bytes into the one-instruction buffer and decodes them into a full record. */
-  private decodeIntoScratch(bytes: Uint8Array): number {
+  private decodeIntoScratch(bytes: Uint8Array, kernel: KernelProfile = this.kernel): number {
     const len = bytes.length < MAX_INSN_LEN ? bytes.length : MAX_INSN_LEN;
     if (len === 0) throw new DecodeError("bad_input", "no bytes to decode");
+    this.x.setKernelProfile(profileNumber(kernel));
     const mem = this.memory();
     const at = this.oneIn;
     for (let i = 0; i < len; i++) mem[at + i] = bytes[i];
@@ -214,7 +227,10 @@ export class VeDecoder implements PlanDecoder {
    * independent encodings. `onRecords` sees a zero-copy view: one record per window, COMPACT_SIZE
    * bytes ("length": length, status) or FULL_SIZE bytes ("full").
    */
-  decodeWindows(input: Uint8Array, stride: number, mode: "length" | "full", onRecords: (records: Uint8Array) => void): void {
+  decodeWindows(
+    input: Uint8Array, stride: number, mode: "length" | "full", onRecords: (records: Uint8Array) => void,
+    kernel: KernelProfile = this.kernel,
+  ): void {
     if (!Number.isInteger(stride) || stride < 1 || input.length % stride !== 0) {
       throw new DecodeError("bad_range", `input of ${input.length} bytes is not a whole number of ${stride}-byte windows`);
     }
@@ -224,6 +240,7 @@ export class VeDecoder implements PlanDecoder {
     const inPtr = this.alloc(input.length);
     const out = this.alloc(n * recordSize);
     this.memory().set(input, inPtr);
+    this.x.setKernelProfile(profileNumber(kernel));
     this.x.decodeSlots(inPtr, n, stride, out, MODE[mode]);
     onRecords(this.memory().subarray(out, out + n * recordSize));
   }
@@ -234,6 +251,7 @@ export class VeDecoder implements PlanDecoder {
    */
   batch(bytes: Uint8Array, options: BatchOptions, onChunk: (chunk: BatchChunk) => void): BatchSummary {
     const mode = options.mode ?? "length";
+    this.x.setKernelProfile(profileNumber(options.kernel ?? this.kernel));
     const ranges = options.ranges ?? [[0, bytes.length] as const];
     for (const [s, e] of ranges) checkRange(bytes, s, e);
     const cap = Math.max(1, options.chunkRecords ?? 65536);
