@@ -34,8 +34,7 @@ async function decodeInput(args: string[], o: DecodeOptions): Promise<{ blocks: 
   const refuse = (flag: string, present: unknown, only: string) => {
     if (present !== undefined) throw new InputError(`${flag} applies only to ${only}`);
   };
-  refuse("--start", o.start, "--file");
-  if (o.file === undefined) refuse("--end", o.end, "--file");
+  if (o.file === undefined) { refuse("--start", o.start, "--file"); refuse("--end", o.end, "--file"); }
   if (o.elf === undefined) { refuse("--symbols", o.symbols, "--elf"); refuse("--section", o.section, "--elf"); }
   else refuse("--ip", o.ip, "hex bytes and --file (an ELF gives its own addresses)");
   const ip = o.ip === undefined ? 0n : parseNumber(o.ip, "--ip");

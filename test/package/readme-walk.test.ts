@@ -43,6 +43,15 @@ function placeholderSkip(line: string): string | null {
   return null;
 }
 
+const onPath = (tool: string) => {
+  try {
+    execFileSync("bash", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const succeeded = (r: Ran) => {
   expect(r.status, r.stderr).toBe(0);
 };
@@ -71,9 +80,20 @@ function stepFor(c: Command): Step | null {
   const install = /^npm install \/path\/to\/(\S+\.tgz)$/.exec(cmd);
   if (install) return { ...step("project", succeeded), line: `npm install ${path.join("$CLONE", install[1])}` };
   if (cmd === "npm install iced-x86") return step("project", succeeded);
+  if (cmd === "npx ve-mmio") return step("project", printed(/Examples:/));
+  if (cmd.startsWith("apt-get install")) {
+    return step("clone", succeeded, process.getuid?.() === 0 ? null : "installs Debian packages: needs root");
+  }
+  if (cmd.startsWith("npx ve-mmio harvest")) {
+    // A real boot under QEMU TCG (seconds idle, minutes on a busy machine); a device set already
+    // harvested on this machine is reused from the cache.
+    const noQemu = ["qemu-system-x86_64", "busybox", "gcc"].find((t) => !onPath(t));
+    return step("project", printed(/sites|harvest/i), !kernel ? noKernel : noQemu ? `${noQemu} is not installed (.ci/run installs it)` : null);
+  }
   if (cmd === "npx ve-mmio demo") return step("project", printed(/#VE delivered \d+/));
   if (cmd.startsWith("npm run kernel:fetch")) {
-    // Offline only when the kernel it picks is cached with its debug package: else ~1 GB.
+    // Offline only when the kernel it picks is cached (with its debug package for --dbg: ~1 GB).
+    if (!cmd.includes("--dbg")) return step("clone", printed(/"vmlinux": "\//), kernel ? null : noKernel);
     const skip = !kernel ? noKernel : !kernel.vmlinuxDebug ? "the cached kernel lacks its -dbg package (a ~1 GB download)" : null;
     return step("clone", printed(/"vmlinuxDebug": "\//), skip);
   }
@@ -128,6 +148,11 @@ beforeAll(() => {
     if (modules && existsSync(modules)) {
       mkdirSync(path.join(project, "drivers/ata"), { recursive: true });
       symlinkSync(modules, path.join(project, "drivers/ata/libahci.ko"));
+      // The module as Debian ships it (6.12: .ko.xz); where it ships plain, compressed here.
+      const shipped = path.join(kernel.modulesDir, "drivers/ata/libahci.ko.xz");
+      const xz = path.join(project, "drivers/ata/libahci.ko.xz");
+      if (existsSync(shipped)) symlinkSync(shipped, xz);
+      else writeFileSync(xz, execFileSync("xz", ["-c", modules]));
       symlinkSync(modules, path.join(project, "module.ko"));
     }
   }
