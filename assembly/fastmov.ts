@@ -1,0 +1,99 @@
+// The MMIO batch's common case, straight from the bytes: a MOV-family memory access with no prefix
+// but REX (88/89/8A/8B/C6/C7, 0F B6/B7/BE/BF). For these the kernel's decoder provably takes the
+// same opcode and operands as the CPU (no segment override, no REX made void, no emulate prefix:
+// see classify.ts kernelDecodeMatchesCpu), so both readings, their comparison and the full record
+// follow from REX, opcode, ModRM, SIB, displacement and immediate, computed in locals and written
+// with wide stores. Anything else returns 0 and takes decodeAt() + classify.ts.
+// test/decoder/fast-path.test.ts checks the records equal the general path's byte for byte.
+import { REG_RIP, REG_NONE, P_REX } from "./decoder";
+import { K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, LR_NONE } from "./linux";
+import { DV_HIGH_BYTE, DV_EXTEND_UPPER } from "./classify";
+import { F_MODRM, F_SIB, F_MEM, F_RIP, F_HIGH_BYTE, LF_RIP } from "./record";
+
+/**
+ * The compact record (length, status 0, both kinds) of the MOV at `at` whose first 8 bytes are `w`
+ * (at least 16 bytes are left in its range), writing its full record at `full` (at offset
+ * `offset` from the input start); 0 when this is not such a MOV.
+ */
+export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
+  let pos: u32 = 0;
+  let rex: u32 = <u32>w & 0xff;
+  if ((rex & 0xf0) == 0x40) pos = 1;
+  else rex = 0;
+  let op = <u32>(w >> (<u64>pos << 3)) & 0xff;
+  let map: u32 = 0;
+  if (op == 0x0f) {
+    map = 1;
+    pos++;
+    op = <u32>(w >> (<u64>pos << 3)) & 0xff;
+  }
+  // The opcode's kind and whether its access size is one byte; 0: not handled here.
+  let kind: u32 = 0;
+  if (map == 0) {
+    if (op == 0x88 || op == 0x89) kind = K_WRITE;
+    else if (op == 0x8a || op == 0x8b) kind = K_READ;
+    else if (op == 0xc6 || op == 0xc7) kind = K_WRITE_IMM;
+  } else if (op == 0xb6 || op == 0xb7) kind = K_READ_ZERO_EXTEND;
+  else if (op == 0xbe || op == 0xbf) kind = K_READ_SIGN_EXTEND;
+  if (kind == 0) return 0;
+  const modrm = <u32>(w >> ((<u64>pos + 1) << 3)) & 0xff;
+  const mod = modrm >> 6, rm = modrm & 7, regField = (modrm >> 3) & 7;
+  if (mod == 3 || (kind == K_WRITE_IMM && regField != 0)) return 0; // register form, or not MOV
+
+  const rexW = (rex >> 3) & 1, rexR = (rex >> 2) & 1, rexX = (rex >> 1) & 1, rexB = rex & 1;
+  const opSize: u32 = rexW != 0 ? 8 : 4;
+  let p = at + <usize>pos + 2; // after ModRM
+  // Memory operand, as decodeModrm() finds it.
+  let base = REG_NONE, index = REG_NONE, scale: u32 = 1, sib: u32 = 0, hasSib = false;
+  let dispSize: u32 = mod == 1 ? 1 : mod == 2 ? 4 : 0;
+  if (rm == 4) {
+    sib = <u32>load<u8>(p++);
+    hasSib = true;
+    const idx = ((sib >> 3) & 7) | (rexX << 3);
+    if (idx != 4) index = idx;
+    scale = 1 << (sib >> 6);
+    if ((sib & 7) == 5 && mod == 0) dispSize = 4;
+    else base = (sib & 7) | (rexB << 3);
+  } else if (rm == 5 && mod == 0) {
+    base = REG_RIP;
+    dispSize = 4;
+  } else {
+    base = rm | (rexB << 3);
+  }
+  let disp: i64 = 0;
+  if (dispSize == 1) disp = <i64>load<i8>(p);
+  else if (dispSize == 4) disp = <i64>load<i32>(p);
+  p += dispSize;
+  let immSize: u32 = 0;
+  let imm: i64 = 0;
+  if (op == 0xc6) { immSize = 1; imm = <i64>load<i8>(p); }
+  else if (op == 0xc7) { immSize = 4; imm = <i64>load<i32>(p); }
+  const len = <u32>(p - at) + immSize;
+
+  // Both readings: the same kind, size and register; the CPU's AH..BH and MOVZX/MOVSX widths differ.
+  const size: u32 = (op & 1) == 0 ? 1 : map == 1 ? 2 : opSize; // 88 8A C6 B6 BE: byte forms
+  const reg: u32 = kind == K_WRITE_IMM ? REG_NONE : regField | (rexR << 3);
+  const extend: u32 = map == 1 ? opSize : 0;
+  const highByte = map == 0 && size == 1 && reg >= 4 && reg <= 7 && rex == 0;
+  const divergence = (highByte ? DV_HIGH_BYTE : 0) | (map == 1 && opSize == 4 ? DV_EXTEND_UPPER : 0);
+
+  const flags = F_MODRM | (hasSib ? F_SIB : 0) | F_MEM | (base == REG_RIP ? F_RIP : 0) | (highByte ? F_HIGH_BYTE : 0);
+  store<u32>(full, offset, 0);
+  store<u32>(full, len | (map << 24), 4);                        // len, status, encoding, map
+  store<u32>(full, op | (rex << 24), 8);                          // opcode, mandatory, segment, REX
+  store<u32>(full, (rex != 0 ? P_REX : 0) | (opSize << 16) | (8 << 24), 12); // prefixes, sizes
+  store<u32>(full, modrm | (sib << 8) | (flags << 16) | ((regField | (rexR << 3)) << 24), 16);
+  store<u32>(full, base | (index << 8) | (scale << 16) | (dispSize << 24), 20);
+  store<i64>(full, disp, 24);
+  store<i64>(full, imm, 32);
+  store<i64>(full, 0, 40);
+  store<u32>(full, immSize | (kind << 8) | (size << 16) | (reg << 24), 48);    // imm size, CPU reading
+  store<u32>(full, extend | (kind << 8) | (size << 16) | (reg << 24), 52);     // kernel's reading
+  store<u32>(full, extend | (len << 8) | (LR_NONE << 16), 56);                 // opnd_bytes, length, verdict, quirks
+  store<u32>(full, divergence, 60);
+  store<i64>(full, kind == K_WRITE_IMM ? imm : 0, 64);
+  store<i64>(full, disp, 72);
+  store<u32>(full, base | (index << 8) | (scale << 16), 80);                    // kernel's address, no segment
+  store<u16>(full, <u16>((base == REG_RIP ? LF_RIP : 0) | (8 << 8)), 84);
+  return len | (kind << 16) | (kind << 24);
+}
