@@ -8,7 +8,10 @@
 import { REG_RIP, REG_NONE, P_REX } from "./decoder";
 import { K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, LR_NONE } from "./linux";
 import { DV_HIGH_BYTE, DV_EXTEND_UPPER } from "./classify";
-import { F_MODRM, F_SIB, F_MEM, F_RIP, F_HIGH_BYTE, LF_RIP } from "./record";
+import {
+  F_MODRM, F_SIB, F_MEM, F_RIP, F_HIGH_BYTE, LF_RIP, R_OFFSET, R_LEN, R_OPCODE, R_PREFIXES, R_MODRM, R_MEM_BASE,
+  R_DISP, R_IMM, R_IMM2, R_IMM_SIZE, R_L_EXTEND, R_DIVERGENCE, R_L_IMM, R_L_DISP, R_L_BASE, R_L_FLAGS,
+} from "../src/decoder/wasm-layout";
 
 /**
  * The compact record (length, status 0, both kinds) of the MOV at `at` whose first 8 bytes are `w`
@@ -78,22 +81,23 @@ export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
   const divergence = (highByte ? DV_HIGH_BYTE : 0) | (map == 1 && opSize == 4 ? DV_EXTEND_UPPER : 0);
 
   const flags = F_MODRM | (hasSib ? F_SIB : 0) | F_MEM | (base == REG_RIP ? F_RIP : 0) | (highByte ? F_HIGH_BYTE : 0);
-  store<u32>(full, offset, 0);
-  store<u32>(full, len | (map << 24), 4);                        // len, status, encoding, map
-  store<u32>(full, op | (rex << 24), 8);                          // opcode, mandatory, segment, REX
-  store<u32>(full, (rex != 0 ? P_REX : 0) | (opSize << 16) | (8 << 24), 12); // prefixes, sizes
-  store<u32>(full, modrm | (sib << 8) | (flags << 16) | ((regField | (rexR << 3)) << 24), 16);
-  store<u32>(full, base | (index << 8) | (scale << 16) | (dispSize << 24), 20);
-  store<i64>(full, disp, 24);
-  store<i64>(full, imm, 32);
-  store<i64>(full, 0, 40);
-  store<u32>(full, immSize | (kind << 8) | (size << 16) | (reg << 24), 48);    // imm size, CPU reading
-  store<u32>(full, extend | (kind << 8) | (size << 16) | (reg << 24), 52);     // kernel's reading
-  store<u32>(full, extend | (len << 8) | (LR_NONE << 16), 56);                 // opnd_bytes, length, verdict, quirks
-  store<u32>(full, divergence, 60);
-  store<i64>(full, kind == K_WRITE_IMM ? imm : 0, 64);
-  store<i64>(full, disp, 72);
-  store<u32>(full, base | (index << 8) | (scale << 16), 80);                    // kernel's address, no segment
-  store<u16>(full, <u16>((base == REG_RIP ? LF_RIP : 0) | (8 << 8)), 84);
+  // Four adjacent byte fields per u32 store, in the order of src/decoder/wasm-layout.ts.
+  store<u32>(full, offset, R_OFFSET);
+  store<u32>(full, len | (map << 24), R_LEN);                            // len, status, encoding, map
+  store<u32>(full, op | (rex << 24), R_OPCODE);                          // opcode, mandatory, segment, REX
+  store<u32>(full, (rex != 0 ? P_REX : 0) | (opSize << 16) | (8 << 24), R_PREFIXES); // u16 prefixes, sizes
+  store<u32>(full, modrm | (sib << 8) | (flags << 16) | ((regField | (rexR << 3)) << 24), R_MODRM); // + SIB, flags, reg
+  store<u32>(full, base | (index << 8) | (scale << 16) | (dispSize << 24), R_MEM_BASE);
+  store<i64>(full, disp, R_DISP);
+  store<i64>(full, imm, R_IMM);
+  store<i64>(full, 0, R_IMM2);
+  store<u32>(full, immSize | (kind << 8) | (size << 16) | (reg << 24), R_IMM_SIZE); // + the CPU's reading
+  store<u32>(full, extend | (kind << 8) | (size << 16) | (reg << 24), R_IMM_SIZE + 4); // extension, kernel's reading
+  store<u32>(full, extend | (len << 8) | (LR_NONE << 16), R_L_EXTEND);   // opnd_bytes, length, verdict, quirks
+  store<u32>(full, divergence, R_DIVERGENCE);
+  store<i64>(full, kind == K_WRITE_IMM ? imm : 0, R_L_IMM);
+  store<i64>(full, disp, R_L_DISP);
+  store<u32>(full, base | (index << 8) | (scale << 16), R_L_BASE);      // kernel's address, no segment
+  store<u16>(full, <u16>((base == REG_RIP ? LF_RIP : 0) | (8 << 8)), R_L_FLAGS); // + address size
   return len | (kind << 16) | (kind << 24);
 }

@@ -1,8 +1,7 @@
 // The only code that touches the decoder's WASM memory. It works in Node and in browsers: it takes
 // the module's bytes or a compiled WebAssembly.Module and uses no Node API.
-import { COMPACT_SIZE, FULL_SIZE, MODE } from "./layout.js";
+import { COMPACT_SIZE, FULL_SIZE, MODE, R } from "./layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
-import { InsnView } from "./view.js";
 import type { VePlan, PlanDecoder } from "./plan.js";
 
 interface DecoderExports {
@@ -10,7 +9,6 @@ interface DecoderExports {
   arenaAlloc(size: number): number;
   arenaReset(): void;
   decodeOne(ptr: number, len: number, out: number): number;
-  decodeVe(ptr: number, len: number, out: number): number;
   decodePlan(ptr: number, len: number, out: number, kernel: number): number;
   decodeSlots(input: number, n: number, stride: number, out: number, mode: number): void;
   batch(input: number, ranges: number, nRanges: number, out: number, cap: number, mode: number,
@@ -34,6 +32,7 @@ export class DecodeError extends Error {
 /** The #VE fetch window: the architectural maximum instruction length. */
 export const MAX_INSN_LEN = 15;
 
+/** What a batch writes per instruction: "length" and "classify" compact records, "full" records, or "mmio" (compact for all, full for MMIO candidates). */
 export type BatchMode = keyof typeof MODE;
 
 /** One filled output buffer of a batch run. Views are valid only inside the callback. */
@@ -46,6 +45,7 @@ export interface BatchChunk {
   fullCount: number;
 }
 
+/** Options of VeDecoder.batch(). */
 export interface BatchOptions {
   /** [start, end) byte ranges of the input, e.g. one per function; default: the whole input. */
   ranges?: ReadonlyArray<readonly [number, number]>;
@@ -54,6 +54,7 @@ export interface BatchOptions {
   chunkRecords?: number;
 }
 
+/** Totals of one VeDecoder.batch() run. */
 export interface BatchSummary {
   instructions: number;
   invalid: number;
@@ -70,9 +71,7 @@ export class VeDecoder implements PlanDecoder {
   private u8: Uint8Array;
   /** DataView over the whole WASM memory, refreshed with `u8`. */
   private dv: DataView;
-  private readonly view: InsnView | undefined;
   // Export functions held directly: property lookups on the exports object are slow per call.
-  private readonly decodeVeFn: (ptr: number, len: number, out: number) => number;
   private readonly decodeOneFn: (ptr: number, len: number, out: number) => number;
   private readonly decodePlanFn: (ptr: number, len: number, out: number, kernel: number) => number;
   /** u32 view of WASM memory, refreshed with `u8` (plan records are read through it). */
@@ -81,7 +80,6 @@ export class VeDecoder implements PlanDecoder {
 
   private constructor(instance: WebAssembly.Instance) {
     this.x = instance.exports as unknown as DecoderExports;
-    this.decodeVeFn = this.x.decodeVe;
     this.decodeOneFn = this.x.decodeOne;
     this.decodePlanFn = this.x.decodePlan;
     this.u8 = new Uint8Array(this.x.memory.buffer);
@@ -89,7 +87,6 @@ export class VeDecoder implements PlanDecoder {
     this.dv = new DataView(this.x.memory.buffer);
     this.window = this.u8;
     this.allocScratch();
-    this.view = new InsnView(this.u8, this.oneOut);
   }
 
   /** Instantiates from the module's bytes or a compiled module. */
@@ -117,7 +114,6 @@ export class VeDecoder implements PlanDecoder {
     this.u8 = new Uint8Array(this.x.memory.buffer);
     this.u32 = new Uint32Array(this.x.memory.buffer);
     this.dv = new DataView(this.x.memory.buffer);
-    if (this.view) this.view.bytes = this.u8;
     this.window = this.u8.subarray(this.oneIn, this.oneIn + MAX_INSN_LEN);
     return ptr;
   }
@@ -141,16 +137,6 @@ export class VeDecoder implements PlanDecoder {
   }
 
   /**
-   * The #VE fast path: decodes the instruction at the start of `bytes` (at most 15 bytes) and
-   * returns a reused view of the result with both readings as numbers. Nothing is allocated; the
-   * view changes with the next decode on this decoder.
-   */
-  decodeView(bytes: Uint8Array): InsnView {
-    this.decodeIntoScratch(bytes, true);
-    return this.view!;
-  }
-
-  /**
    * The #VE fetch window: 15 bytes of decoder memory that a fetch writes into directly, so the
    * instruction bytes are copied once. decodePlan() reads them; any other decode overwrites them.
    */
@@ -168,14 +154,14 @@ export class VeDecoder implements PlanDecoder {
     return plan.unpack(this.u32, this.oneOut >>> 2, kernel);
   }
 
-  /** Copies at most 15 bytes into the one-instruction buffer and decodes them (lean: view fields only). */
-  private decodeIntoScratch(bytes: Uint8Array, lean = false): number {
+  /** Copies at most 15 bytes into the one-instruction buffer and decodes them into a full record. */
+  private decodeIntoScratch(bytes: Uint8Array): number {
     const len = bytes.length < MAX_INSN_LEN ? bytes.length : MAX_INSN_LEN;
     if (len === 0) throw new DecodeError("bad_input", "no bytes to decode");
     const mem = this.memory();
     const at = this.oneIn;
     for (let i = 0; i < len; i++) mem[at + i] = bytes[i];
-    return lean ? this.decodeVeFn(at, len, this.oneOut) : this.decodeOneFn(at, len, this.oneOut);
+    return this.decodeOneFn(at, len, this.oneOut);
   }
 
   /**
@@ -185,7 +171,7 @@ export class VeDecoder implements PlanDecoder {
   lengthOf(bytes: Uint8Array): number {
     if (bytes.length === 0) return 0;
     const n = this.decodeIntoScratch(bytes);
-    return this.memory()[this.oneOut + 5] === 0 ? n : -n;
+    return this.memory()[this.oneOut + R.STATUS] === 0 ? n : -n;
   }
 
   /**

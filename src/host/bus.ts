@@ -5,8 +5,9 @@
 // through the optional word methods of a device (no BigInt on the hot path); devices that only
 // implement the BigInt methods work too.
 import { joinWords, lowWord, highWord } from "../words.js";
+import type { AccessSize } from "../tdvmcall/exit.js";
 
-export type AccessSize = 1 | 2 | 4 | 8;
+export type { AccessSize };
 
 /** A device model: registers addressed by byte offset from its base. */
 export interface MmioDevice {
@@ -27,6 +28,7 @@ const LOW_MASK = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0xffffffff];
 export const cutLo = (size: number, lo: number): number => (lo & LOW_MASK[size]) >>> 0;
 export const cutHi = (size: number, hi: number): number => (size === 8 ? hi >>> 0 : 0);
 
+/** The host's MMIO bus: devices claim GPA ranges; unclaimed reads return all-ones. */
 export class DeviceBus {
   private readonly claims: Claim[] = [];
   /** The claim that served the last access: device accesses come in runs. */
