@@ -151,8 +151,10 @@ for (let map: u32 = 0; map < 2; map++) {
 }
 buildTables(true);
 
-/** Test switch: with the fast tables off every instruction takes decodeAt(). */
+/** Test switch: with the fast tables off every instruction takes decodeAt() (fastmov.ts too). */
+export let fastTablesOn = true;
 export function setFastTables(on: bool): void {
+  fastTablesOn = on;
   buildTables(on);
 }
 

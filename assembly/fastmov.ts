@@ -8,7 +8,9 @@
 import { REG_RIP, REG_NONE, P_REX } from "./decoder";
 import { K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, LR_NONE } from "./linux";
 import { DV_HIGH_BYTE, DV_EXTEND_UPPER } from "./classify";
+import { fastTablesOn } from "./fastlen";
 import {
+  PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM, PF_HIGH_BYTE, R_A_KIND, R_L_KIND, R_FLAGS, FULL_SIZE,
   F_MODRM, F_SIB, F_MEM, F_RIP, F_HIGH_BYTE, LF_RIP, R_OFFSET, R_LEN, R_OPCODE, R_PREFIXES, R_MODRM, R_MEM_BASE,
   R_DISP, R_IMM, R_IMM2, R_IMM_SIZE, R_L_EXTEND, R_DIVERGENCE, R_L_IMM, R_L_DISP, R_L_BASE, R_L_FLAGS,
 } from "../src/decoder/wasm-layout";
@@ -100,4 +102,34 @@ export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
   store<u32>(full, base | (index << 8) | (scale << 16), R_L_BASE);      // kernel's address, no segment
   store<u16>(full, <u16>((base == REG_RIP ? LF_RIP : 0) | (8 << 8)), R_L_FLAGS); // + address size
   return len | (kind << 16) | (kind << 24);
+}
+
+/** A full record's worth of scratch for movPlan(). */
+const SCRATCH: usize = memory.data(FULL_SIZE, 16);
+
+/**
+ * The #VE plan (record.ts writeKernelPlan / writeArchPlan layout) of the MOV at `at`, from
+ * movRecord(): false when it is not the common shape. At least 12 bytes must be readable at `at`
+ * (the longest such MOV: REX, C7, ModRM, SIB, disp32, imm32).
+ */
+export function movPlan(at: usize, out: usize, kernel: bool): bool {
+  if (!fastTablesOn) return false;
+  const compact = movRecord(load<u64>(at), at, 0, SCRATCH);
+  if (compact == 0) return false;
+  const len = compact & 0xff;
+  if (kernel) {
+    store<u32>(out, load<u32>(SCRATCH, R_L_KIND), PLAN_KIND);              // kind, size, register, opnd_bytes
+    store<u32>(out, len << 8, PLAN_VERDICT);                                // LR_NONE, length, no flags or segment
+    store<u32>(out, (load<u32>(SCRATCH, R_L_BASE) & 0xffffff) | (8 << 24), PLAN_BASE); // base, index, scale, 8
+    store<u32>(out, load<u32>(SCRATCH, R_L_DISP), PLAN_DISP);
+    store<i64>(out, load<i64>(SCRATCH, R_L_IMM), PLAN_IMM);
+  } else {
+    const highByte = (load<u8>(SCRATCH, R_FLAGS) & F_HIGH_BYTE) != 0;
+    store<u32>(out, load<u32>(SCRATCH, R_A_KIND), PLAN_KIND);              // kind, size, register, extension
+    store<u32>(out, (len << 8) | ((highByte ? PF_HIGH_BYTE : 0) << 16), PLAN_VERDICT); // ST_OK, no REP or segment
+    store<u32>(out, 8 << 24, PLAN_BASE);                                    // the CPU's reading has no address operand
+    store<u32>(out, 0, PLAN_DISP);
+    store<i64>(out, load<i64>(SCRATCH, R_IMM), PLAN_IMM);
+  }
+  return true;
 }

@@ -4,7 +4,7 @@ import { decodeAt, dStatus, dLen, ST_OK } from "./decoder";
 import { lKind, decodeLinux } from "./linux";
 import { analyze, analyzeWith, isMmioCandidate, alwaysDecodeLinux, classifyArchOnly } from "./classify";
 import { fastDecode, quickLength, firstWord, mmioTriage, FAST_SLOW_MMIO, Q_BAIL, Q_INVALID, Q_MMIO } from "./fastlen";
-import { movRecord } from "./fastmov";
+import { movRecord, movPlan } from "./fastmov";
 import { writeCompact, writeFull, writeKernelPlan, writeArchPlan, COMPACT_SIZE, FULL_SIZE, PLAN_SIZE } from "./record";
 
 /** Length-only decode: the fast tables where they apply, else the full decoder. Returns len | status << 8. */
@@ -63,6 +63,8 @@ export function decodeOne(ptr: usize, len: u32, out: usize): u32 {
  */
 export function decodePlan(ptr: usize, len: u32, out: usize, kernel: u32): u32 {
   if (len == 0) return 0;
+  // The common MOV shapes (no prefix but REX): both readings straight from the bytes.
+  if (len >= 12 && movPlan(ptr, out, kernel != 0)) return load<u8>(out, PLAN_LEN);
   if (kernel != 0) {
     decodeLinux(ptr, ptr + len);
     writeKernelPlan(out);

@@ -167,8 +167,12 @@ async function veSuite(set: CodeSet): Promise<void> {
     const p = decoder.decodePlan(15, plan, false);
     sink += p.length + p.kind + p.size + p.reg;
   };
+  // The fetch is the same for both: 15 bytes copied into the decoder's buffer (ours: decoder
+  // memory; iced: the array its fresh Decoder reads).
+  const icedWindow = new Uint8Array(15);
   const iced = () => {
-    const d = new Decoder(64, windows[k++ & 1023], DecoderOptions.None);
+    icedWindow.set(windows[k++ & 1023]);
+    const d = new Decoder(64, icedWindow, DecoderOptions.None);
     const ins = d.decode();
     sink += ins.length + ins.mnemonic + ins.memorySize + ins.op0Register;
     ins.free();
