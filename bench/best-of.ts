@@ -1,5 +1,6 @@
 // Best-of-N timing beside benny's mean. The machine is shared: a mean absorbs other engineers'
-// load, the fastest of N samples is what the code costs when it has a core to itself. Cases of one
+// load, the fastest of N samples is what the code costs when it has a core to itself. Samples are
+// this process's CPU time (user + system), so time spent descheduled does not count; cases of one
 // comparison run round-robin in one process, so a noisy stretch hits all of them alike.
 import os from "node:os";
 
@@ -25,13 +26,14 @@ export function bestOf(cases: readonly TimedCase[], rounds: number, minSeconds: 
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) {
       let reps = 0;
-      const t0 = process.hrtime.bigint();
+      const t0 = process.cpuUsage();
       let elapsed = 0;
       do {
         c.run();
         reps++;
-        elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-      } while (elapsed < minSeconds);
+        const used = process.cpuUsage(t0);
+        elapsed = (used.user + used.system) / 1e6;
+      } while (elapsed < minSeconds || elapsed === 0);
       best.set(c.name, Math.min(best.get(c.name)!, elapsed / reps));
     }
   }

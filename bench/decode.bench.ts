@@ -2,8 +2,11 @@
 // the way its documentation and users drive it: one Decoder over the whole buffer, position and ip
 // set once per function, decodeOut in a loop advancing by the instruction's length; for a #VE, a
 // fresh Decoder over the 15-byte window and one decode (what a #VE decode with iced costs).
-// Every figure is printed twice: the fastest of N round-robin samples (best-of.ts) and benny's mean.
+// Every figure is printed twice: the fastest of N round-robin samples in process CPU time
+// (best-of.ts) and benny's mean (wall clock). VE_MMIO_BENCH_BEFORE=<release.wasm> adds an earlier
+// build's batch and decodePlan to the same rounds, for before/after figures from one process.
 import b from "benny";
+import { readFileSync } from "node:fs";
 import { Decoder, DecoderOptions, Instruction, Mnemonic, OpKind, MemorySizeExt } from "iced-x86";
 import { loadDecoder } from "../src/decoder/node.js";
 import { VeDecoder } from "../src/decoder/engine.js";
@@ -13,6 +16,9 @@ import { loadCodeSets, type CodeSet } from "./code-sets.js";
 import { bestOf, cpuLine, repeat, type TimedCase } from "./best-of.js";
 
 const decoder: VeDecoder = await loadDecoder();
+/** VE_MMIO_BENCH_BEFORE=path/to/release.wasm: an earlier build, timed in the same rounds (before/after). */
+const beforePath = process.env.VE_MMIO_BENCH_BEFORE;
+const before: VeDecoder | null = beforePath ? await VeDecoder.create(readFileSync(beforePath)) : null;
 let sink = 0; // consumed results, so no case is optimised away
 
 /** Bytes inside the ranges: what every decoder in a throughput case actually decodes. */
@@ -58,9 +64,9 @@ function icedMmio(set: CodeSet, dec: Decoder, ins: Instruction): number {
   return acc;
 }
 
-function oursBatch(set: CodeSet, mode: "length" | "mmio"): number {
+function oursBatch(set: CodeSet, mode: "length" | "mmio", using: VeDecoder = decoder): number {
   let full = 0;
-  const s = decoder.batch(set.bytes, { ranges: set.ranges, mode, chunkRecords: 1 << 20 }, (c) => { full += c.fullCount; });
+  const s = using.batch(set.bytes, { ranges: set.ranges, mode, chunkRecords: 1 << 20 }, (c) => { full += c.fullCount; });
   return s.instructions + full;
 }
 
@@ -112,6 +118,11 @@ async function throughputSuite(set: CodeSet): Promise<void> {
     { name: M, run: () => { sink += oursBatch(set, "mmio"); } },
     { name: MI, run: () => { sink += icedMmio(set, dec, ins); } },
   ];
+  const BL = "before: batch length+validity", BM = "before: batch +MMIO classification";
+  if (before) {
+    cases.push({ name: BL, run: () => { sink += oursBatch(set, "length", before); } });
+    cases.push({ name: BM, run: () => { sink += oursBatch(set, "mmio", before); } });
+  }
   const oneByOne: TimedCase = { name: ONE, run: () => { sink += oursOneByOne(set); } };
   const best = bestOf(cases, rounds, 0.05);
   const bestOne = bestOf([oneByOne], Math.min(rounds, 2), 0.05);
@@ -127,6 +138,9 @@ async function throughputSuite(set: CodeSet): Promise<void> {
     `${(best.get(iced)! / best.get(ours)!).toFixed(2)}x best-of-${rounds}, ${(means.get(ours)! / means.get(iced)!).toFixed(2)}x benny mean`;
   console.log(`  ratio length+validity:             ${ratio(L, LI)} (target >= 10x)`);
   console.log(`  ratio +MMIO classification+operand: ${ratio(M, MI)} (target >= 8x)`);
+  if (before) {
+    console.log(`  before (${beforePath}): length ${ratio(BL, LI)} iced, MMIO ${ratio(BM, MI)} iced; after/before length ${(best.get(BL)! / best.get(L)!).toFixed(2)}x, MMIO ${(best.get(BM)! / best.get(M)!).toFixed(2)}x`);
+  }
   dec.free();
   ins.free();
 }
@@ -179,6 +193,11 @@ async function veSuite(set: CodeSet): Promise<void> {
     d.free();
   };
   const full = () => { sink += decoder.decode(windows[k++ & 1023]).length; };
+  const beforePlan = (kernel: boolean) => () => {
+    before!.fetchWindow.set(windows[k++ & 1023]);
+    const p = before!.decodePlan(15, plan, kernel);
+    sink += p.length + p.kind + p.size + p.reg;
+  };
   const PER = 1000; // calls per timed unit, so the timer's own cost is amortised
   const cases: TimedCase[] = [
     { name: K, run: repeat(PER, kernelPlan) },
@@ -186,6 +205,8 @@ async function veSuite(set: CodeSet): Promise<void> {
     { name: I, run: repeat(PER, iced) },
     { name: F, run: repeat(PER, full) },
   ];
+  const BK = "before: decodePlan, kernel's reading", BA = "before: decodePlan, CPU's reading";
+  if (before) cases.push({ name: BK, run: repeat(PER, beforePlan(true)) }, { name: BA, run: repeat(PER, beforePlan(false)) });
   // Many short samples: on a loaded machine the fastest of them is a stretch the case had a core to itself.
   const best = bestOf(cases, rounds * 40, 0);
   const means = await bennyMeans(`#VE single decode (${set.name})`, `ve-${set.name}`, cases);
@@ -195,6 +216,7 @@ async function veSuite(set: CodeSet): Promise<void> {
   const ratio = (ours: string) =>
     `${(best.get(I)! / best.get(ours)!).toFixed(1)}x best-of-N, ${(means.get(ours)! / means.get(I)!).toFixed(1)}x benny mean`;
   console.log(`  ratio #VE decode vs iced: kernel plan ${ratio(K)}; CPU plan ${ratio(A)} (target >= 15x)`);
+  if (before) console.log(`  before: kernel plan ${ratio(BK)}; CPU plan ${ratio(BA)}`);
 }
 
 /** Runs the decode suites on every code set; `quick` keeps each case short. */
