@@ -23,7 +23,7 @@ export { VeEngine, VeResult, type VeEngineOptions } from "./guest/ve-engine.js";
 export { SLOT, REGISTER_WORDS, type VeCpu, type VeMemory } from "./guest/cpu.js";
 export { MappedMemory } from "./guest/mapped-memory.js";
 export { DecodeCache } from "./guest/decode-cache.js";
-export type { PlanDecoder } from "./decoder/plan.js";
+export { VePlan, type PlanDecoder } from "./decoder/plan.js";
 
 // ---- the TDVMCALL frame, the host and its devices ----
 export { TdvmcallFrame, FRAME, SUBFN, STATUS, type TdvmcallRegs, type TdvmcallResult, type FrameHost } from "./tdvmcall/abi.js";

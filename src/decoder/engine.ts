@@ -2,7 +2,7 @@
 // the module's bytes or a compiled WebAssembly.Module and uses no Node API.
 import { COMPACT_SIZE, FULL_SIZE, MODE, R } from "./layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
-import type { VePlan, PlanDecoder } from "./plan.js";
+import { planFromRecord, type VePlan, type PlanDecoder } from "./plan.js";
 
 interface DecoderExports {
   memory: WebAssembly.Memory;
@@ -152,6 +152,18 @@ export class VeDecoder implements PlanDecoder {
     if (len <= 0 || len > MAX_INSN_LEN) throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes`);
     this.decodePlanFn(this.oneIn, len, this.oneOut, kernel ? 1 : 0);
     return plan.unpack(this.u32, this.oneOut >>> 2, kernel);
+  }
+
+  /**
+   * The full decode of the first `len` bytes of fetchWindow (the instruction at `ip`), with the
+   * #VE handler's reading unpacked into `plan` from the same record: one decode where a #VE needs
+   * both (traces). The DecodedInsn keeps a copy of the bytes.
+   */
+  decodeWithPlan(len: number, plan: VePlan, kernel: boolean, ip: bigint): DecodedInsn {
+    if (len <= 0 || len > MAX_INSN_LEN) throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes`);
+    this.decodeOneFn(this.oneIn, len, this.oneOut);
+    planFromRecord(this.dv, this.oneOut, kernel, plan);
+    return readRecord(this.dv, this.window.slice(0, len), ip, this.oneOut);
   }
 
   /** Copies at most 15 bytes into the one-instruction buffer and decodes them into a full record. */
