@@ -38,14 +38,13 @@ const X_INVALID: u32 = 0x20;   // no such instruction (ST_INVALID)
 const X_BAIL: u32 = 0x40;      // the general path decides
 const X_MMIO: u32 = 0x80;      // an opcode either reading may treat as MMIO: classify.ts decides
 
-// ---- quickLength()'s result ----
-/** Bits 0-7: length; these flags above it. */
+// ---- quickLength()'s result: the length in bits 0-7 and these flags ----
 export const Q_INVALID: u32 = X_INVALID << 8;
 export const Q_BAIL: u32 = X_BAIL << 8;
 export const Q_MMIO: u32 = X_MMIO << 8;
 
-// ---- fastDecode()'s result: 0 (use decodeAt) or these fields ----
-/** Bits 0-7: length; bits 8-15: status (ST_OK / ST_INVALID). */
+// ---- fastDecode()'s result: 0 (use decodeAt), or the length in bits 0-7, the status (ST_OK /
+// ST_INVALID) in bits 8-15 and these ----
 /** Set when either reading may be an MMIO access: the caller must decode and classify fully. */
 export const FAST_SLOW_MMIO: u32 = 1 << 16;
 /** Bits 24-31: the kernel's MMIO kind of a register-form MOV/MOVZX/MOVSX (Q3), else K_NONE. */

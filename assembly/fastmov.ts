@@ -16,9 +16,10 @@ import {
 } from "../src/decoder/wasm-layout";
 
 /**
- * The compact record (length, status 0, both kinds) of the MOV at `at` whose first 8 bytes are `w`
- * (at least 16 bytes are left in its range), writing its full record at `full` (at offset
- * `offset` from the input start); 0 when this is not such a MOV.
+ * The compact record (length, status 0, both kinds) of the MOV at `at` whose first 8 bytes are `w`,
+ * writing its full record at `full` (at offset `offset` from the input start); 0 when this is not
+ * such a MOV. At least 12 bytes must be readable at `at` (the longest such MOV: REX, C7, ModRM,
+ * SIB, disp32, imm32), all inside the instruction's range.
  */
 export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
   let pos: u32 = 0;
