@@ -7,6 +7,7 @@ import { runDecodeBench } from "./decode.bench.js";
 import { runVePathBench } from "./ve-path.bench.js";
 import { runScale, printScale, bigTdCost, type ScaleSeries } from "./scale.js";
 import { parseCosts, printCostModel } from "./cost-model.js";
+import { runBootReplayBench } from "./boot-replay.bench.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -33,6 +34,8 @@ if (only === undefined || only === "decode") await runDecodeBench(quick);
 if (only === undefined) console.log("");
 if (only === undefined || only === "ve-path") await runVePathBench(quick);
 if (only === undefined) {
+  console.log("");
+  const replay = await runBootReplayBench(quick, costs);
   console.log("\nscale");
   const bigMb = bigTdCost(); // first, before the other scale runs leave garbage behind
   const series = runScale(quick);
@@ -41,5 +44,6 @@ if (only === undefined) {
   mkdirSync("bench/results", { recursive: true });
   writeFileSync("bench/results/scale.json", JSON.stringify({ series, bigTdMb: bigMb }, null, 2));
   writeFileSync("bench/results/scale.html", scaleChart(series));
+  writeFileSync("bench/results/boot-replay.json", JSON.stringify(replay, null, 2));
   printCostModel(costs);
 }

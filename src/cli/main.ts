@@ -6,6 +6,7 @@ import { InputError, parseHex, parseNumber, rawFileBlock, elfBlocks, type CodeBl
 import { runSurvey } from "./survey.js";
 import { runTdDemo } from "./demo-td.js";
 import { emulate, emulateJson, emulateHuman, type EmulateOptions } from "./emulate.js";
+import { registerHarvest } from "./harvest.js";
 import { scanSites, scanAllFunctions, scanText, scanMarkdown, scanJson, ScanInputError, type ScanOptions } from "./scan.js";
 
 interface DecodeOptions {
@@ -83,6 +84,7 @@ export function buildProgram(write: (line: string) => void): Command {
     .option("--module <path>", "a kernel module to search too (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--modules <dir>", "a module tree to search for sites not in the vmlinux")
     .option("--sites <list|file>", "site functions: name,name,... or a file of names (default: the 32 TDX boot sites)")
+    .option("--sites-from <sites.jsonl>", "the functions of a `ve-mmio harvest`")
     .option("--debug-info <path>", "ELF with DWARF saying where missing sites were inlined (repeatable; default: the input, or the cached debug vmlinux)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--detail", "list every candidate access")
     .option("--json", "JSON report")
@@ -107,6 +109,8 @@ export function buildProgram(write: (line: string) => void): Command {
         throw e;
       }
     });
+
+  registerHarvest(program, write);
 
   program.command("demo")
     .description("boot a demo TD with device models and run driver MMIO instructions through the #VE path")

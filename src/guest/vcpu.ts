@@ -56,27 +56,34 @@ export class Vcpu implements VeCpu {
     return v;
   }
 
+  /** The instruction pointer. */
   get rip(): bigint { return this.slots[SLOT.RIP]; }
   set rip(v: bigint) { this.slots[SLOT.RIP] = BigInt.asUintN(64, v); }
+  /** RFLAGS (bit 10 DF steers string moves). */
   get rflags(): bigint { return this.slots[SLOT.RFLAGS]; }
   set rflags(v: bigint) { this.slots[SLOT.RFLAGS] = BigInt.asUintN(64, v); }
+  /** The FS and GS segment bases (added to FS:/GS: addresses). */
   get fsBase(): bigint { return this.slots[SLOT.FS_BASE]; }
   set fsBase(v: bigint) { this.slots[SLOT.FS_BASE] = BigInt.asUintN(64, v); }
   get gsBase(): bigint { return this.slots[SLOT.GS_BASE]; }
   set gsBase(v: bigint) { this.slots[SLOT.GS_BASE] = BigInt.asUintN(64, v); }
 
+  /** A GPR by name or number (0-15, SDM order). */
   get(reg: Gpr64 | number): bigint {
     return this.gprs[typeof reg === "number" ? reg : GPR64.indexOf(reg)];
   }
 
+  /** Sets a GPR by name or number (taken modulo 2^64). */
   set(reg: Gpr64 | number, value: bigint): void {
     this.gprs[typeof reg === "number" ? reg : GPR64.indexOf(reg)] = BigInt.asUintN(64, value);
   }
 
+  /** The registers as plain values. */
   snapshot(): VcpuSnapshot {
     return { gprs: Array.from(this.gprs), rip: this.rip, rflags: this.rflags, cpl: this.cpl, fsBase: this.fsBase, gsBase: this.gsBase };
   }
 
+  /** Sets every register from a snapshot. */
   restore(s: VcpuSnapshot): void {
     this.gprs.set(s.gprs);
     this.rip = s.rip;
