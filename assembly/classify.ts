@@ -5,7 +5,7 @@ import {
   dAddrSize, dMemBase, dMemIndex, dMemScale, dDisp, dImm,
   ST_OK, ENC_LEGACY, P_LOCK, P_REX_LOST, P_SEG, REG_NONE, decodeAt, setLengthOnly,
 } from "./decoder";
-import { fastLength, FAST_MAYBE_MMIO, FAST_REG_FORM, FAST_MAP1 } from "./fastlen";
+import { fastDecode, FAST_SLOW_MMIO, FAST_KIND_SHIFT } from "./fastlen";
 import { ENC_VEX, ENC_EVEX } from "./tables/vex";
 import {
   decodeLinux, linuxNotMmio, linuxFromArch, lKind, lReject, setLinuxKind, lQuirks, lSize, lReg, lLen, lAddrInvalid, lRegForm, lOpndBytes,
@@ -104,30 +104,23 @@ function classifyArchMovs(): void {
  * encoding the CPU rejects (REX2, prefixes before VEX...).
  */
 export function analyze(at: usize, end: usize): void {
-  analyzeWith(at, end, alwaysDecodeLinux ? 0 : fastLength(at, end));
+  analyzeWith(at, end, alwaysDecodeLinux ? 0 : fastDecode(at, end));
 }
 
-/** analyze() with fastLength()'s answer for this instruction already known (0: none). */
+/** analyze() with fastDecode()'s answer for this instruction already known (0: none). */
 export function analyzeWith(at: usize, end: usize, fast: u32): void {
-  if (!alwaysDecodeLinux) {
-    // Common shapes whose opcode neither reading can treat as MMIO need only their length.
-    if (fast != 0 && ((fast >> 8) & 0xff) == ST_OK) {
-      if ((fast & FAST_MAYBE_MMIO) == 0) {
-        setLengthOnly(at, fast & 0xff, ST_OK);
-        markNotMmio(end, false);
-        return;
-      }
-      // A register-form MOV/MOVZX/MOVSX (no prefix but REX): never a memory access for the CPU;
-      // the kernel would still classify it by opcode (Q3).
-      const kernelKind = registerFormKind(fast);
-      if (kernelKind != K_NONE) {
-        setLengthOnly(at, fast & 0xff, ST_OK);
-        markNotMmio(end, false);
-        setLinuxKind(kernelKind);
-        divergence = DV_REGISTER_FORM;
-        return;
-      }
+  // Common shapes whose opcode neither reading can treat as MMIO need only their length; a
+  // register-form MOV/MOVZX/MOVSX (no prefix but REX) is never a memory access for the CPU, but the
+  // kernel still classifies it by opcode (Q3).
+  if (!alwaysDecodeLinux && fast != 0 && ((fast >> 8) & 0xff) == ST_OK && (fast & FAST_SLOW_MMIO) == 0) {
+    setLengthOnly(at, fast & 0xff, ST_OK);
+    markNotMmio(end, false);
+    const kernelKind = fast >> FAST_KIND_SHIFT;
+    if (kernelKind != K_NONE) {
+      setLinuxKind(kernelKind);
+      divergence = DV_REGISTER_FORM;
     }
+    return;
   }
   decodeAt(at, end);
   if (alwaysDecodeLinux || kernelMayEmulate() || archMayBeMmio()) classifyDecoded(at, end);
@@ -176,20 +169,6 @@ export function ensureClassified(): void {
   if (!decoded) decodeAt(dStart, classifiedEnd);
   decoded = true;
   classifyDecoded(dStart, classifiedEnd);
-}
-
-/** The kernel's MMIO kind for a register-form MOV/MOVZX/MOVSX seen by fastLength(), else K_NONE. */
-function registerFormKind(fast: u32): u32 {
-  if ((fast & FAST_REG_FORM) == 0) return K_NONE;
-  const op = fast >> 24;
-  if ((fast & FAST_MAP1) == 0) {
-    if (op == 0x88 || op == 0x89) return K_WRITE;
-    if (op == 0x8a || op == 0x8b) return K_READ;
-    return K_NONE;
-  }
-  if (op == 0xb6 || op == 0xb7) return K_READ_ZERO_EXTEND;
-  if (op == 0xbe || op == 0xbf) return K_READ_SIGN_EXTEND;
-  return K_NONE;
 }
 
 /** Only these opcodes can be a MOV-family memory access on the CPU (besides the kernel's set). */

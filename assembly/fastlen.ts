@@ -1,10 +1,21 @@
-// Length and validity of the common instruction shapes, without the full decode's bookkeeping.
+// Length, validity and "can this be MMIO" of the common instruction shapes in two table lookups.
 //
 // Compiled code is mostly "optional REX, then a one-byte or 0F opcode, ModRM, SIB, displacement,
-// immediate". For those shapes the answer follows from the same tables as decodeAt(), read with
-// local variables only. Anything else (legacy prefixes, 0F38/0F3A, 3DNow!, VEX/EVEX/XOP, or an
-// instruction that runs into the range end or the 15-byte limit) returns 0 and the caller uses
-// decodeAt(). Tests check that both give the same length and status everywhere.
+// immediate". Two tables, built here when the module starts from the same opcode tables as
+// decodeAt(), answer those shapes with no branch on the bytes:
+//   FIRST2[byte 0, byte 1]      which byte is the opcode (0, 1 or 2: REX and/or 0F before it), its
+//                               map (one-byte or 0F), and whether REX.W widens B8+r's immediate;
+//   SHAPE[map][ModRM, opcode]   bytes after the opcode (ModRM, SIB, displacement, immediate),
+//                               whether a SIB base may add a disp32, validity, and whether the
+//                               opcode can be a MOV-family MMIO access.
+// The opcode and ModRM are the two bytes at the opcode's offset, so the SHAPE index is read straight
+// out of the instruction's first 8 bytes, loaded at once.
+// Legacy prefixes, 0F38/0F3A, 3DNow!, VEX/EVEX/XOP and MOV to/from CR/DR (REX.R matters) take
+// decodeAt(), as does any instruction that runs past the range end. No byte at or past the range
+// end is read: with fewer than 8 bytes left the word is assembled from the bytes that are there,
+// zeros after them, and an instruction that would depend on a missing byte is longer than what is
+// left, so the length check sends it to decodeAt().
+// test/decoder/fast-path.test.ts checks both paths agree on random, exhaustive and corpus bytes.
 import {
   I_B, I_W, I_Z, I_V, I_MOFFS, I_WB, I_J32, I_G3B, I_G3Z, I_BB, I_MASK,
   A_MODRM, A_INVALID, A_GROUP, A_MEM, A_REG, A_MODREG, MP_NONE,
@@ -12,123 +23,54 @@ import {
 import { MAP0 } from "./tables/map0";
 import { MAP1 } from "./tables/map0f";
 import { groupCheck, G_VALID } from "./tables/groups";
-import { MAX_INSN_LEN, ST_OK, ST_INVALID } from "./decoder";
+import { ST_INVALID } from "./decoder";
+import { K_NONE, K_READ, K_WRITE, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND } from "./linux";
 
-/** Bytes of SIB + displacement that follow each ModRM byte (32/64-bit addressing), SIB aside. */
-const MODRM_EXTRA = new StaticArray<u8>(256);
-for (let m = 0; m < 256; m++) {
+// ---- FIRST2 entries (u8) ----
+const E_POS: u32 = 3;          // offset of the opcode byte
+const E_WIDE_IMM: u32 = 4;     // REX.W + B8+r: 4 more immediate bytes (the value is the byte count)
+const E_MAP1: u32 = 0x10;      // the opcode is in the 0F map
+// ---- SHAPE entries (u8) ----
+const S_EXTRA: u32 = 15;       // bytes after the opcode: ModRM + SIB + displacement + immediate
+const S_SIB_BASE: u32 = 0x10;  // mod 00 with a SIB: a SIB base of 101 adds a disp32
+// ---- both ----
+const X_INVALID: u32 = 0x20;   // no such instruction (ST_INVALID)
+const X_BAIL: u32 = 0x40;      // the general path decides
+const X_MMIO: u32 = 0x80;      // an opcode either reading may treat as MMIO: classify.ts decides
+
+// ---- quickLength()'s result: the length in bits 0-7 and these flags ----
+export const Q_INVALID: u32 = X_INVALID << 8;
+export const Q_BAIL: u32 = X_BAIL << 8;
+export const Q_MMIO: u32 = X_MMIO << 8;
+
+// ---- fastDecode()'s result: 0 (use decodeAt), or the length in bits 0-7, the status (ST_OK /
+// ST_INVALID) in bits 8-15 and these ----
+/** Set when either reading may be an MMIO access: the caller must decode and classify fully. */
+export const FAST_SLOW_MMIO: u32 = 1 << 16;
+/** Bits 24-31: the kernel's MMIO kind of a register-form MOV/MOVZX/MOVSX (Q3), else K_NONE. */
+export const FAST_KIND_SHIFT: u32 = 24;
+
+const FIRST2 = new StaticArray<u8>(65536);
+const SHAPE = new StaticArray<u8>(2 * 65536);
+
+/** Bytes of SIB + displacement that follow each ModRM byte (32/64-bit addressing), SIB base aside. */
+function modrmExtra(m: u32): u32 {
   const mod = m >> 6, rm = m & 7;
-  let extra = 0;
-  if (mod != 3) {
-    if (rm == 4) extra += 1;
-    if (mod == 1) extra += 1;
-    else if (mod == 2) extra += 4;
-    else if (rm == 5) extra += 4;
-  }
-  MODRM_EXTRA[m] = <u8>extra;
+  if (mod == 3) return 0;
+  let extra: u32 = rm == 4 ? 1 : 0;
+  if (mod == 1) extra += 1;
+  else if (mod == 2) extra += 4;
+  else if (rm == 5) extra += 4;
+  return extra;
 }
 
-/** First-byte classes: handled in the one-byte map, the 0F escape, or left to decodeAt(). */
-const FIRST_MAP0: u8 = 0;
-const FIRST_ESCAPE: u8 = 1;
-const FIRST_BAIL: u8 = 2;
-const FIRST_CLASS = new StaticArray<u8>(256);
-// Prefixes (and a second REX), VEX/EVEX escapes and 8F (POP or XOP) take the full path.
-for (let b = 0x40; b <= 0x4f; b++) FIRST_CLASS[b] = FIRST_BAIL;
-FIRST_CLASS[0x26] = FIRST_BAIL; FIRST_CLASS[0x2e] = FIRST_BAIL; FIRST_CLASS[0x36] = FIRST_BAIL;
-FIRST_CLASS[0x3e] = FIRST_BAIL; FIRST_CLASS[0x64] = FIRST_BAIL; FIRST_CLASS[0x65] = FIRST_BAIL;
-FIRST_CLASS[0x66] = FIRST_BAIL; FIRST_CLASS[0x67] = FIRST_BAIL; FIRST_CLASS[0xf0] = FIRST_BAIL;
-FIRST_CLASS[0xf2] = FIRST_BAIL; FIRST_CLASS[0xf3] = FIRST_BAIL; FIRST_CLASS[0xc4] = FIRST_BAIL;
-FIRST_CLASS[0xc5] = FIRST_BAIL; FIRST_CLASS[0x62] = FIRST_BAIL; FIRST_CLASS[0x8f] = FIRST_BAIL;
-FIRST_CLASS[0x0f] = FIRST_ESCAPE;
-
-/** Set in fastLength()'s result when the opcode can be an MMIO access for the CPU or the kernel. */
-export const FAST_MAYBE_MMIO: u32 = 1 << 16;
-/** Set when the ModRM names a register (mod = 3): no memory access. */
-export const FAST_REG_FORM: u32 = 1 << 17;
-/** Set for an 0F-map opcode; the opcode byte itself is in bits 24-31. */
-export const FAST_MAP1: u32 = 1 << 18;
-
-// Opcodes either reading may treat as an MMIO access (classify.ts decides exactly): the kernel's
-// MOV set, moffs and MOVSXD for the CPU, and UD2 (the kernel's emulate prefix starts with it).
-const MAYBE_MMIO_MAP0 = new StaticArray<bool>(256);
-const MAYBE_MMIO_MAP1 = new StaticArray<bool>(256);
-for (let op = 0x88; op <= 0x8b; op++) MAYBE_MMIO_MAP0[op] = true;
-for (let op = 0xa0; op <= 0xa5; op++) MAYBE_MMIO_MAP0[op] = true;
-MAYBE_MMIO_MAP0[0xc6] = true;
-MAYBE_MMIO_MAP0[0xc7] = true;
-MAYBE_MMIO_MAP0[0x63] = true;
-MAYBE_MMIO_MAP1[0xb6] = true;
-MAYBE_MMIO_MAP1[0xb7] = true;
-MAYBE_MMIO_MAP1[0xbe] = true;
-MAYBE_MMIO_MAP1[0xbf] = true;
-MAYBE_MMIO_MAP1[0x0b] = true;
-
-/**
- * Length (bits 0-7), status (bits 8-15) and FAST_MAYBE_MMIO of the instruction at `start`, or 0
- * when the shape is not one this fast path handles.
- */
-export function fastLength(start: usize, end: usize): u32 {
-  const limit = end - start > MAX_INSN_LEN ? start + MAX_INSN_LEN : end;
-  let p = start;
-  if (p >= limit) return 0;
-  let b = <u32>load<u8>(p++);
-  let rex: u32 = 0;
-  if ((b & 0xf0) == 0x40) {
-    rex = b;
-    if (p >= limit) return 0;
-    b = <u32>load<u8>(p++);
-  }
-  let attr: u32;
-  let map: u32 = 0;
-  let op = b;
-  const first = unchecked(FIRST_CLASS[b]);
-  if (first == FIRST_MAP0) {
-    attr = unchecked(MAP0[b]);
-  } else if (first == FIRST_ESCAPE) {
-    if (p >= limit) return 0;
-    op = <u32>load<u8>(p++);
-    if (op == 0x38 || op == 0x3a || op == 0x0f) return 0;
-    map = 1;
-    attr = unchecked(MAP1[op * 4 + MP_NONE]);
-  } else {
-    return 0;
-  }
-  let valid = (attr & A_INVALID) == 0;
-  let reg: u32 = 0;
-  let regForm = false;
-  if (attr & A_MODRM) {
-    if (p >= limit) return 0;
-    const modrm = <u32>load<u8>(p++);
-    reg = (modrm >> 3) & 7;
-    const isReg = (modrm >> 6) == 3 || (attr & A_MODREG) != 0;
-    regForm = isReg;
-    if ((attr & A_MODREG) == 0) {
-      p += <usize>unchecked(MODRM_EXTRA[modrm]);
-      // SIB with base 101 and mod 00 adds a disp32.
-      if ((modrm & 0xc7) == 0x04) {
-        if (p > limit) return 0;
-        if ((load<u8>(p - 1) & 7) == 5) p += 4;
-      }
-    }
-    if ((attr & A_MEM) && isReg) valid = false;
-    if ((attr & A_REG) && !isReg) valid = false;
-    if ((attr & A_GROUP) && (groupCheck(map, op, modrm, MP_NONE, (rex >> 2) & 1, false, false) & G_VALID) == 0) valid = false;
-  }
-  p += immediateSize(attr & I_MASK, rex, reg);
-  if (p > limit) return 0;
-  const maybeMmio = map == 0 ? unchecked(MAYBE_MMIO_MAP0[op]) : unchecked(MAYBE_MMIO_MAP1[op]);
-  return <u32>(p - start) | ((valid ? ST_OK : ST_INVALID) << 8) | (maybeMmio ? FAST_MAYBE_MMIO : 0)
-    | (regForm ? FAST_REG_FORM : 0) | (map == 1 ? FAST_MAP1 : 0) | (op << 24);
-}
-
-/** Immediate bytes with no 66h/67h prefix: operand size is 8 under REX.W, else 4. */
-@inline function immediateSize(kind: u32, rex: u32, reg: u32): usize {
+/** Immediate bytes with no 66h/67h prefix and no REX.W (FIRST2 widens B8+r under REX.W). */
+function immediateSize(kind: u32, reg: u32): u32 {
   switch (kind) {
     case I_B: return 1;
     case I_W: return 2;
     case I_Z: return 4;
-    case I_V: return (rex & 8) ? 8 : 4;
+    case I_V: return 4;
     case I_MOFFS: return 8;
     case I_WB: return 3;
     case I_J32: return 4;
@@ -137,4 +79,129 @@ export function fastLength(start: usize, end: usize): u32 {
     case I_BB: return 2;
     default: return 0;
   }
+}
+
+/** Opcodes either reading may treat as an MMIO access (classify.ts decides exactly): the kernel's
+ *  MOV set, moffs and MOVSXD for the CPU, MOVS, and UD2 (the kernel's emulate prefix starts with it). */
+function maybeMmio(map: u32, op: u32): bool {
+  if (map == 0) return (op >= 0x88 && op <= 0x8b) || (op >= 0xa0 && op <= 0xa5) || op == 0xc6 || op == 0xc7 || op == 0x63;
+  return op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf || op == 0x0b;
+}
+
+/** The kernel's kind for the register form of a MOV it knows (it classifies by opcode alone, Q3). */
+function registerFormKind(map: u32, op: u32): u32 {
+  if (map == 0) {
+    if (op == 0x88 || op == 0x89) return K_WRITE;
+    if (op == 0x8a || op == 0x8b) return K_READ;
+    return K_NONE;
+  }
+  if (op == 0xb6 || op == 0xb7) return K_READ_ZERO_EXTEND;
+  if (op == 0xbe || op == 0xbf) return K_READ_SIGN_EXTEND;
+  return K_NONE;
+}
+
+function shapeOf(map: u32, op: u32, modrm: u32): u32 {
+  if (map == 1 && (op == 0x38 || op == 0x3a || op == 0x0f || (op >= 0x20 && op <= 0x23))) return X_BAIL;
+  const attr = map == 0 ? <u32>MAP0[op] : <u32>MAP1[op * 4 + MP_NONE];
+  let valid = (attr & A_INVALID) == 0;
+  let extra: u32 = 0;
+  let sibBase = false;
+  if (attr & A_MODRM) {
+    const modreg = (attr & A_MODREG) != 0;
+    const isReg = (modrm >> 6) == 3 || modreg;
+    extra = 1 + (modreg ? 0 : modrmExtra(modrm));
+    sibBase = !modreg && (modrm & 0xc7) == 0x04;
+    if ((attr & A_MEM) && isReg) valid = false;
+    if ((attr & A_REG) && !isReg) valid = false;
+    if ((attr & A_GROUP) && (groupCheck(map, op, modrm, MP_NONE, 0, false, false) & G_VALID) == 0) valid = false;
+  }
+  extra += immediateSize(attr & I_MASK, (modrm >> 3) & 7);
+  return extra | (sibBase ? S_SIB_BASE : 0) | (valid ? 0 : X_INVALID) | (maybeMmio(map, op) ? X_MMIO : 0);
+}
+
+/** A prefix, REX or escape byte that the fast path leaves to decodeAt() in this position. */
+function isPrefixOrEscape(b: u32): bool {
+  return (b & 0xf0) == 0x40 || b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65
+    || b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3
+    || b == 0xc4 || b == 0xc5 || b == 0x62 || b == 0x8f; // VEX, EVEX, XOP (8F is POP or XOP)
+}
+
+function firstTwo(b0: u32, b1: u32): u32 {
+  if ((b0 & 0xf0) == 0x40) {
+    if (b1 == 0x0f) return E_MAP1 | 2; // REX 0F: the opcode is byte 2
+    if (isPrefixOrEscape(b1)) return X_BAIL;
+    return 1 | ((b0 & 8) != 0 && b1 >= 0xb8 && b1 <= 0xbf ? E_WIDE_IMM : 0);
+  }
+  if (isPrefixOrEscape(b0)) return X_BAIL;
+  if (b0 == 0x0f) return b1 == 0x38 || b1 == 0x3a || b1 == 0x0f ? X_BAIL : E_MAP1 | 1;
+  return 0;
+}
+
+/** Fills the tables; with `on` false FIRST2 sends everything to the general path. */
+function buildTables(on: bool): void {
+  for (let b0: u32 = 0; b0 < 256; b0++) {
+    for (let b1: u32 = 0; b1 < 256; b1++) FIRST2[(b0 << 8) | b1] = <u8>(on ? firstTwo(b0, b1) : X_BAIL);
+  }
+}
+for (let map: u32 = 0; map < 2; map++) {
+  for (let modrm: u32 = 0; modrm < 256; modrm++) {
+    for (let op: u32 = 0; op < 256; op++) SHAPE[(map << 16) | (modrm << 8) | op] = <u8>shapeOf(map, op, modrm);
+  }
+}
+buildTables(true);
+
+/** Test switch: with the fast tables off every instruction takes decodeAt() (fastmov.ts too). */
+export let fastTablesOn = true;
+export function setFastTables(on: bool): void {
+  fastTablesOn = on;
+  buildTables(on);
+}
+
+/**
+ * Length (bits 0-7) and Q_* flags of the instruction whose first 8 bytes are `w`, read from the
+ * tables alone. Q_BAIL: decodeAt() must decide. The caller checks the length against the bytes left.
+ */
+@inline export function quickLength(w: u64): u32 {
+  const e = <u32>unchecked(FIRST2[((<u32>w & 0xff) << 8) | ((<u32>w >> 8) & 0xff)]);
+  const pos = e & E_POS;
+  const opAndModrm = <u32>(w >> (<u64>pos << 3)) & 0xffff;
+  const s = <u32>unchecked(SHAPE[((e & E_MAP1) << 12) | opAndModrm]);
+  const sib = <u32>(w >> ((<u64>pos + 2) << 3));
+  const sibDisp = select<u32>(4, 0, (s & S_SIB_BASE) != 0 && (sib & 7) == 5);
+  return (pos + 1 + (s & S_EXTRA) + (e & E_WIDE_IMM) + sibDisp) | (((e | s) & (X_INVALID | X_BAIL | X_MMIO)) << 8);
+}
+
+/** The first 8 bytes at `start`, or those before `end` with zeros after them (quickLength() reads
+ *  bytes 0-4 at most; bytes it reads are inside the instruction unless they cannot change it). */
+@inline export function firstWord(start: usize, end: usize): u64 {
+  if (end - start >= 8) return load<u64>(start);
+  let w: u64 = 0;
+  for (let i: usize = 0; start + i < end; i++) w |= (<u64>load<u8>(start + i)) << (<u64>i << 3);
+  return w;
+}
+
+/**
+ * Length (bits 0-7), status (bits 8-15), FAST_SLOW_MMIO and the register-form kernel kind (bits
+ * 24-31) of the instruction at `start`, or 0 when decodeAt() must decide.
+ */
+@inline export function fastDecode(start: usize, end: usize): u32 {
+  const w = firstWord(start, end);
+  const q = quickLength(w);
+  const len = q & 0xff;
+  if ((q & Q_BAIL) != 0 || <usize>len > end - start) return 0;
+  const status = (q & Q_INVALID) != 0 ? ST_INVALID : 0;
+  return len | (status << 8) | ((q & Q_MMIO) != 0 ? mmioTriage(w) : 0);
+}
+
+/**
+ * An opcode that may be MMIO: the register form of a MOV the kernel knows is settled here (its kind,
+ * Q3); anything else needs the full decode and classification (FAST_SLOW_MMIO).
+ */
+export function mmioTriage(w: u64): u32 {
+  const e = <u32>unchecked(FIRST2[((<u32>w & 0xff) << 8) | ((<u32>w >> 8) & 0xff)]);
+  const pos = e & E_POS;
+  const op = <u32>(w >> (<u64>pos << 3)) & 0xff;
+  const modrm = <u32>(w >> ((<u64>pos + 1) << 3)) & 0xff;
+  const kind = (modrm >> 6) == 3 ? registerFormKind((e & E_MAP1) != 0 ? 1 : 0, op) : K_NONE;
+  return kind != K_NONE ? kind << FAST_KIND_SHIFT : FAST_SLOW_MMIO;
 }

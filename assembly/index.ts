@@ -3,15 +3,15 @@
 import { decodeAt, dStatus, dLen, ST_OK } from "./decoder";
 import { lKind, decodeLinux } from "./linux";
 import { analyze, analyzeWith, isMmioCandidate, alwaysDecodeLinux, classifyArchOnly } from "./classify";
-import { FAST_MAYBE_MMIO } from "./fastlen";
 import { setKernelProfile } from "./profile";
+import { fastDecode, quickLength, firstWord, mmioTriage, FAST_SLOW_MMIO, Q_BAIL, Q_INVALID, Q_MMIO } from "./fastlen";
+import { movRecord, movPlan } from "./fastmov";
 import { writeCompact, writeFull, writeKernelPlan, writeArchPlan, COMPACT_SIZE, FULL_SIZE, PLAN_SIZE } from "./record";
-import { fastLength } from "./fastlen";
 
-/** Length-only decode: the fast path where it applies, else the full decoder. Returns len | status << 8. */
+/** Length-only decode: the fast tables where they apply, else the full decoder. Returns len | status << 8. */
 @inline function lengthAndStatus(at: usize, end: usize): u32 {
-  const fast = fastLength(at, end);
-  if (fast != 0) return fast & 0xffff;
+  const q = quickLength(firstWord(at, end));
+  if ((q & (Q_BAIL | Q_INVALID)) == 0 && <usize>(q & 0xff) <= end - at) return q & 0xff;
   decodeAt(at, end);
   return dLen | (dStatus << 8);
 }
@@ -19,6 +19,7 @@ import { fastLength } from "./fastlen";
 export { COMPACT_SIZE, FULL_SIZE };
 export { setAlwaysDecodeLinux } from "./classify";
 export { setKernelProfile } from "./profile";
+export { setFastTables } from "./fastlen";
 
 // ---- arena: JS asks for buffers once and reuses them ----
 // The opcode tables are allocated by the runtime while the module starts; the arena begins after
@@ -64,6 +65,8 @@ export function decodeOne(ptr: usize, len: u32, out: usize): u32 {
  */
 export function decodePlan(ptr: usize, len: u32, out: usize, kernel: u32): u32 {
   if (len == 0) return 0;
+  // The common MOV shapes (no prefix but REX): both readings straight from the bytes.
+  if (len >= 12 && movPlan(ptr, out, kernel != 0)) return load<u8>(out, PLAN_LEN);
   if (kernel != 0) {
     setKernelProfile(kernel);
     decodeLinux(ptr, ptr + len);
@@ -103,9 +106,10 @@ export function batch(
   input: usize, ranges: usize, nRanges: u32, out: usize, cap: u32, mode: u32, full: usize, fullCap: u32,
   firstOffset: u32,
 ): u32 {
-  let count: u32 = 0;
   batchFullCount = 0;
   batchInvalidCount = 0;
+  if (mode == MODE_LENGTH) return batchLengths(input, ranges, nRanges, out, cap, firstOffset);
+  let count: u32 = 0;
   const recordSize = mode == MODE_FULL ? FULL_SIZE : COMPACT_SIZE;
   for (let r: u32 = 0; r < nRanges; r++) {
     const triple = ranges + <usize>r * 12;
@@ -113,7 +117,44 @@ export function batch(
     const endOffset = load<u32>(triple, 4);
     const end = input + <usize>endOffset;
     let inRange: u32 = 0;
+    const stretchOk = mode != MODE_FULL && !alwaysDecodeLinux;
     while (offset < endOffset) {
+      // As in batchLengths(): a stretch of instructions that are valid and cannot be MMIO in either
+      // reading (or are register-form MOVs, Q3) needs only the compact record, and no check per
+      // instruction. A full record is never written in it, so the full buffer cannot fill either.
+      if (stretchOk && endOffset - offset >= 16 && cap - count >= endOffset - offset) {
+        let at = input + <usize>offset;
+        const stop = end - 16;
+        const first = out + (<usize>count << 2);
+        let rec = first;
+        do {
+          const w = load<u64>(at);
+          const q = quickLength(w);
+          if ((q & (Q_BAIL | Q_INVALID)) != 0) break;
+          let compact = q & 0xff;
+          if ((q & Q_MMIO) != 0) {
+            const triage = mmioTriage(w);
+            if ((triage & FAST_SLOW_MMIO) == 0) {
+              compact |= triage; // the kernel's kind in byte 3
+            } else {
+              // A MOV-family memory access: its full record straight from the bytes, if it is the
+              // common shape (fastmov.ts); anything else stops the stretch.
+              if (mode != MODE_MMIO || batchFullCount == fullCap) break;
+              compact = movRecord(w, at, <u32>(at - input), full + <usize>batchFullCount * FULL_SIZE);
+              if (compact == 0) break;
+              batchFullCount++;
+            }
+          }
+          store<u32>(rec, compact);
+          rec += 4;
+          at += q & 0xff;
+        } while (at <= stop);
+        const n = <u32>((rec - first) >> 2);
+        count += n;
+        inRange += n;
+        offset = <u32>(at - input);
+        if (offset >= endOffset) break;
+      }
       if (count == cap || (mode == MODE_MMIO && batchFullCount == fullCap)) {
         store<u32>(triple, inRange, 8);
         batchStopRange = r;
@@ -122,19 +163,11 @@ export function batch(
       }
       const at = input + <usize>offset;
       const rec = out + <usize>count * recordSize;
-      if (mode == MODE_LENGTH) {
-        const ls = lengthAndStatus(at, end);
-        store<u32>(rec, ls); // length, status, then two zero kind bytes
-        count++;
-        inRange++;
-        if ((ls >> 8) == ST_OK) offset += ls & 0xff;
-        else { offset++; batchInvalidCount++; }
-        continue;
-      }
-      const fast = alwaysDecodeLinux ? 0 : fastLength(at, end);
-      if (mode != MODE_FULL && fast != 0 && (fast & (FAST_MAYBE_MMIO | 0xff00)) == 0) {
-        // Neither reading can be MMIO (valid, common shape): the compact record is the length alone.
-        store<u32>(rec, fast & 0xff);
+      const fast = alwaysDecodeLinux ? 0 : fastDecode(at, end);
+      if (mode != MODE_FULL && fast != 0 && (fast & (FAST_SLOW_MMIO | 0xff00)) == 0) {
+        // Valid, and neither reading can be a memory access: length and the kernel's kind of a
+        // register-form MOV (Q3), if it is one.
+        store<u32>(rec, fast & 0xff0000ff);
         count++;
         inRange++;
         offset += fast & 0xff;
@@ -154,6 +187,53 @@ export function batch(
     }
     store<u32>(triple, inRange, 8);
   }
+  batchStopRange = nRanges;
+  batchStopOffset = 0;
+  return count;
+}
+
+/** batch() in MODE_LENGTH: one u32 per instruction (length, status), locals only in the loop. */
+function batchLengths(input: usize, ranges: usize, nRanges: u32, out: usize, cap: u32, firstOffset: u32): u32 {
+  let count: u32 = 0;
+  let invalid: u32 = 0;
+  for (let r: u32 = 0; r < nRanges; r++) {
+    const triple = ranges + <usize>r * 12;
+    let at = input + <usize>(r == 0 ? max(firstOffset, load<u32>(triple)) : load<u32>(triple));
+    const end = input + <usize>load<u32>(triple, 4);
+    const first = count;
+    while (at < end) {
+      // A stretch with 16 bytes left (longer than any instruction the tables settle) and room for a
+      // record per byte: neither the range end nor the output buffer needs a check per instruction.
+      if (end - at >= 16 && <usize>(cap - count) >= end - at) {
+        const stop = end - 16;
+        let rec = out + (<usize>count << 2);
+        do {
+          const q = quickLength(load<u64>(at));
+          if ((q & (Q_BAIL | Q_INVALID)) != 0) break;
+          store<u32>(rec, q & 0xff); // length, status ok, then two zero kind bytes
+          rec += 4;
+          at += q & 0xff;
+        } while (at <= stop);
+        count = <u32>((rec - out) >> 2);
+        if (at >= end) break;
+      }
+      // One instruction the careful way: near the range end, or one the tables leave to decodeAt().
+      if (count == cap) {
+        store<u32>(triple, count - first, 8);
+        batchStopRange = r;
+        batchStopOffset = <u32>(at - input);
+        batchInvalidCount = invalid;
+        return count;
+      }
+      const ls = lengthAndStatus(at, end);
+      store<u32>(out + (<usize>count << 2), ls);
+      count++;
+      if ((ls >> 8) == ST_OK) at += ls & 0xff;
+      else { at++; invalid++; }
+    }
+    store<u32>(triple, count - first, 8);
+  }
+  batchInvalidCount = invalid;
   batchStopRange = nRanges;
   batchStopOffset = 0;
   return count;

@@ -1,5 +1,5 @@
-// npm run bench [-- --quick] [-- --cost ve=1500,tdvmcall=8000,...]
-// Runs every suite: decode throughput, #VE paths, scale, cost model. Each suite writes JSON (and an
+// npm run bench [-- --quick] [-- --only decode|ve-path] [-- --cost ve=1500,tdvmcall=8000,...]
+// Runs every suite (or one): decode throughput, #VE paths, scale, cost model. Each suite writes JSON (and an
 // HTML chart) into bench/results/ and a table to stdout.
 import os from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -12,6 +12,7 @@ import { runBootReplayBench } from "./boot-replay.bench.js";
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const costSpec = args.includes("--cost") ? args[args.indexOf("--cost") + 1] : undefined;
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 
 /** A self-contained HTML page with one log-log line chart per scale dimension (inline SVG). */
 function scaleChart(series: ScaleSeries[]): string {
@@ -28,18 +29,21 @@ function scaleChart(series: ScaleSeries[]): string {
 
 console.log(`ve-mmio bench${quick ? " (quick)" : ""}: ${os.cpus()[0]?.model ?? "unknown CPU"} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 const costs = parseCosts(costSpec);
-await runDecodeBench(quick);
-console.log("");
-await runVePathBench(quick);
-console.log("");
-const replay = await runBootReplayBench(quick, costs);
-console.log("\nscale");
-const bigMb = bigTdCost(); // first, before the other scale runs leave garbage behind
-const series = runScale(quick);
-printScale(series);
-console.log(`\n  a 2^52-byte TD with 10,000 devices: ${bigMb.toFixed(1)} MB of heap and buffers (bound: 50 MB)`);
-mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/scale.json", JSON.stringify({ series, bigTdMb: bigMb }, null, 2));
-writeFileSync("bench/results/scale.html", scaleChart(series));
-writeFileSync("bench/results/boot-replay.json", JSON.stringify(replay, null, 2));
-printCostModel(costs);
+if (only !== undefined && only !== "decode" && only !== "ve-path") throw new Error(`--only takes decode or ve-path, not ${only}`);
+if (only === undefined || only === "decode") await runDecodeBench(quick);
+if (only === undefined) console.log("");
+if (only === undefined || only === "ve-path") await runVePathBench(quick);
+if (only === undefined) {
+  console.log("");
+  const replay = await runBootReplayBench(quick, costs);
+  console.log("\nscale");
+  const bigMb = bigTdCost(); // first, before the other scale runs leave garbage behind
+  const series = runScale(quick);
+  printScale(series);
+  console.log(`\n  a 2^52-byte TD with 10,000 devices: ${bigMb.toFixed(1)} MB of heap and buffers (bound: 50 MB)`);
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync("bench/results/scale.json", JSON.stringify({ series, bigTdMb: bigMb }, null, 2));
+  writeFileSync("bench/results/scale.html", scaleChart(series));
+  writeFileSync("bench/results/boot-replay.json", JSON.stringify(replay, null, 2));
+  printCostModel(costs);
+}

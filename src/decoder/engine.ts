@@ -20,6 +20,7 @@ interface DecoderExports {
   batchStopOffset: WebAssembly.Global;
   setAlwaysDecodeLinux(on: number): void;
   setKernelProfile(profile: number): void;
+  setFastTables(on: number): void;
 }
 
 /** A decoder error with a stable code (never a WASM trap). */
@@ -219,6 +220,14 @@ export class VeDecoder implements PlanDecoder {
    */
   setExhaustiveKernelDecode(on: boolean): void {
     this.x.setAlwaysDecodeLinux(on ? 1 : 0);
+  }
+
+  /**
+   * Verification switch: when off, every instruction takes the general decoder instead of the
+   * two-byte fast tables (assembly/fastlen.ts). Results must not change; only speed does.
+   */
+  setFastTables(on: boolean): void {
+    this.x.setFastTables(on ? 1 : 0);
   }
 
   /**
