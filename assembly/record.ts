@@ -31,10 +31,14 @@ export function writeKernelPlan(out: usize): void {
     lMemBase, lMemIndex, lMemScale, lAddrBytes, <u32>lDisp, lImm);
 }
 
-/** The CPU's reading of the last decodeAt() + classifyArchOnly() as a plan record (no address operand). */
+/**
+ * The CPU's reading of the last decodeAt() + classifyArchOnly() as a plan record, with the memory
+ * operand (the handler splits an access that crosses a page at the address it computes).
+ */
 export function writeArchPlan(out: usize): void {
   const flags = (aHighByte ? PF_HIGH_BYTE : 0) | ((dPrefixes & (P_REP | P_REPNE)) != 0 ? PF_REP : 0);
-  writePlan(out, aKind, aSize, aReg, aExtendTo, dStatus, dLen, flags, dSeg, 0, 0, 0, dAddrSize, 0, dImm);
+  writePlan(out, aKind, aSize, aReg, aExtendTo, dStatus, dLen, flags, dSeg,
+    dHasMem ? dMemBase : REG_NONE, dHasMem ? dMemIndex : REG_NONE, dHasMem ? dMemScale : 1, dAddrSize, dHasMem ? <u32>dDisp : 0, dImm);
 }
 
 @inline function writePlan(

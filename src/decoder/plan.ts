@@ -1,5 +1,5 @@
 // What the #VE handler needs to know about one instruction, as plain numbers: one reading (the
-// kernel's or the CPU's, whichever the handler acts on) with the kernel's address operand. The
+// kernel's or the CPU's, whichever the handler acts on) with its address operand. The
 // decoder writes it as a packed plan record (wasm-layout.ts PLAN_*); the decode cache keeps plans;
 // the #VE engine reads them.
 import {
@@ -43,7 +43,7 @@ export class VePlan {
   addressSize = 8;
   /** Segment override (SEGMENT_NAMES index: 5 FS and 6 GS add their base), 0 none. */
   seg = 0;
-  // The kernel's address operand: registers 0-15, 16 RIP, 255 none.
+  // The address operand (the kernel's, or the CPU's memory operand): registers 0-15, 16 RIP, 255 none.
   base = REG_NONE;
   index = REG_NONE;
   scale = 1;
@@ -104,8 +104,8 @@ export function planFromRecord(v: DataView, at: number, kernel: boolean, plan: V
     plan.addressInvalid = false; plan.registerForm = false;
     plan.highByte = (u8(R.FLAGS) & FLAG.HIGH_BYTE) !== 0;
     plan.rep = (v.getUint16(at + R.PREFIXES, true) & (PREFIX.REP | PREFIX.REPNE)) !== 0;
-    plan.seg = u8(R.SEG); plan.base = 0; plan.index = 0; plan.scale = 0; // the CPU's plan carries no address operand
-    plan.addressSize = u8(R.ADDRSIZE); plan.dispLo = 0;
+    plan.seg = u8(R.SEG); plan.base = u8(R.MEM_BASE); plan.index = u8(R.MEM_INDEX); plan.scale = u8(R.MEM_SCALE);
+    plan.addressSize = u8(R.ADDRSIZE); plan.dispLo = v.getUint32(at + R.DISP, true);
     plan.immLo = v.getUint32(at + R.IMM, true); plan.immHi = v.getUint32(at + R.IMM + 4, true);
     const reg = u8(R.A_REG);
     plan.reg = reg === REG_NONE ? -1 : reg;

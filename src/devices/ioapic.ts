@@ -1,6 +1,11 @@
 // An I/O APIC: indirect access through IOREGSEL (offset 0x00) and IOWIN (0x10), 24 redirection
 // entries, and the version-0x20 EOI register (0x40). (Intel 82093AA datasheet.)
 import type { MmioDevice } from "../host/bus.js";
+import { AccessRing } from "./access-ring.js";
+import { lowWord } from "../words.js";
+
+/** One traced IOWIN access: the register IOREGSEL selected and the 32-bit value. */
+export interface IoApicAccess { op: "read" | "write"; register: number; value: bigint }
 
 export const IOREGSEL = 0x00;
 export const IOWIN = 0x10;
@@ -15,9 +20,27 @@ export class IoApic implements MmioDevice {
   id = 0n;
   /** Redirection table: 64-bit entries, masked (bit 16) at reset. */
   readonly redirection: bigint[] = Array.from({ length: ENTRIES }, () => 1n << 16n);
-  readonly trace: { op: "read" | "write"; register: number; value: bigint }[] = [];
+  /** IOWIN accesses: the last `traceLimit` (a bounded ring, at most 16 bytes per entry). */
+  private readonly ring: AccessRing;
 
-  constructor(readonly name = "ioapic") {}
+  constructor(readonly name = "ioapic", readonly traceLimit = 1024) {
+    this.ring = new AccessRing(traceLimit);
+  }
+
+  /** The last `traceLimit` IOWIN accesses, oldest first, with the register IOREGSEL selected. */
+  get trace(): IoApicAccess[] {
+    return this.ring.entries().map((e) => ({ op: e.op, register: e.where, value: e.value }));
+  }
+
+  /** How many IOWIN accesses were traced in all. */
+  get accesses(): number {
+    return this.ring.count;
+  }
+
+  /** Bytes the trace holds now (at most 16 x traceLimit). */
+  get traceBytes(): number {
+    return this.ring.bytes;
+  }
 
   /** The register IOWIN reaches for `index` (IOREGSEL), or null for a hole. */
   private readRegister(index: number): bigint {
@@ -48,7 +71,7 @@ export class IoApic implements MmioDevice {
     if (offset === IOREGSEL) value = BigInt(this.select);
     else if (offset === IOWIN) {
       value = this.readRegister(this.select);
-      this.trace.push({ op: "read", register: this.select, value });
+      this.ring.record(false, this.select, 4, lowWord(value), 0);
     }
     return BigInt.asUintN(size * 8, value);
   }
@@ -57,7 +80,7 @@ export class IoApic implements MmioDevice {
   write(offset: number, _size: 1 | 2 | 4 | 8, value: bigint): void {
     if (offset === IOREGSEL) this.select = Number(value & 0xffn);
     else if (offset === IOWIN) {
-      this.trace.push({ op: "write", register: this.select, value });
+      this.ring.record(true, this.select, 4, lowWord(value), 0);
       this.writeRegister(this.select, value);
     } else if (offset === IOAPIC_EOI) {
       const vector = value & 0xffn;

@@ -1,67 +1,39 @@
 // A plain block of little-endian device registers with an access trace: the simplest device model,
-// and the storage other models build on. The trace is a ring of fixed typed arrays, so a traced
+// and the storage other models build on. The trace is a bounded ring (access-ring.ts), so a traced
 // access allocates nothing.
 import { cutLo, cutHi, type MmioDevice, type AccessSize } from "../host/bus.js";
 import { joinWords, lowWord, highWord } from "../words.js";
+import { AccessRing } from "./access-ring.js";
 
 export interface RegisterAccess { op: "read" | "write"; offset: number; size: number; value: bigint }
-
-const READ = 0, WRITE = 1;
 
 /** A plain block of device registers: reads return what was written (or poked). */
 export class RegisterBlock implements MmioDevice {
   readonly bytes: Uint8Array;
   private readonly view: DataView;
-  /** How many accesses were traced in all. */
-  accesses = 0;
-  /**
-   * The ring: per entry four words (op | size << 8, offset, the value's two 32-bit halves). It
-   * starts empty and doubles as accesses come until it holds traceLimit entries, so many devices
-   * with little traffic cost little trace memory.
-   */
-  private ring: Uint32Array = new Uint32Array(0);
-  private next = 0;
+  /** The last `traceLimit` accesses (a bounded ring: at most 16 bytes per entry). */
+  private readonly ring: AccessRing;
   private readonly scratch = new Uint32Array(2);
 
   constructor(readonly name: string, size: number, readonly traceLimit = 1024) {
     this.bytes = new Uint8Array(size);
     this.view = new DataView(this.bytes.buffer);
+    this.ring = new AccessRing(traceLimit);
+  }
+
+  /** How many accesses were traced in all. */
+  get accesses(): number {
+    return this.ring.count;
   }
 
   /** The last `traceLimit` accesses, oldest first. */
   get trace(): RegisterAccess[] {
-    const ring = this.ring;
-    const n = Math.min(this.accesses, this.traceLimit);
-    const first = this.accesses <= this.traceLimit ? 0 : this.next;
-    const out: RegisterAccess[] = [];
-    for (let k = 0; k < n; k++) {
-      const at = 4 * ((first + k) % this.traceLimit);
-      out.push({
-        op: (ring[at] & 0xff) === READ ? "read" : "write", offset: ring[at + 1], size: ring[at] >>> 8,
-        value: joinWords(ring[at + 2], ring[at + 3]),
-      });
-    }
-    return out;
+    return this.ring.entries().map((e) => ({ op: e.op, offset: e.where, size: e.size, value: e.value }));
   }
 
-  private record(op: number, offset: number, size: number, lo: number, hi: number): void {
-    this.accesses++;
-    if (this.traceLimit === 0) return;
-    let ring = this.ring;
-    const at = 4 * this.next;
-    if (at === ring.length) ring = this.grow(); // only before the first wrap
-    ring[at] = op | (size << 8);
-    ring[at + 1] = offset;
-    ring[at + 2] = lo;
-    ring[at + 3] = hi;
-    this.next = this.next + 1 === this.traceLimit ? 0 : this.next + 1;
-  }
-
-  private grow(): Uint32Array {
-    const entries = Math.min(this.traceLimit, Math.max(16, 2 * (this.ring.length / 4)));
-    const ring = new Uint32Array(4 * entries);
-    ring.set(this.ring);
-    return (this.ring = ring);
+  /** Bytes the trace holds now (at most 16 x traceLimit). */
+  get traceBytes(): number {
+    return this.ring.bytes;
   }
 
   private inside(offset: number, size: number): boolean {
@@ -109,11 +81,11 @@ export class RegisterBlock implements MmioDevice {
 
   readWords(offset: number, size: AccessSize, out: Uint32Array, at: number): void {
     this.peekWords(offset, size, out, at);
-    this.record(READ, offset, size, out[at], out[at + 1]);
+    this.ring.record(false, offset, size, out[at], out[at + 1]);
   }
 
   writeWords(offset: number, size: AccessSize, lo: number, hi: number): void {
-    this.record(WRITE, offset, size, lo, hi);
+    this.ring.record(true, offset, size, lo, hi);
     this.pokeWords(offset, size, lo, hi);
   }
 

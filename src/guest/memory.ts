@@ -1,7 +1,8 @@
 // Guest physical memory of a TD: sparse 4 KiB pages over the whole GPA space. A page is private
 // (TD memory, invisible to the host) or shared; a shared page is backed by host memory (a bounce
 // buffer) or unbacked, and a data access to an unbacked shared page is an EPT violation (#VE).
-// A 2^52-byte space costs nothing until a page is touched.
+// A 2^52-byte space costs nothing until a page is touched, and a page's 4 KiB are allocated only when
+// the guest or host first reads or writes it (adding or converting a range is lazy).
 
 /** Bytes in a guest page. */
 export const PAGE_SIZE = 4096;
@@ -13,10 +14,18 @@ export type Gpaw = 48 | 52;
 export type PageKind = "private" | "shared";
 
 interface Page {
-  kind: PageKind;
-  /** null: a shared page the host does not back (MMIO): any data access raises #VE. */
+  readonly kind: PageKind;
+  /** False: a shared page the host does not back (MMIO): any data access raises #VE. */
+  readonly backed: boolean;
+  /** The page's bytes, made on first touch (null: a backed page that still reads as zero). */
   data: Uint8Array | null;
 }
+
+// Pages not yet touched share one immutable descriptor per state; the first touch replaces it with
+// a page of its own. Adding or converting a GiB costs only the map entries (under 40 MB), not 1 GiB.
+const UNTOUCHED_PRIVATE: Page = Object.freeze({ kind: "private", backed: true, data: null });
+const UNTOUCHED_SHARED: Page = Object.freeze({ kind: "shared", backed: true, data: null });
+const UNBACKED_SHARED: Page = Object.freeze({ kind: "shared", backed: false, data: null });
 
 /** What the TDX module reports for an EPT violation (TDG.VP.VEINFO.GET). */
 export interface VeInfo {
@@ -82,7 +91,7 @@ export class GuestMemory {
     const [first, last] = this.pageRange(gpa, size);
     for (let p = first; p <= last; p++) {
       if (this.pages.has(p)) throw new MemoryError("overlap", `page 0x${(BigInt(p) << PAGE_SHIFT).toString(16)} exists`);
-      this.pages.set(p, { kind: "private", data: new Uint8Array(PAGE_SIZE) });
+      this.pages.set(p, UNTOUCHED_PRIVATE);
     }
     this.generation++;
   }
@@ -92,16 +101,20 @@ export class GuestMemory {
     const [first, last] = this.pageRange(gpa, size);
     for (let p = first; p <= last; p++) {
       if (this.pages.has(p)) throw new MemoryError("overlap", `page 0x${(BigInt(p) << PAGE_SHIFT).toString(16)} exists`);
-      this.pages.set(p, { kind: "shared", data: backed ? new Uint8Array(PAGE_SIZE) : null });
+      this.pages.set(p, backed ? UNTOUCHED_SHARED : UNBACKED_SHARED);
     }
     this.generation++;
   }
 
-  /** Converts pages between private and shared. Data is lost: to-private reads as zero, to-shared as the host backs it. */
+  /**
+   * Converts pages between private and shared. Data is lost: to-private reads as zero, to-shared as
+   * the host backs it (here: zero). Lazy: a page's bytes are made when it is first touched.
+   */
   convert(gpa: bigint, size: number, to: PageKind, sharedBacked = true): void {
     const [first, last] = this.pageRange(gpa, size);
+    const page = to === "private" ? UNTOUCHED_PRIVATE : sharedBacked ? UNTOUCHED_SHARED : UNBACKED_SHARED;
     for (let p = first; p <= last; p++) {
-      this.pages.set(p, { kind: to, data: to === "private" || sharedBacked ? new Uint8Array(PAGE_SIZE) : null });
+      this.pages.set(p, page);
       this.onPageChange?.(p);
     }
     this.generation++;
@@ -116,12 +129,28 @@ export class GuestMemory {
     return this.pages.size;
   }
 
+  /** Pages whose 4 KiB have been allocated (touched since they were added or converted). */
+  get materialisedPages(): number {
+    let n = 0;
+    for (const page of this.pages.values()) if (page.data !== null) n++;
+    return n;
+  }
+
+  /** The bytes of a backed page (made on first touch), or null for an unbacked shared page. */
+  private dataOf(pfn: number, page: Page): Uint8Array | null {
+    if (page.data !== null || !page.backed) return page.data;
+    const own: Page = { kind: page.kind, backed: true, data: new Uint8Array(PAGE_SIZE) };
+    this.pages.set(pfn, own);
+    return own.data;
+  }
+
   /**
    * A guest access of `len` bytes at `gpa` (one page; the caller splits). The GPA's shared bit must
    * match the page's kind, as the TD's EPT enforces. Throws MemoryError.
    */
-  private guestPage(gpa: bigint, len: number): { page: Page; offset: number } {
-    const page = this.pages.get(this.pfn(gpa));
+  private guestPage(gpa: bigint, len: number): { data: Uint8Array | null; offset: number } {
+    const pfn = this.pfn(gpa);
+    const page = this.pages.get(pfn);
     if (!page) throw new MemoryError("not_present", `no page at GPA 0x${gpa.toString(16)}`);
     const wantShared = this.isSharedGpa(gpa);
     if ((page.kind === "shared") !== wantShared) {
@@ -129,13 +158,13 @@ export class GuestMemory {
     }
     const offset = Number(gpa & 0xfffn);
     if (offset + len > PAGE_SIZE) throw new MemoryError("out_of_range", "access crosses a page");
-    return { page, offset };
+    return { data: this.dataOf(pfn, page), offset };
   }
 
   /** True when a guest data access at `gpa` would be an EPT violation handed to the guest as #VE. */
   isUnbackedShared(gpa: bigint): boolean {
     const page = this.pages.get(this.pfn(gpa));
-    return !!page && page.kind === "shared" && page.data === null && this.isSharedGpa(gpa);
+    return !!page && page.kind === "shared" && !page.backed && this.isSharedGpa(gpa);
   }
 
   /**
@@ -144,34 +173,37 @@ export class GuestMemory {
    */
   pageData(gpa: bigint): Uint8Array | null {
     if (gpa < 0n || gpa >= this.limit) return null;
-    const page = this.pages.get(this.pfn(gpa));
+    const pfn = this.pfn(gpa);
+    const page = this.pages.get(pfn);
     if (!page || (page.kind === "shared") !== this.isSharedGpa(gpa)) return null;
-    return page.data;
+    return this.dataOf(pfn, page);
   }
 
   /** Guest read of private or backed shared memory. */
   read(gpa: bigint, len: number): Uint8Array {
-    const { page, offset } = this.guestPage(gpa, len);
-    if (!page.data) throw new MemoryError("unbacked", `GPA 0x${gpa.toString(16)} is unbacked shared memory`);
-    return page.data.subarray(offset, offset + len);
+    const { data, offset } = this.guestPage(gpa, len);
+    if (!data) throw new MemoryError("unbacked", `GPA 0x${gpa.toString(16)} is unbacked shared memory`);
+    return data.subarray(offset, offset + len);
   }
 
   /** Guest write of private or backed shared memory. */
   write(gpa: bigint, bytes: Uint8Array): void {
-    const { page, offset } = this.guestPage(gpa, bytes.length);
-    if (!page.data) throw new MemoryError("unbacked", `GPA 0x${gpa.toString(16)} is unbacked shared memory`);
-    page.data.set(bytes, offset);
+    const { data, offset } = this.guestPage(gpa, bytes.length);
+    if (!data) throw new MemoryError("unbacked", `GPA 0x${gpa.toString(16)} is unbacked shared memory`);
+    data.set(bytes, offset);
     this.generation++;
     this.onPageChange?.(this.pfn(gpa));
   }
 
   /** Host view: shared backed pages only (private memory is never visible to the host). */
   hostRead(gpa: bigint, len: number): Uint8Array {
-    const page = this.pages.get(this.pfn(gpa));
+    const pfn = this.pfn(gpa);
+    const page = this.pages.get(pfn);
     if (!page || page.kind !== "shared") throw new MemoryError("private", "the host cannot read private memory");
-    if (!page.data) throw new MemoryError("unbacked", "unbacked shared page");
+    const data = this.dataOf(pfn, page);
+    if (!data) throw new MemoryError("unbacked", "unbacked shared page");
     const offset = Number(gpa & 0xfffn);
-    return page.data.subarray(offset, offset + len);
+    return data.subarray(offset, offset + len);
   }
 
   /** Called with the page number whenever a page is written or converted (for the decode cache). */

@@ -14,7 +14,8 @@ import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from ".
 import { DEFAULT_KERNEL, type KernelProfile } from "../decoder/profile.js";
 import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
 import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
-import { emulateStringMove } from "./string-move.js";
+import { emulateStringMove, type StringMove } from "./string-move.js";
+import { emulateSplitAccess } from "./split-access.js";
 import { joinWords } from "../words.js";
 import type { DecodedInsn } from "../decoder/record.js";
 
@@ -32,7 +33,7 @@ export type VeStep =
   | "classify"      // 4: not an MMIO instruction the handler knows
   | "register"      // 5: ModRM.reg names no GPR slot
   | "gla_check"     // 6: ve.gla is not a kernel address (v6.12+)
-  | "page_split"    // 7: the access the kernel computes crosses a page
+  | "page_split"    // 7: the access the kernel computes crosses a page (arch: a page of a split access cannot be used)
   | "movs"          // 8: MOVS is not emulated (linux; arch without guest-memory access)
   | "movs_operand"  // arch: a MOVS operand faults, crosses a page, or neither side is MMIO
   | "tdvmcall";     // 8/9: the host answered with a non-zero status
@@ -82,10 +83,11 @@ export class VeResult {
     return joinWords(this.ripLo, this.ripHi);
   }
   /**
-   * Arch-mode MOVS only (a rare path that allocates): the state before, the TDVMCALLs made (one
-   * or two) and why it failed.
+   * Arch mode's accesses made of several parts (a rare path that allocates): a MOVS element (a
+   * read and a write) or an access split at a page boundary (one part per page). The state
+   * before, the TDVMCALLs made and why it failed.
    */
-  stringMove: { before: VcpuSnapshot | null; calls: { request: TdvmcallRegs; result: TdvmcallResult }[]; detail: string } | null = null;
+  composite: { before: VcpuSnapshot | null; calls: { request: TdvmcallRegs; result: TdvmcallResult }[]; detail: string } | null = null;
 
   /** @internal */
   reset(): void {
@@ -98,7 +100,7 @@ export class VeResult {
     this.plan = null;
     this.entry = null;
     this.insn = null;
-    this.stringMove = null;
+    this.composite = null;
   }
 }
 
@@ -255,8 +257,15 @@ export class VeEngine {
   private emulateArch(vcpu: VeCpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
     if (p.verdict !== 0) return this.fault("EINVAL", "decode");
     if (p.kind === 0) return this.fault("EINVAL", "classify");
-    if (p.kind === KIND.movs) return this.stringMove(vcpu, p);
+    if (p.kind === KIND.movs) return this.composed(emulateStringMove(vcpu, p, this.memory, this.host, this.frame), "movs_operand");
     const slot = p.reg < 0 ? -1 : p.highByte ? p.reg - 4 : p.reg;
+    // The CPU splits an access that crosses a page into its per-page parts.
+    const va = this.result.address;
+    kernelAddressWords(p, vcpu.words, va);
+    if ((va[0] & 0xfff) + p.size > 4096 && !p.addressInvalid) {
+      const split = emulateSplitAccess(vcpu, p, slot, joinWords(va[0], va[1]), this.memory, this.host, this.frame);
+      return this.composed(split, "page_split");
+    }
     return this.perform(vcpu, p, slot, p.extendTo, gpaLo, gpaHi);
   }
 
@@ -294,16 +303,15 @@ export class VeEngine {
     return r;
   }
 
-  /** Arch mode: one element of a string move (string-move.ts). */
-  private stringMove(vcpu: VeCpu, p: VePlan): VeResult {
+  /** Arch mode: the answer to an access done in parts (string-move.ts, split-access.ts). */
+  private composed(m: StringMove, step: VeStep): VeResult {
     const r = this.result;
-    const m = emulateStringMove(vcpu, p, this.memory, this.host, this.frame);
     r.calls = m.calls.length;
     if (!m.ok) {
-      r.stringMove = { before: null, calls: m.calls, detail: m.detail };
-      return this.fault(m.error, m.error === "EIO" ? "tdvmcall" : "movs_operand");
+      r.composite = { before: null, calls: m.calls, detail: m.detail };
+      return this.fault(m.error, m.error === "EIO" ? "tdvmcall" : step);
     }
-    r.stringMove = { before: m.before, calls: m.calls, detail: "" };
+    r.composite = { before: m.before, calls: m.calls, detail: "" };
     r.handled = true;
     r.length = m.length;
     return r;

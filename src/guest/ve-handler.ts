@@ -60,13 +60,13 @@ export function describeVe(engine: VeEngine, cpu: VeCpu, decoder: VeDecoder): Ve
   const vcpu = Vcpu.over(cpu);
   const r = engine.result;
   const insn = r.plan === null ? () => null : lazyInsn(engine, r, decoder);
-  const tdvmcalls: TdvmcallRecord[] = r.stringMove ? r.stringMove.calls : r.calls === 0 ? [] : [{
+  const tdvmcalls: TdvmcallRecord[] = r.composite ? r.composite.calls : r.calls === 0 ? [] : [{
     request: engine.frame.request(),
     result: engine.frame.result(),
   }];
   if (!r.handled) return new FaultOutcome(r.error!, r.step!, insn, tdvmcalls, faultDetail(r, engine));
   let regs: Partial<Record<string, bigint>>;
-  if (r.stringMove?.before) regs = vcpu.diff(r.stringMove.before);
+  if (r.composite?.before) regs = vcpu.diff(r.composite.before);
   else {
     regs = {};
     if (r.slot >= 0) {
@@ -138,7 +138,7 @@ const DETAIL: Record<VeStep, string> = {
 /** A sentence on why the handler refused, with the values that decided it. */
 function faultDetail(r: VeResult, engine: VeEngine): string {
   const step = r.step!;
-  if (r.stringMove) return r.stringMove.detail;
+  if (r.composite) return r.composite.detail;
   if (step === "tdvmcall") return `host status 0x${engine.frame.result().r10.toString(16)}`;
   if (r.plan === null) return DETAIL[step];
   const linux = engine.mode === "linux";

@@ -37,16 +37,24 @@ export function runMmioInstruction(cpu: CpuSide, vcpu: Vcpu): MmioRun {
   if (a.kind === "movs") return stringMove(cpu, vcpu, insn);
   const isWrite = a.kind === "write" || a.kind === "write_imm";
   const va = kernelAddress(a.mem!, false, false, insn.addressSize, insn.length, vcpu);
-  return access(cpu, vcpu, va, isWrite) ?? { outcome: "no_ve", reason: "the access hits ordinary memory" };
+  return access(cpu, vcpu, va, a.size, isWrite) ?? { outcome: "no_ve", reason: "the access hits ordinary memory" };
 }
 
-/** The CPU's data access at `va`: a #PF, a #VE delivered to the handler, or null (ordinary memory). */
-function access(cpu: CpuSide, vcpu: Vcpu, va: bigint, isWrite: boolean): MmioRun | null {
-  const t = cpu.translator.translate(va, isWrite ? "write" : "read", vcpu.cpl);
-  if ("pageFault" in t) return { outcome: "page_fault", va, errorCode: t.pageFault };
-  if (!cpu.memory.isUnbackedShared(t.gpa)) return null;
-  const ve: VeInfo = { exitReason: 48, exitQualification: (isWrite ? 2n : 1n) | 0x80n, gla: va, gpa: t.gpa, instrLen: 0 };
-  return cpu.deliver(vcpu, ve);
+/**
+ * The CPU's data access of `size` bytes at `va`: a #PF, a #VE delivered to the handler, or null
+ * (ordinary memory). An access that crosses a page is checked page by page: the first page that
+ * faults or reaches MMIO decides, and the #VE reports that page's part (its GLA and GPA).
+ */
+function access(cpu: CpuSide, vcpu: Vcpu, va: bigint, size: number, isWrite: boolean): MmioRun | null {
+  const second = Number(va & 0xfffn) + size > 4096 ? BigInt.asUintN(64, (va | 0xfffn) + 1n) : null;
+  for (const part of second === null ? [va] : [va, second]) {
+    const t = cpu.translator.translate(part, isWrite ? "write" : "read", vcpu.cpl);
+    if ("pageFault" in t) return { outcome: "page_fault", va: part, errorCode: t.pageFault };
+    if (!cpu.memory.isUnbackedShared(t.gpa)) continue;
+    const ve: VeInfo = { exitReason: 48, exitQualification: (isWrite ? 2n : 1n) | 0x80n, gla: part, gpa: t.gpa, instrLen: 0 };
+    return cpu.deliver(vcpu, ve);
+  }
+  return null;
 }
 
 /**
@@ -56,6 +64,7 @@ function access(cpu: CpuSide, vcpu: Vcpu, va: bigint, isWrite: boolean): MmioRun
 function stringMove(cpu: CpuSide, vcpu: Vcpu, insn: DecodedInsn): MmioRun {
   const { src, dst, count } = stringOperands(vcpu, insn.addressSize, insn.prefixes.segment);
   if ((insn.prefixes.rep || insn.prefixes.repne) && count === 0n) return { outcome: "no_ve", reason: "REP with a zero count" };
-  return access(cpu, vcpu, src, false) ?? access(cpu, vcpu, dst, true)
+  const size = insn.arch!.size;
+  return access(cpu, vcpu, src, size, false) ?? access(cpu, vcpu, dst, size, true)
     ?? { outcome: "no_ve", reason: "both operands are ordinary memory" };
 }

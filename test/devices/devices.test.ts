@@ -128,3 +128,43 @@ describe("an IOAPIC read through the #VE path", () => {
     expect(io.trace).toEqual([{ op: "read", register: 1, value: 0x170020n }]);
   });
 });
+
+describe("bounded device traces (issue 10 item 13)", () => {
+  it("the IOAPIC keeps its last traceLimit IOWIN accesses in a ring of at most 16 bytes each", () => {
+    const io = new IoApic("io", 4);
+    for (let i = 0; i < 100_000; i++) {
+      io.write(IOREGSEL, 4, BigInt(0x10 + (i % 48)));
+      io.write(IOWIN, 4, BigInt(i));
+      io.read(IOWIN, 4);
+    }
+    expect(io.accesses).toBe(200_000);
+    expect(io.traceBytes).toBe(4 * 16);
+    const last = 99_999;
+    const reg = 0x10 + (last % 48);
+    expect(io.trace).toEqual([
+      { op: "write", register: 0x10 + ((last - 1) % 48), value: BigInt(last - 1) },
+      { op: "read", register: 0x10 + ((last - 1) % 48), value: BigInt(last - 1) },
+      { op: "write", register: reg, value: BigInt(last) },
+      { op: "read", register: reg, value: BigInt(last) },
+    ]);
+    expect(new IoApic().traceBytes).toBe(0); // grows only as accesses come
+  });
+
+  it("every device's trace stays within 16 x traceLimit bytes however many accesses come", () => {
+    const io = new IoApic();
+    const msix = new MsixTable("msix", 8, 0x800);
+    const ahci = new AhciHba("ahci", 2);
+    for (let i = 0; i < 50_000; i++) {
+      io.write(IOWIN, 4, 1n);
+      msix.write((i % 8) * 16, 4, BigInt(i));
+      msix.read(0x800, 8);
+      ahci.write(0x100 + PORT.CLB, 4, BigInt(i));
+    }
+    expect(io.traceBytes).toBe(1024 * 16);
+    expect(msix.table.traceBytes).toBe(1024 * 16);
+    expect(msix.pba.traceBytes).toBe(1024 * 16);
+    expect(ahci.regs.traceBytes).toBe(1024 * 16);
+    expect(msix.table.accesses).toBe(50_000);
+    expect(() => new IoApic("io", -1)).toThrow(RangeError);
+  });
+});

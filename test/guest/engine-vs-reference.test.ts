@@ -77,7 +77,7 @@ describe("#VE engine vs the BigInt reference handler", () => {
           td.memory.write(CODE_GPA, guest.memory);
           const callsBefore = td.host.calls;
           const r = td.deliverFast(vcpu, ve);
-          const key = `${mode}:${r.step ?? "handled"}${r.stringMove ? " (movs)" : ""}`;
+          const key = `${mode}:${r.step ?? "handled"}${r.composite ? " (composite)" : ""}`;
           seen.set(key, (seen.get(key) ?? 0) + 1);
           expect({ handled: r.handled, error: r.error, step: r.step }).toEqual({ handled: want.handled, error: want.error, step: want.step });
           expect(Array.from(vcpu.gprs)).toEqual(want.regs);
@@ -100,6 +100,7 @@ describe("#VE engine vs the BigInt reference handler", () => {
     if (process.env.VE_MMIO_SHOW) console.log(seen);
     // The generator reaches every step either mode can take with legacy encodings and an honest host.
     for (const key of ["linux:handled", "linux:classify", "linux:gla_check", "linux:page_split", "linux:movs",
-      "arch:handled", "arch:decode", "arch:classify", "arch:movs_operand (movs)", "arch:handled (movs)"]) expect(seen.get(key) ?? 0, key).toBeGreaterThan(10);
+      "arch:handled", "arch:decode", "arch:classify", "arch:movs_operand (composite)", "arch:handled (composite)",
+      "arch:page_split (composite)"]) expect(seen.get(key) ?? 0, key).toBeGreaterThan(10);
   });
 });

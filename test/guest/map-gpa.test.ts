@@ -78,3 +78,30 @@ describe("conversion loses data", () => {
     expect(td.memory.read(0x10000n, 1)[0]).toBe(7);
   });
 });
+
+describe("lazy conversion (issue 10 item 13)", () => {
+  it("converting 1 GiB to shared and back allocates no page data until a page is touched", () => {
+    const td = new Td(decoder, { mapGpa: true });
+    td.finalize();
+    const GIB = 1 << 30;
+    const before = process.memoryUsage();
+    expect(td.convert(0x40000000n, GIB, true).ok).toBe(true);
+    const after = process.memoryUsage();
+    expect(td.memory.pageCount).toBe(GIB / 4096);
+    expect(td.memory.materialisedPages).toBe(0);
+    // Map entries only: 262,144 pages cost well under 64 MB of heap and no array buffers.
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(1 << 20);
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(64 << 20);
+    // Data semantics unchanged (SPEC §11): a to-shared page reads as the host backs it (zero here),
+    // a write materialises that one page and the host sees it.
+    const gpa = SHARED | 0x40001000n;
+    expect([...td.memory.read(gpa, 4)]).toEqual([0, 0, 0, 0]);
+    td.memory.write(gpa + 4n, Uint8Array.of(1, 2));
+    expect([...td.memory.hostRead(gpa + 4n, 2)]).toEqual([1, 2]);
+    expect(td.memory.materialisedPages).toBe(1);
+    // Back to private: accepted pages read as zero, again without allocating up front.
+    expect(td.convert(0x40000000n, GIB, false).ok).toBe(true);
+    expect(td.memory.materialisedPages).toBe(0);
+    expect([...td.memory.read(0x40001004n, 2)]).toEqual([0, 0]);
+  });
+});

@@ -60,6 +60,19 @@ function kernelVaddr(mem: MemOperand, insn: DecodedInsn, s: RefState): bigint {
   return u64(va);
 }
 
+/** The CPU's linear address of the memory operand (SDM: base + index * scale + disp, 67h, FS/GS base). */
+function archVaddr(mem: MemOperand, insn: DecodedInsn, s: RefState): bigint {
+  const reg = (name: string) => s.regs[GPR64.indexOf(name as never)];
+  let va = mem.disp;
+  if (mem.base === "rip") va += s.rip + BigInt(insn.length);
+  else if (mem.base) va += reg(mem.base);
+  if (mem.index) va += reg(mem.index) * BigInt(mem.scale);
+  if (insn.addressSize === 4) va &= 0xffffffffn;
+  if (mem.seg === "fs") va += s.fsBase;
+  if (mem.seg === "gs") va += s.gsBase;
+  return u64(va);
+}
+
 const LEGACY = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]);
 const SEGMENTS = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
 
@@ -141,6 +154,14 @@ export function referenceVe(insn: DecodedInsn, mode: "linux" | "arch", s: RefSta
     const a = insn.arch;
     if (!a) return fault("EINVAL", "classify");
     if (a.kind === "movs") return guest ? stringMove(insn, a.size, s, guest) : fault("EINVAL", "movs");
+    // The CPU splits a page-crossing access; the reference models only the case where a page of it
+    // is not mapped (the guest's device and memory pages are never adjacent here).
+    const va = archVaddr(a.mem!, insn, s);
+    if (crosses(va, a.size)) {
+      const mapped = (p: bigint) => !!guest && [guest.deviceVa, guest.memoryVa].includes(p & ~0xfffn);
+      if (mapped(va) && mapped(u64(va + BigInt(a.size - 1)))) throw new Error("reference: a split access over two mapped pages is not modelled");
+      return fault("EFAULT", "page_split");
+    }
     ({ kind, size } = a);
     high = insn.highByteReg;
     slot = a.regNumber === null ? -1 : high ? a.regNumber - 4 : a.regNumber;
