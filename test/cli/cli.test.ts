@@ -87,6 +87,7 @@ describe("ve-mmio demo and survey", () => {
     expect(r.stdout).toMatch(/EINVAL classify/); // MOVSXD is refused by the kernel
     expect(r.stdout).toMatch(/throughput\s+[\d.]+ k instructions\/s/);
     expect(r.stdout).toMatch(/#VE handler\s+[\d.]+ M #VEs\/s through Td\.deliverFast/);
+    expect(r.stdout.split("\n").filter((line) => line.length > 100)).toEqual([]); // fits 100 columns
   });
   it("survey decodes the corpus in one batch and counts divergences", () => {
     const r = run("survey");
