@@ -3,7 +3,7 @@
 // does all arithmetic on 64-bit BigInts straight from SPEC §7-8. The engine works on 32-bit
 // words and the decoder's view; where the two disagree, one of them is wrong.
 import type { DecodedInsn, MemOperand } from "../../src/decoder/record.js";
-import { GPR64 } from "../../src/decoder/names.js";
+import { GPR64, GPR32 } from "../../src/decoder/names.js";
 
 export interface RefState {
   regs: bigint[];
@@ -45,12 +45,13 @@ function kernelVaddr(mem: MemOperand, insn: DecodedInsn, s: RefState): bigint {
   const l = insn.linux;
   if (!l.emulated) throw new Error("no kernel operand");
   if (l.addressInvalid) return M64;
-  const reg = (name: string) => s.regs[GPR64.indexOf(name as never)];
+  // A 32-bit name (67h) reads the register's low half.
+  const reg = (name: string) => GPR64.includes(name as never) ? s.regs[GPR64.indexOf(name as never)] : s.regs[GPR32.indexOf(name as never)] & 0xffffffffn;
   let va: bigint;
-  if (l.registerForm) va = mem.base && mem.base !== "rip" ? reg(mem.base) : 0n;
+  if (l.registerForm) va = mem.base && !mem.rip ? reg(mem.base) : 0n;
   else {
     va = mem.disp;
-    if (mem.base === "rip") va += s.rip + BigInt(l.length);
+    if (mem.rip) va += s.rip + BigInt(l.length);
     else if (mem.base) va += reg(mem.base);
     if (mem.index) va += reg(mem.index) * BigInt(mem.scale);
   }
