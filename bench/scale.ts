@@ -2,7 +2,7 @@
 // memory, decode cache size. Plain timed loops (each point is one measurement), a table per
 // dimension on stdout, and the points for the HTML chart.
 import { loadDecoder } from "../src/decoder/node.js";
-import { Td } from "../src/guest/td.js";
+import { Td } from "../src/machine/td.js";
 import { RegisterBlock } from "../src/devices/register-block.js";
 import type { VeInfo } from "../src/guest/memory.js";
 import { SLOT, type Vcpu } from "../src/guest/vcpu.js";

@@ -5,7 +5,7 @@
 // direct TDVMCALL with no decode, for comparison.
 import b from "benny";
 import { loadDecoder } from "../src/decoder/node.js";
-import { Td } from "../src/guest/td.js";
+import { Td } from "../src/machine/td.js";
 import { SLOT } from "../src/guest/vcpu.js";
 import { RegisterBlock } from "../src/devices/register-block.js";
 import { FRAME, TdvmcallFrame } from "../src/tdvmcall/abi.js";
@@ -55,7 +55,7 @@ function directCall() {
   return () => {
     frame.mmio(4, false, gpa % 0x1_0000_0000, Math.floor(gpa / 0x1_0000_0000), 0, 0);
     td.host.handleFrame(frame);
-    vcpu.words[0] = frame.lo(FRAME.R11); // readl zero-extends into RAX
+    vcpu.words[0] = frame.lo(FRAME.DATA); // readl zero-extends into RAX
     vcpu.words[1] = 0;
   };
 }

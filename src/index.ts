@@ -12,20 +12,22 @@ export {
 } from "./decoder/names.js";
 
 // The TD simulation: guest memory and paging, vCPU, #VE handlers, the TDVMCALL ABI, host, devices.
-export { Td, TdError, type TdConfig, type TdPhase, type MmioRun } from "./guest/td.js";
+export { Td, TdError, type TdConfig, type TdPhase, type MmioRun } from "./machine/td.js";
 export { GuestMemory, MemoryError, PAGE_SIZE, type VeInfo, type Gpaw, type PageKind, type Access } from "./guest/memory.js";
 export { DirectMap, PageTableBuilder, PageTableWalker, PF, type Translator, type Translation } from "./guest/paging.js";
 export { Vcpu, type VcpuSnapshot } from "./guest/vcpu.js";
-export { handleMmioVe, describeVe, kernelAddress, fetchCode, type VeMode, type VeOutcome, type VeStep, type VeError, type VeContext, type VeHandlerOptions } from "./guest/ve-handler.js";
+export { describeVe, kernelAddress, type VeMode, type VeOutcome, type VeStep, type VeError, type VeHandlerOptions } from "./guest/ve-handler.js";
 export { VeEngine, VeResult } from "./guest/ve-engine.js";
 export { CodeFetcher, codeMemoryOf, type CodeMemory } from "./guest/code-fetch.js";
-export { emulateStringMove, type GuestData } from "./guest/string-move.js";
+export { SLOT, REGISTER_WORDS, type VeCpu, type VeMemory } from "./guest/cpu.js";
+export { MappedMemory } from "./guest/mapped-memory.js";
+export { emulateStringMove } from "./guest/string-move.js";
 export { handlePortIoVe, decodePortQualification, portMask, type PortIoVe, type PortIoOutcome } from "./guest/port-io.js";
 export { linuxWriteBack, archWriteBack, linuxWriteBackWords, archWriteBackWords } from "./guest/writeback.js";
 export { mapGpa, convertPages, type MapGpaResult } from "./guest/map-gpa.js";
 export { DecodeCache, DecodeCacheEntry } from "./guest/decode-cache.js";
-export { jsonlWriter, type VeTraceEvent, type VeListener } from "./guest/trace.js";
-export { Sha384 } from "./guest/sha384.js";
+export { jsonlWriter, type VeTraceEvent, type VeListener } from "./machine/trace.js";
+export { Sha384 } from "./machine/sha384.js";
 export * from "./tdvmcall/abi.js";
 export { Host, type HostExit, type HostCall, type HostOptions } from "./host/host.js";
 export { DeviceBus, type MmioDevice, type AccessSize } from "./host/bus.js";

@@ -5,7 +5,7 @@
 import type { VeDecoder } from "../decoder/engine.js";
 import { GPR64, registerNumber, type Gpr64 } from "../decoder/names.js";
 import type { DecodedInsn } from "../decoder/record.js";
-import { Td, type MmioRun } from "../guest/td.js";
+import { Td, type MmioRun } from "../machine/td.js";
 import type { VeInfo } from "../guest/memory.js";
 import type { MmioDevice } from "../host/bus.js";
 import { AhciHba } from "../devices/ahci.js";

@@ -3,7 +3,7 @@
 // device answers --read-value.
 import type { VeDecoder } from "../decoder/engine.js";
 import { GPR64, type Gpr64 } from "../decoder/names.js";
-import { Td, type MmioRun } from "../guest/td.js";
+import { Td, type MmioRun } from "../machine/td.js";
 import { kernelAddress } from "../guest/ve-handler.js";
 import { RegisterBlock } from "../devices/register-block.js";
 import { InputError, parseHex, parseNumber } from "./inputs.js";

@@ -5,18 +5,12 @@
 // faults again. 67h makes ESI, EDI and ECX the registers (32-bit writes zero-extend). Either side
 // may be MMIO (a TDVMCALL) or guest memory. The Linux handler never does this (it refuses MOVS).
 // A rare path: it works on BigInts.
-import type { Vcpu, VcpuSnapshot } from "./vcpu.js";
+import { Vcpu, type VcpuSnapshot } from "./vcpu.js";
+import type { VeCpu, VeMemory } from "./cpu.js";
 import type { VePlan } from "../decoder/plan.js";
 import { SEGMENT_NAMES, type Segment } from "../decoder/names.js";
-import type { Translator } from "./paging.js";
-import type { GuestMemory } from "./memory.js";
-import { TdvmcallFrame, mmioReadRequest, mmioWriteRequest, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
-
-/** What the handler may touch besides MMIO: guest memory through the guest's own MMU. */
-export interface GuestData {
-  translator: Translator;
-  memory: GuestMemory;
-}
+import type { TdvmcallFrame, FrameHost, TdvmcallRegs, TdvmcallResult } from "../tdvmcall/abi.js";
+import { lowWord, highWord } from "../words.js";
 
 export type StringMove =
   | { ok: true; length: number; calls: { request: TdvmcallRegs; result: TdvmcallResult }[]; before: VcpuSnapshot }
@@ -28,12 +22,12 @@ const M64 = (1n << 64n) - 1n;
 type Operand = { gpa: bigint; mmio: boolean } | { error: string };
 
 /** Where a `size`-byte operand at `va` lives: an MMIO GPA, guest memory, or why neither. */
-function locate(data: GuestData, va: bigint, size: number, access: "read" | "write", cpl: number): Operand {
+function locate(memory: VeMemory, va: bigint, size: number, access: "read" | "write", cpl: number): Operand {
   if (Number(va & 0xfffn) + size > 4096) return { error: `the ${access} operand at 0x${va.toString(16)} crosses a page` };
-  const t = data.translator.translate(va, access, cpl);
+  const t = memory.translate(va, access, cpl);
   if ("pageFault" in t) return { error: `#PF (error code 0x${t.pageFault.toString(16)}) on the ${access} operand at 0x${va.toString(16)}` };
-  if (data.memory.isUnbackedShared(t.gpa)) return { gpa: t.gpa, mmio: true };
-  if (data.memory.pageData(t.gpa) === null) return { error: `the ${access} operand at 0x${va.toString(16)} is not guest memory` };
+  if (memory.isMmio(t.gpa)) return { gpa: t.gpa, mmio: true };
+  if (memory.read(t.gpa, size) === null) return { error: `the ${access} operand at 0x${va.toString(16)} is not guest memory` };
   return { gpa: t.gpa, mmio: false };
 }
 
@@ -50,8 +44,12 @@ export function stringOperands(vcpu: Vcpu, addressSize: number, seg: Segment | n
   return { src: (narrow(vcpu.get("rsi")) + segBase) & M64, dst: narrow(vcpu.get("rdi")), count: narrow(vcpu.get("rcx")) };
 }
 
-/** One element of a MOVS whose source or destination is MMIO. Changes nothing unless it succeeds. */
-export function emulateStringMove(vcpu: Vcpu, p: VePlan, data: GuestData, host: FrameHost): StringMove {
+/**
+ * One element of a MOVS whose source or destination is MMIO, its TDVMCALLs made in `frame`.
+ * Changes nothing unless it succeeds.
+ */
+export function emulateStringMove(cpu: VeCpu, p: VePlan, memory: VeMemory, host: FrameHost, frame: TdvmcallFrame): StringMove {
+  const vcpu = Vcpu.over(cpu); // a rare path: the BigInt API over the same registers
   const calls: { request: TdvmcallRegs; result: TdvmcallResult }[] = [];
   const size = p.size;
   const narrow = (v: bigint) => (p.addressSize === 4 ? v & 0xffffffffn : v & M64);
@@ -61,30 +59,29 @@ export function emulateStringMove(vcpu: Vcpu, p: VePlan, data: GuestData, host: 
     vcpu.rip += BigInt(p.length); // nothing to move (an injected #VE: the CPU would not fault)
     return { ok: true, length: p.length, calls, before };
   }
-  const from = locate(data, src, size, "read", vcpu.cpl);
+  const from = locate(memory, src, size, "read", vcpu.cpl);
   if ("error" in from) return { ok: false, error: "EFAULT", detail: from.error, calls };
-  const to = locate(data, dst, size, "write", vcpu.cpl);
+  const to = locate(memory, dst, size, "write", vcpu.cpl);
   if ("error" in to) return { ok: false, error: "EFAULT", detail: to.error, calls };
   if (!from.mmio && !to.mmio) return { ok: false, error: "EINVAL", detail: "neither operand of the string move is MMIO", calls };
 
-  const frame = new TdvmcallFrame();
-  const call = (request: TdvmcallRegs): TdvmcallResult => {
-    frame.load(request);
+  const call = (isWrite: boolean, gpa: bigint, value: bigint): TdvmcallResult => {
+    frame.mmio(size, isWrite, lowWord(gpa), highWord(gpa), lowWord(value), highWord(value));
     host.handleFrame(frame);
     const result = frame.result();
-    calls.push({ request, result });
+    calls.push({ request: frame.request(), result });
     return result;
   };
   let value: bigint;
   if (from.mmio) {
-    const r = call(mmioReadRequest(size, from.gpa));
+    const r = call(false, from.gpa, 0n);
     if (r.r10 !== 0n) return { ok: false, error: "EIO", detail: `host status 0x${r.r10.toString(16)} on the read`, calls };
     value = r.r11 & ((1n << BigInt(8 * size)) - 1n);
-  } else value = fromBytes(data.memory.read(from.gpa, size));
+  } else value = fromBytes(memory.read(from.gpa, size)!);
   if (to.mmio) {
-    const r = call(mmioWriteRequest(size, to.gpa, value));
+    const r = call(true, to.gpa, value);
     if (r.r10 !== 0n) return { ok: false, error: "EIO", detail: `host status 0x${r.r10.toString(16)} on the write`, calls };
-  } else data.memory.write(to.gpa, toBytes(value, size));
+  } else memory.write(to.gpa, toBytes(value, size));
 
   const step = (vcpu.rflags & DF) !== 0n ? -BigInt(size) : BigInt(size);
   vcpu.set("rsi", narrow(vcpu.get("rsi") + step));

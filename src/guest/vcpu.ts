@@ -1,14 +1,14 @@
-// vCPU state the #VE path reads and writes: 16 GPRs (the kernel's pt_regs slots), RIP, RFLAGS,
-// CPL and the FS/GS bases. Values are unsigned 64-bit.
+// This project's VeCpu: 16 GPRs (the kernel's pt_regs slots), RIP, RFLAGS, CPL and the FS/GS
+// bases. Values are unsigned 64-bit.
 //
-// One ArrayBuffer holds every 64-bit slot, seen two ways: as BigInts (the public API) and as
-// little-endian 32-bit word pairs (the #VE hot path, which then needs no BigInt arithmetic and
-// allocates nothing).
+// One buffer holds every 64-bit slot (layout: cpu.ts SLOT), seen two ways: as BigInts (this
+// class's API) and as little-endian 32-bit word pairs (`words`, what the #VE engine reads and
+// writes, with no BigInt arithmetic and no allocation). The buffer may be the caller's own.
 import { GPR64, type Gpr64 } from "../decoder/names.js";
+import { SLOT, REGISTER_WORDS, type VeCpu } from "./cpu.js";
 
-/** 64-bit slots of the state buffer after the 16 GPRs. */
-export const SLOT = { RIP: 16, RFLAGS: 17, FS_BASE: 18, GS_BASE: 19 } as const;
-const SLOTS = 20;
+export { SLOT };
+const SLOTS = REGISTER_WORDS / 2;
 
 // Typed arrays use the platform's byte order; the word view assumes little-endian, as every
 // JavaScript engine in use is.
@@ -23,20 +23,36 @@ export interface VcpuSnapshot {
   gsBase: bigint;
 }
 
-export class Vcpu {
-  private readonly slots = new BigUint64Array(SLOTS);
+/** A vCPU's registers with a BigInt API over a word view the #VE engine writes in place. */
+export class Vcpu implements VeCpu {
+  private readonly slots: BigUint64Array;
   /** RAX..R15 in SDM register-number order. */
-  readonly gprs = this.slots.subarray(0, 16);
-  /**
-   * The same state as 32-bit words: slot n is words[2n] (bits 31:0) and words[2n+1] (bits 63:32).
-   * @internal For the #VE engine.
-   */
-  readonly words = new Uint32Array(this.slots.buffer);
+  readonly gprs: BigUint64Array;
+  /** The same state as 32-bit words (layout: SLOT): slot n is words[2n] (bits 31:0) and words[2n+1] (bits 63:32). */
+  readonly words: Uint32Array;
   /** Current privilege level: 0 kernel, 3 user. */
   cpl = 0;
 
-  constructor() {
-    this.rflags = 0x2n;
+  /**
+   * A vCPU with its own zeroed registers (RFLAGS 0x2), or a BigInt view over `words`, an existing
+   * register file (REGISTER_WORDS words at an 8-byte aligned offset) that is used, not copied.
+   */
+  constructor(words?: Uint32Array) {
+    if (words) {
+      if (words.length < REGISTER_WORDS || words.byteOffset % 8 !== 0) throw new RangeError(`a register view needs ${REGISTER_WORDS} words at an 8-byte aligned offset`);
+      this.slots = new BigUint64Array(words.buffer, words.byteOffset, SLOTS);
+    } else this.slots = new BigUint64Array(SLOTS);
+    this.gprs = this.slots.subarray(0, 16);
+    this.words = new Uint32Array(this.slots.buffer, this.slots.byteOffset, REGISTER_WORDS);
+    if (!words) this.rflags = 0x2n;
+  }
+
+  /** The BigInt API over a VeCpu's own registers (no copy). */
+  static over(cpu: VeCpu): Vcpu {
+    if (cpu instanceof Vcpu) return cpu;
+    const v = new Vcpu(cpu.words);
+    v.cpl = cpu.cpl;
+    return v;
   }
 
   get rip(): bigint { return this.slots[SLOT.RIP]; }

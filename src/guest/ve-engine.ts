@@ -5,14 +5,14 @@
 // A fault changes no register and no memory. ve-handler.ts turns a VeResult into the typed,
 // self-contained VeOutcome.
 import { KIND } from "../decoder/view.js";
-import { SLOT, type Vcpu, type VcpuSnapshot } from "./vcpu.js";
+import type { VcpuSnapshot } from "./vcpu.js";
+import { SLOT, type VeCpu, type VeMemory } from "./cpu.js";
 import type { VeInfo } from "./memory.js";
 import { FRAME, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
 import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from "./writeback.js";
 import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
-import type { CodeFetcher } from "./code-fetch.js";
 import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
-import { emulateStringMove, type GuestData } from "./string-move.js";
+import { emulateStringMove } from "./string-move.js";
 import { joinWords } from "../words.js";
 
 export type VeMode = "linux" | "arch";
@@ -32,6 +32,7 @@ export type VeStep =
   | "movs_operand"  // arch: a MOVS operand faults, crosses a page, or neither side is MMIO
   | "tdvmcall";     // 8/9: the host answered with a non-zero status
 
+/** How the handler emulates (the TD's configuration of its guest kernel). */
 export interface VeHandlerOptions {
   mode: VeMode;
   /** v6.12+ "in-kernel MMIO" check of ve.gla (step 6). Default true. */
@@ -102,8 +103,29 @@ const TASK_SIZE_MAX_LO = 0xfffff000;
 const TASK_SIZE_MAX_HI_4LEVEL = 0x7fff;
 const TASK_SIZE_MAX_HI_5LEVEL = 0xffffff;
 
+/** What a VeEngine is built from: the decoder and the three seams, and how it emulates. */
+export interface VeEngineOptions extends VeHandlerOptions {
+  /** The decoder (VeDecoder, or another PlanDecoder). */
+  decoder: PlanDecoder;
+  /** Guest memory through the vCPU's MMU: instruction fetch and, for arch-mode MOVS, data. */
+  memory: VeMemory;
+  /** Where TDVMCALLs go: the host reads the request in the frame and answers in it. */
+  tdvmcall: FrameHost;
+  /** Guest physical address width: the shared bit is bit gpaw - 1. */
+  gpaw: 48 | 52;
+  /** Plans by RIP (needs memory.codePages to forget them when code changes); default none. */
+  cache?: DecodeCache | null;
+}
+
+/**
+ * The guest's #VE handler for EPT violations (MMIO), one per TD or embedding: it keeps no vCPU
+ * state between #VEs. handle() reads and writes the VeCpu's words in place and answers with a
+ * reused VeResult; nothing is allocated per #VE.
+ */
 export class VeEngine {
+  /** The TDVMCALL frame of the last #VE (request and answer). */
   readonly frame = new TdvmcallFrame();
+  /** The answer to the last #VE (reused). */
   readonly result = new VeResult();
   private readonly scratchPlan = new VePlan();
   private readonly operand = new Uint32Array(2);
@@ -112,19 +134,22 @@ export class VeEngine {
   private readonly veWords = new Uint32Array(this.veSlots.buffer);
   private readonly glaCheck: boolean;
   private readonly linux: boolean;
+  private readonly decoder: PlanDecoder;
+  private readonly memory: VeMemory;
+  private readonly host: FrameHost;
+  /** Bit position of the TD's shared bit (GPAW - 1). */
+  private readonly sharedBitPosition: number;
+  private readonly cache: DecodeCache | null;
+  /** How this engine emulates. */
   readonly mode: VeMode;
 
-  constructor(
-    private readonly decoder: PlanDecoder,
-    private readonly fetcher: CodeFetcher,
-    private readonly host: FrameHost,
-    /** Bit position of the TD's shared bit (GPAW - 1). */
-    private readonly sharedBitPosition: number,
-    options: VeHandlerOptions,
-    private readonly cache: DecodeCache | null = null,
-    /** Guest memory for the non-MMIO side of an arch-mode MOVS; without it MOVS is refused. */
-    private readonly data: GuestData | null = null,
-  ) {
+  constructor(options: VeEngineOptions) {
+    this.decoder = options.decoder;
+    this.memory = options.memory;
+    this.host = options.tdvmcall;
+    this.sharedBitPosition = options.gpaw - 1;
+    this.cache = options.cache ?? null;
+    if (this.cache !== null && !options.memory.codePages) throw new TypeError("a decode cache needs memory.codePages()");
     this.mode = options.mode;
     this.linux = options.mode === "linux";
     this.glaCheck = options.glaCheck !== false;
@@ -132,7 +157,7 @@ export class VeEngine {
   }
 
   /** Handles one EPT-violation #VE. On a fault the vCPU is left exactly as it was. */
-  handle(vcpu: Vcpu, ve: VeInfo): VeResult {
+  handle(vcpu: VeCpu, ve: VeInfo): VeResult {
     const r = this.result;
     r.reset();
     const w = vcpu.words;
@@ -171,12 +196,10 @@ export class VeEngine {
     }
     // A fault-safe copy of 15 bytes: every byte must be readable.
     const window = this.decoder.fetchWindow;
-    if (this.fetcher.fetch(ripLo, ripHi, cpl, window) < 15) return null;
+    if (this.memory.fetchCode(ripLo, ripHi, cpl, window, 15) < 15) return null;
     const plan = this.decoder.decodePlan(15, this.scratchPlan, this.linux);
     if (cache === null) return plan;
-    const pages: number[] = [];
-    for (let i = 0; i < this.fetcher.pageCount; i++) pages.push(this.fetcher.pages[i]);
-    const entry = cache.put(ripLo, ripHi, plan, window, pages);
+    const entry = cache.put(ripLo, ripHi, plan, window, this.memory.codePages!());
     this.result.entry = entry;
     return entry.plan;
   }
@@ -189,7 +212,7 @@ export class VeEngine {
     return user || (hi === 0xffffffff && lo >>> 12 === VSYSCALL_PAGE_LO >>> 12);
   }
 
-  private emulateLinux(vcpu: Vcpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
+  private emulateLinux(vcpu: VeCpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
     switch (p.verdict) {
       case REJECT.decode_failed: return this.fault("EINVAL", "decode");
       case REJECT.bad_register: return this.fault("EINVAL", "register");
@@ -202,16 +225,16 @@ export class VeEngine {
     return this.perform(vcpu, p, p.reg, p.extendTo || 8, gpaLo, gpaHi);
   }
 
-  private emulateArch(vcpu: Vcpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
+  private emulateArch(vcpu: VeCpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
     if (p.verdict !== 0) return this.fault("EINVAL", "decode");
     if (p.kind === 0) return this.fault("EINVAL", "classify");
-    if (p.kind === KIND.movs) return this.data === null ? this.fault("EINVAL", "movs") : this.stringMove(vcpu, p, this.data);
+    if (p.kind === KIND.movs) return this.stringMove(vcpu, p);
     const slot = p.reg < 0 ? -1 : p.highByte ? p.reg - 4 : p.reg;
     return this.perform(vcpu, p, slot, p.extendTo, gpaLo, gpaHi);
   }
 
   /** Steps 8-10: the TDVMCALL, then (reads) the register write-back, and RIP += length. */
-  private perform(vcpu: Vcpu, p: VePlan, slot: number, extendTo: number, gpaLo: number, gpaHi: number): VeResult {
+  private perform(vcpu: VeCpu, p: VePlan, slot: number, extendTo: number, gpaLo: number, gpaHi: number): VeResult {
     const r = this.result;
     const f = this.frame;
     const w = vcpu.words;
@@ -227,12 +250,12 @@ export class VeEngine {
     r.calls = 1;
     this.host.handleFrame(f);
     // Registers change only after the host answered successfully.
-    if (f.lo(FRAME.R10) !== 0 || f.hi(FRAME.R10) !== 0) return this.fault("EIO", "tdvmcall");
+    if (!f.succeeded) return this.fault("EIO", "tdvmcall");
     if (!isWrite && slot >= 0) {
       r.slot = slot;
       r.oldLo = w[2 * slot];
       r.oldHi = w[2 * slot + 1];
-      const lo = f.lo(FRAME.R11), hi = f.hi(FRAME.R11);
+      const lo = f.lo(FRAME.DATA), hi = f.hi(FRAME.DATA);
       if (this.linux) linuxWriteBackWords(w, 2 * slot, kind, size, extendTo, lo, hi);
       else archWriteBackWords(w, 2 * slot, kind, size, extendTo, highByte, lo, hi);
     }
@@ -245,9 +268,9 @@ export class VeEngine {
   }
 
   /** Arch mode: one element of a string move (string-move.ts). */
-  private stringMove(vcpu: Vcpu, p: VePlan, data: GuestData): VeResult {
+  private stringMove(vcpu: VeCpu, p: VePlan): VeResult {
     const r = this.result;
-    const m = emulateStringMove(vcpu, p, data, this.host);
+    const m = emulateStringMove(vcpu, p, this.memory, this.host, this.frame);
     r.calls = m.calls.length;
     if (!m.ok) {
       r.stringMove = { before: null, calls: m.calls, detail: m.detail };

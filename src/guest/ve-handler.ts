@@ -5,14 +5,11 @@
 // a fault changes no register and no memory.
 import type { VeDecoder } from "../decoder/engine.js";
 import type { DecodedInsn, MemOperand } from "../decoder/record.js";
-import type { Vcpu } from "./vcpu.js";
+import { Vcpu } from "./vcpu.js";
+import type { VeCpu } from "./cpu.js";
 import { GPR64, STATUS_NAMES, registerNumber } from "../decoder/names.js";
-import type { VeInfo } from "./memory.js";
-import type { Translator } from "./paging.js";
-import { frameHost, type TdvmcallRegs, type TdvmcallResult, type TdvmcallTransport } from "../tdvmcall/abi.js";
-import type { DecodeCache } from "./decode-cache.js";
-import { CodeFetcher, codeMemoryOf } from "./code-fetch.js";
-import { VeEngine, type VeResult, type VeMode, type VeError, type VeStep, type VeHandlerOptions } from "./ve-engine.js";
+import type { TdvmcallRegs, TdvmcallResult } from "../tdvmcall/abi.js";
+import type { VeEngine, VeResult, VeMode, VeError, VeStep, VeHandlerOptions } from "./ve-engine.js";
 import { joinWords } from "../words.js";
 
 export type { VeMode, VeError, VeStep, VeHandlerOptions };
@@ -35,40 +32,6 @@ export type VeOutcome =
   }
   | { outcome: "fault"; error: VeError; step: VeStep; insn: DecodedInsn | null; tdvmcalls: TdvmcallRecord[]; detail: string };
 
-/** What the handler needs from the guest: its vCPU, an MMU and its private memory for the fetch. */
-export interface VeContext {
-  vcpu: Vcpu;
-  translator: Translator;
-  /** Reads guest-physical memory (private or backed shared); throws when it cannot. */
-  readPhysical(gpa: bigint, len: number): Uint8Array;
-  decoder: VeDecoder;
-  tdvmcall: TdvmcallTransport;
-  /** The TD's shared bit (bit GPAW - 1). */
-  sharedBit: bigint;
-  /** Decoded instructions by RIP; the owner invalidates entries when code pages change. */
-  cache?: DecodeCache;
-}
-
-/** Code fetched at an address: the readable prefix (page by page), its pages, the first #PF. */
-export interface FetchedCode {
-  bytes: Uint8Array;
-  gpas: bigint[];
-  /** #PF error code where fetching stopped short, or null. */
-  pageFault: number | null;
-}
-
-/**
- * Fetches up to `max` instruction bytes at `rip`, a page at a time, stopping at the first byte
- * that does not translate for execution or cannot be read.
- */
-export function fetchCode(translator: Translator, readPhysical: VeContext["readPhysical"], rip: bigint, cpl: number, max = 15): FetchedCode {
-  const fetcher = new CodeFetcher(translator, codeMemoryOf(readPhysical));
-  const out = new Uint8Array(max);
-  const n = fetcher.fetch(Number(rip & 0xffffffffn), Number(rip >> 32n), cpl, out, max);
-  const gpas = Array.from(fetcher.pages.subarray(0, fetcher.pageCount), (page) => BigInt(page) << 12n);
-  return { bytes: out.subarray(0, n), gpas, pageFault: fetcher.pageFault < 0 ? null : fetcher.pageFault };
-}
-
 /** The kernel's vaddr (step 7): from the instruction and saved registers, not from ve.gla. */
 export function kernelAddress(mem: MemOperand, addressInvalid: boolean, registerForm: boolean, addressSize: number, length: number, vcpu: Vcpu): bigint {
   if (addressInvalid) return (1n << 64n) - 1n;
@@ -87,28 +50,16 @@ export function kernelAddress(mem: MemOperand, addressInvalid: boolean, register
 }
 
 /**
- * Handles one EPT-violation #VE for a guest given as a VeContext (any MMU, memory and host).
- * On a fault the vCPU is left exactly as it was.
- */
-export function handleMmioVe(ctx: VeContext, ve: VeInfo, options: VeHandlerOptions): VeOutcome {
-  const fetcher = new CodeFetcher(ctx.translator, codeMemoryOf(ctx.readPhysical));
-  const sharedBitPosition = ctx.sharedBit.toString(2).length - 1;
-  const engine = new VeEngine(ctx.decoder, fetcher, frameHost(ctx.tdvmcall), sharedBitPosition, options, ctx.cache ?? null);
-  engine.handle(ctx.vcpu, ve);
-  return describeVe(engine, ctx.vcpu, ctx.decoder);
-}
-
-/**
  * The self-contained outcome of the engine's last #VE on `vcpu` (call it right after
  * engine.handle(): it reads the engine's result, frame and fetch window). The decoded instruction
  * (`insn`) is made when first read: the outcome keeps a copy of the instruction's bytes.
  */
-export function describeVe(engine: VeEngine, vcpu: Vcpu, decoder: VeDecoder): VeOutcome {
+export function describeVe(engine: VeEngine, cpu: VeCpu, decoder: VeDecoder): VeOutcome {
+  const vcpu = Vcpu.over(cpu);
   const r = engine.result;
   const insn = r.plan === null ? () => null : lazyInsn(engine, r, decoder);
   const tdvmcalls: TdvmcallRecord[] = r.stringMove ? r.stringMove.calls : r.calls === 0 ? [] : [{
-    // The guest's request: R10 and R11 were 0 and EPT_VIOLATION before the host answered in them.
-    request: { ...engine.frame.request(), r10: 0n, r11: 48n },
+    request: engine.frame.request(),
     result: engine.frame.result(),
   }];
   if (!r.handled) return new FaultOutcome(r.error!, r.step!, insn, tdvmcalls, faultDetail(r, engine, insn, vcpu));

@@ -5,8 +5,9 @@
 // through the optional word methods of a device (no BigInt on the hot path); devices that only
 // implement the BigInt methods work too.
 import { joinWords, lowWord, highWord } from "../words.js";
+import type { AccessSize } from "../tdvmcall/exit.js";
 
-export type AccessSize = 1 | 2 | 4 | 8;
+export type { AccessSize };
 
 /** A device model: registers addressed by byte offset from its base. */
 export interface MmioDevice {

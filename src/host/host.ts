@@ -1,26 +1,22 @@
-// The host (KVM + userspace) side of TDVMCALL: validates each request as KVM's TDX code does, turns
-// it into a typed exit, and lets a device bus or handler answer. The guest sees only registers.
-import { SUBFN, STATUS, FRAME, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
-import { DeviceBus, cutLo, cutHi, type AccessSize } from "./bus.js";
+// The host (KVM + userspace) side of TDVMCALL: reads each request frame as a typed exit (exitOf,
+// with KVM's checks), lets a device bus or handler answer, and writes R10/R11 into the frame. The
+// guest sees only registers. MMIO requests take an allocation-free path on the frame's words.
+import { FRAME, STATUS, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
+import { exitOf, isMmioRequest, mmioOperandsValid, type AccessSize, type HostExit, type Refusal } from "../tdvmcall/exit.js";
+import { DeviceBus, cutLo, cutHi } from "./bus.js";
 import { joinWords } from "../words.js";
 
-export type { AccessSize };
+export type { AccessSize, HostExit };
 
-/** Typed exits, one structure per kind instead of raw registers. */
-export type HostExit =
-  | { type: "mmio"; gpa: bigint; size: AccessSize; isWrite: boolean; data: bigint }
-  | { type: "pio"; port: number; size: 1 | 2 | 4; isWrite: boolean; data: bigint }
-  | { type: "hypercall"; nr: bigint; args: bigint[] }
-  /** One chunk (at most 2 MiB) of a MapGPA, as KVM hands it to userspace (KVM_HC_MAP_GPA_RANGE). */
-  | { type: "mapGpa"; gpa: bigint; pages: number; toShared: boolean }
-  | { type: "unsupported"; subfunction: bigint };
-
-/** One handled call: the request, its exit (if validation passed) and the answer. */
+/** One handled call: the request, its exit (null when KVM refused it) and the answer. */
 export interface HostCall {
   request: TdvmcallRegs;
   exit: HostExit | null;
   result: TdvmcallResult;
 }
+
+/** Told of every call as it is answered: the frame (request and answer) and its exit, null when refused. */
+export type HostCallListener = (frame: TdvmcallFrame, exit: HostExit | null) => void;
 
 export interface HostOptions {
   /** Guest physical address width: the shared bit is bit gpaw - 1. */
@@ -44,18 +40,23 @@ export interface HostOptions {
 }
 
 const KVM_ENOSYS = BigInt.asUintN(64, -1000n);
+const WORDS = 20; // a frame's 32-bit words
 
+/** The host: KVM's TDX TDVMCALL handling and the userspace behind it. */
 export class Host implements FrameHost {
   readonly bus: DeviceBus;
   readonly sharedBit: bigint;
+  /** TDVMCALLs handled. */
   calls = 0;
-  /** The shared bit's position inside R14's bits 63:32. */
-  private readonly sharedHiBit: number;
+  /** Told of every call as it is answered (the machine's traces); null: nobody listens. */
+  onCall: HostCallListener | null = null;
+  /** The shared bit's position (GPAW - 1). */
+  private readonly sharedBitPosition: number;
   /** For handle(): the BigInt API goes through the frame path like the guest's calls. */
   private readonly scratch = new TdvmcallFrame();
-  // The last call, kept as numbers and built into a HostCall only when asked for.
-  private readonly lastRequest = new Uint32Array(16);
-  private readonly lastAnswer = new Uint32Array(4);
+  // The last call: a copy of its frame, and its exit (an MMIO exit is kept as numbers and built
+  // into a HostExit only when asked for).
+  private readonly lastFrame = new TdvmcallFrame();
   private lastExitKind: "none" | "mmio" | "object" = "none";
   private lastExitObject: HostExit | null = null;
   private readonly lastMmio = { size: 1 as AccessSize, isWrite: false, gpaLo: 0, gpaHi: 0, data: new Uint32Array(2) };
@@ -66,17 +67,13 @@ export class Host implements FrameHost {
     this.override = opts.override;
     this.bus = opts.bus ?? new DeviceBus();
     this.sharedBit = 1n << BigInt(opts.gpaw - 1);
-    this.sharedHiBit = opts.gpaw - 1 - 32;
+    this.sharedBitPosition = opts.gpaw - 1;
   }
 
-  /** The last call handled (for traces and tests), or null before the first. */
+  /** The last call handled (for tests and tools), or null before the first. */
   get last(): HostCall | null {
     if (this.calls === 0) return null;
-    const request = new TdvmcallFrame();
-    request.words.set(this.lastRequest);
-    const answer = new TdvmcallFrame();
-    answer.words.set(this.lastAnswer, 2 * FRAME.R10);
-    return { request: request.request(), exit: this.lastExit(), result: answer.result() };
+    return { request: this.lastFrame.request(), exit: this.lastExit(), result: this.lastFrame.result() };
   }
 
   private lastExit(): HostExit | null {
@@ -95,40 +92,50 @@ export class Host implements FrameHost {
 
   /**
    * The TDVMCALL entry point on a frame: reads the request, writes R10 (status) and R11 (data)
-   * into it. MMIO requests are validated and served without BigInt arithmetic.
+   * into its answer slots. MMIO requests are checked and served without BigInt arithmetic.
    */
   handleFrame(f: TdvmcallFrame): void {
     this.calls++;
-    const w = f.words, q = this.lastRequest;
-    for (let i = 0; i < 16; i++) q[i] = w[i]; // (a plain loop: cheaper than set() for 16 words)
     this.lastExitKind = "none";
+    const w = f.words;
     const forced = this.override === undefined ? undefined : this.override(f.request());
-    if (forced) this.answer(f, null, forced);
-    else if (f.lo(FRAME.R10) === 0 && f.hi(FRAME.R10) === 0 && f.lo(FRAME.R11) === 48 && f.hi(FRAME.R11) === 0) this.mmio(f);
-    else {
-      const { exit, result } = this.dispatch(f.request());
-      this.answer(f, exit, result);
-    }
-    const a = this.lastAnswer;
-    a[0] = w[2 * FRAME.R10]; a[1] = w[2 * FRAME.R10 + 1]; a[2] = w[2 * FRAME.R11]; a[3] = w[2 * FRAME.R11 + 1];
+    if (forced) f.answer(forced.r10, forced.r11);
+    else if (isMmioRequest(w)) this.mmio(f);
+    else this.serve(f, exitOf(f, this.opts.gpaw));
+    const q = this.lastFrame.words;
+    for (let i = 0; i < WORDS; i++) q[i] = w[i]; // (a plain loop: cheaper than set() for 20 words)
+    if (this.onCall !== null) this.onCall(f, this.lastExit());
   }
 
-  private answer(f: TdvmcallFrame, exit: HostExit | null, result: TdvmcallResult): void {
-    f.regs[FRAME.R10] = BigInt.asUintN(64, result.r10);
-    f.regs[FRAME.R11] = BigInt.asUintN(64, result.r11);
+  /** Answers a non-MMIO request from its exit. */
+  private serve(f: TdvmcallFrame, exit: HostExit | Refusal): void {
+    const mapGpa = this.opts.mapGpa;
+    if ((exit.type === "mapGpa" || (exit.type === "refused" && exit.call === "mapGpa")) && !mapGpa) {
+      // Userspace has not opted in to MapGPA exits: KVM answers as for any unknown sub-function.
+      return this.finish(f, { type: "unsupported", subfunction: f.regs[FRAME.R11] }, STATUS.SUBFUNC_UNSUPPORTED, 0n);
+    }
+    switch (exit.type) {
+      case "refused": return this.finish(f, null, exit.status, exit.data);
+      case "hypercall": {
+        const r = this.opts.hypercall?.(exit) ?? { r10: KVM_ENOSYS, r11: 0n };
+        return this.finish(f, exit, r.r10, r.r11);
+      }
+      case "pio": {
+        const value = this.opts.pio?.(exit);
+        if (exit.isWrite) return this.finish(f, exit, STATUS.SUCCESS, 0n);
+        exit.data = BigInt.asUintN(exit.size * 8, value ?? -1n); // unhandled IN reads all-ones
+        return this.finish(f, exit, STATUS.SUCCESS, exit.data);
+      }
+      case "mapGpa": return this.mapGpa(f, exit, mapGpa!);
+      case "mmio": return this.mmio(f);
+      case "unsupported": return this.finish(f, exit, STATUS.SUBFUNC_UNSUPPORTED, 0n);
+    }
+  }
+
+  private finish(f: TdvmcallFrame, exit: HostExit | null, status: bigint, data: bigint): void {
+    f.answer(status, data);
     this.lastExitObject = exit;
     this.lastExitKind = exit ? "object" : "none";
-  }
-
-  private dispatch(r: TdvmcallRegs): { exit: HostExit | null; result: TdvmcallResult } {
-    if (r.r10 !== 0n) {
-      const exit: HostExit = { type: "hypercall", nr: r.r10, args: [r.r11, r.r12, r.r13, r.r14] };
-      return { exit, result: this.opts.hypercall?.(exit) ?? { r10: KVM_ENOSYS, r11: 0n } };
-    }
-    if (r.r11 === SUBFN.IO_INSTRUCTION) return this.pio(r);
-    if (r.r11 === SUBFN.MAP_GPA && this.opts.mapGpa) return this.mapGpa(r, this.opts.mapGpa);
-    // MapGPA and the rest: userspace has not opted in, as KVM answers then.
-    return { exit: { type: "unsupported", subfunction: r.r11 }, result: { r10: STATUS.SUBFUNC_UNSUPPORTED, r11: 0n } };
   }
 
   /**
@@ -137,20 +144,15 @@ export class Host implements FrameHost {
    */
   private mmio(f: TdvmcallFrame): void {
     const w = f.words;
-    const size = w[2 * FRAME.R12];
-    const dir = w[2 * FRAME.R13];
-    const lo = w[2 * FRAME.R14], hi = w[2 * FRAME.R14 + 1];
-    const lastLo = lo + size - 1;
-    const lastHi = lastLo > 0xffffffff ? (hi + 1) >>> 0 : hi;
-    const bit = this.sharedHiBit;
-    if (w[2 * FRAME.R12 + 1] !== 0 || (size !== 1 && size !== 2 && size !== 4 && size !== 8)
-      || w[2 * FRAME.R13 + 1] !== 0 || dir > 1
-      || ((hi >>> bit) & 1) === 0 || ((lastHi >>> bit) & 1) === 0) {
-      w[2 * FRAME.R10] = 0; w[2 * FRAME.R10 + 1] = 0x80000000; // INVALID_OPERAND
-      w[2 * FRAME.R11] = 0; w[2 * FRAME.R11 + 1] = 0;
+    const S = 2 * FRAME.STATUS, D = 2 * FRAME.DATA;
+    if (!mmioOperandsValid(w, this.sharedBitPosition)) {
+      w[S] = 0; w[S + 1] = 0x80000000; // INVALID_OPERAND
+      w[D] = 0; w[D + 1] = 0;
       return;
     }
-    const gpaHi = (hi & ~(1 << bit)) >>> 0;
+    const size = w[2 * FRAME.R12], dir = w[2 * FRAME.R13];
+    const lo = w[2 * FRAME.R14];
+    const gpaHi = (w[2 * FRAME.R14 + 1] & ~(1 << (this.sharedBitPosition - 32))) >>> 0;
     const gpa = gpaHi * 0x1_0000_0000 + lo;
     const m = this.lastMmio;
     m.gpaLo = lo; m.gpaHi = gpaHi; m.size = size as AccessSize; m.isWrite = dir === 1;
@@ -159,50 +161,30 @@ export class Host implements FrameHost {
       m.data[0] = cutLo(size, w[2 * FRAME.R15]);
       m.data[1] = cutHi(size, w[2 * FRAME.R15 + 1]);
       this.bus.writeWords(gpa, size as AccessSize, m.data[0], m.data[1]);
-      // R11 keeps the request's value (the guest ignores it on writes), as before.
+      // R11 returns the request's value (the guest ignores it on writes).
+      w[D] = w[2 * FRAME.R11]; w[D + 1] = w[2 * FRAME.R11 + 1];
     } else {
       // KVM completes the read with the data zero-extended from `size` bytes; R10 stays 0.
-      this.bus.readWords(gpa, size as AccessSize, w, 2 * FRAME.R11);
-      m.data[0] = w[2 * FRAME.R11];
-      m.data[1] = w[2 * FRAME.R11 + 1];
+      this.bus.readWords(gpa, size as AccessSize, w, D);
+      m.data[0] = w[D];
+      m.data[1] = w[D + 1];
     }
-    w[2 * FRAME.R10] = 0; w[2 * FRAME.R10 + 1] = 0;
+    w[S] = 0; w[S + 1] = 0;
   }
 
-  /** KVM's tdx_map_gpa: validation, then 2 MiB chunks handed to userspace one by one. */
-  private mapGpa(r: TdvmcallRegs, handler: NonNullable<HostOptions["mapGpa"]>): { exit: HostExit | null; result: TdvmcallResult } {
-    const gpa = r.r12, size = r.r13, end = r.r12 + r.r13;
-    const limit = this.sharedBit << 1n;
-    if (size === 0n || end > (1n << 64n) - 1n || end > limit || gpa >= limit
-      || (gpa & this.sharedBit) !== ((end - 1n) & this.sharedBit)) {
-      return { exit: null, result: { r10: STATUS.INVALID_OPERAND, r11: gpa } };
-    }
-    if ((gpa & 0xfffn) !== 0n || (size & 0xfffn) !== 0n) return { exit: null, result: { r10: STATUS.ALIGN_ERROR, r11: gpa } };
-    const toShared = (gpa & this.sharedBit) !== 0n;
-    let at = gpa;
-    let exit: HostExit | null = null;
+  /** KVM's tdx_map_gpa after the checks: 2 MiB chunks handed to userspace one by one. */
+  private mapGpa(f: TdvmcallFrame, range: Extract<HostExit, { type: "mapGpa" }>, handler: NonNullable<HostOptions["mapGpa"]>): void {
+    const shared = range.toShared ? this.sharedBit : 0n;
+    const end = range.gpa + BigInt(range.pages) * 0x1000n;
+    let at = range.gpa;
     while (at < end) {
       const chunk = end - at < 0x200000n ? end - at : 0x200000n;
-      exit = { type: "mapGpa", gpa: at & ~this.sharedBit, pages: Number(chunk >> 12n), toShared };
-      const answer = handler(exit);
-      if (answer === "retry") return { exit, result: { r10: STATUS.RETRY, r11: at } };
-      if (answer === "invalid") return { exit, result: { r10: STATUS.INVALID_OPERAND, r11: at } };
+      const answer = handler({ type: "mapGpa", gpa: at, pages: Number(chunk >> 12n), toShared: range.toShared });
+      // R11 = the next unprocessed GPA (with the shared bit, as the guest asked).
+      if (answer === "retry") return this.finish(f, range, STATUS.RETRY, at | shared);
+      if (answer === "invalid") return this.finish(f, range, STATUS.INVALID_OPERAND, at | shared);
       at += chunk;
     }
-    return { exit, result: { r10: STATUS.SUCCESS, r11: 0n } };
-  }
-
-  /** KVM's tdx_emulate_io: size 1/2/4, direction 0/1. */
-  private pio(r: TdvmcallRegs): { exit: HostExit | null; result: TdvmcallResult } {
-    if ((r.r12 !== 1n && r.r12 !== 2n && r.r12 !== 4n) || (r.r13 !== 0n && r.r13 !== 1n)) {
-      return { exit: null, result: { r10: STATUS.INVALID_OPERAND, r11: 0n } };
-    }
-    const size = Number(r.r12) as 1 | 2 | 4;
-    const isWrite = r.r13 === 1n;
-    const exit = { type: "pio" as const, port: Number(r.r14 & 0xffffn), size, isWrite, data: isWrite ? BigInt.asUintN(size * 8, r.r15) : 0n };
-    const value = this.opts.pio?.(exit);
-    if (isWrite) return { exit, result: { r10: STATUS.SUCCESS, r11: 0n } };
-    exit.data = BigInt.asUintN(size * 8, value ?? -1n);
-    return { exit, result: { r10: STATUS.SUCCESS, r11: exit.data } };
+    this.finish(f, range, STATUS.SUCCESS, 0n);
   }
 }

@@ -4,7 +4,7 @@ import { describe, it, expect } from "vitest";
 import { IoApic, IOREGSEL, IOWIN, IOAPIC_EOI } from "../../src/devices/ioapic.js";
 import { MsixTable } from "../../src/devices/msix.js";
 import { AhciHba, HBA, PORT, GHC_AE, GHC_HR, GHC_IE, CMD_ST, CMD_FRE, CMD_CR, CMD_FR } from "../../src/devices/ahci.js";
-import { Td } from "../../src/guest/td.js";
+import { Td } from "../../src/machine/td.js";
 import { RegisterBlock } from "../../src/devices/register-block.js";
 import { DeviceBus } from "../../src/host/bus.js";
 import { decoder, hex } from "../support/decoder.js";

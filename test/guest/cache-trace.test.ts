@@ -3,7 +3,7 @@ import { describe, it, expect } from "vitest";
 import { tinyTd, pagedTd, RIP, CODE_GPA, MMIO_VA, MMIO_GPA } from "../support/td.js";
 import type { PageTableWalker } from "../../src/guest/paging.js";
 import { hex } from "../support/decoder.js";
-import { jsonlWriter, type VeTraceEvent } from "../../src/guest/trace.js";
+import { jsonlWriter, type VeTraceEvent } from "../../src/machine/trace.js";
 
 describe("decode cache", () => {
   it("hits on the second #VE at the same RIP and drops entries when their code page is written", () => {

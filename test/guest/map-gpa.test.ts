@@ -1,6 +1,6 @@
 // MapGPA (SPEC §11): host validation, 2 MiB chunks, the guest's retry protocol and data loss.
 import { describe, it, expect } from "vitest";
-import { Td } from "../../src/guest/td.js";
+import { Td } from "../../src/machine/td.js";
 import { Host } from "../../src/host/host.js";
 import { mapGpa } from "../../src/guest/map-gpa.js";
 import { STATUS, mapGpaRequest } from "../../src/tdvmcall/abi.js";

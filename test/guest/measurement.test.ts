@@ -1,8 +1,8 @@
 // SHA-384 and the TD's build-time measurement.
 import { describe, it, expect } from "vitest";
 import { createHash, randomBytes } from "node:crypto";
-import { Sha384 } from "../../src/guest/sha384.js";
-import { Td } from "../../src/guest/td.js";
+import { Sha384 } from "../../src/machine/sha384.js";
+import { Td } from "../../src/machine/td.js";
 import { decoder } from "../support/decoder.js";
 
 describe("SHA-384", () => {

@@ -71,7 +71,7 @@ describe("port I/O #VE", () => {
 
 describe("port I/O through a TD", () => {
   it("the TD's host answers IN; the fix is chosen per TD", async () => {
-    const { Td } = await import("../../src/guest/td.js");
+    const { Td } = await import("../../src/machine/td.js");
     const { decoder } = await import("../support/decoder.js");
     for (const [fixed, want] of [[true, 0x126n], [false, 0x26n]] as const) {
       const td = new Td(decoder, { portIoFixed: fixed, host: { pio: () => 0x26n } });

@@ -3,10 +3,10 @@
 import { describe, it, expect } from "vitest";
 import { tinyTd, MMIO_VA, MMIO_GPA, RIP, CODE_GPA } from "../support/td.js";
 import { decoder, hex } from "../support/decoder.js";
-import { handleMmioVe, type VeOutcome } from "../../src/guest/ve-handler.js";
+import type { VeOutcome } from "../../src/guest/ve-handler.js";
 import { Host } from "../../src/host/host.js";
 import { RegisterBlock } from "../../src/devices/register-block.js";
-import { Td, TdError } from "../../src/guest/td.js";
+import { Td, TdError } from "../../src/machine/td.js";
 import { STATUS, mmioReadRequest, mmioWriteRequest } from "../../src/tdvmcall/abi.js";
 import { PF } from "../../src/guest/paging.js";
 
@@ -28,13 +28,10 @@ function expectFault(code: string, setup: (t: ReturnType<typeof tinyTd>) => void
   return run;
 }
 
-/** Calls the handler directly with a crafted #VE (cases the CPU side never produces). */
+/** Delivers a crafted #VE to the handler (cases the CPU side never produces). */
 function directVe(code: string, veOverrides: { gla?: bigint; gpa?: bigint } = {}): VeOutcome {
   const { td, vcpu } = tinyTd(code);
-  return handleMmioVe({
-    vcpu, translator: td.translator, readPhysical: (g, l) => td.memory.read(g, l), decoder,
-    tdvmcall: (r) => td.host.handle(r), sharedBit: td.memory.sharedBit,
-  }, { exitReason: 48, exitQualification: 0x81n, gla: veOverrides.gla ?? MMIO_VA, gpa: veOverrides.gpa ?? (MMIO_GPA | SHARED), instrLen: 0 }, { mode: "linux" });
+  return td.deliver(vcpu, { exitReason: 48, exitQualification: 0x81n, gla: veOverrides.gla ?? MMIO_VA, gpa: veOverrides.gpa ?? (MMIO_GPA | SHARED), instrLen: 0 }) as VeOutcome;
 }
 
 describe("rejection steps (linux mode)", () => {

@@ -1,5 +1,5 @@
 // A tiny TD for #VE tests: code in a private page at RIP, one device page mapped at MMIO_VA.
-import { Td, type TdConfig } from "../../src/guest/td.js";
+import { Td, type TdConfig } from "../../src/machine/td.js";
 import { RegisterBlock } from "../../src/devices/register-block.js";
 import { decoder, hex } from "./decoder.js";
 

@@ -1,9 +1,10 @@
 // One structured event per #VE: what the guest saw, what it asked the host, what came back, and
 // what changed. Listeners get the values; jsonlWriter turns them into one JSON line each.
-import type { VeInfo } from "./memory.js";
-import type { MmioRun } from "./td.js";
-import type { PortIoVe, PortIoOutcome } from "./port-io.js";
-import type { HostExit } from "../host/host.js";
+import type { VeInfo } from "../guest/memory.js";
+import type { MmioRun } from "./cpu-side.js";
+import type { PortIoVe, PortIoOutcome } from "../guest/port-io.js";
+import type { HostExit } from "../tdvmcall/exit.js";
+import type { TdvmcallFrame, TdvmcallRegs } from "../tdvmcall/abi.js";
 import { toHex } from "../decoder/names.js";
 
 export interface VeTraceEvent {
@@ -14,7 +15,7 @@ export interface VeTraceEvent {
   bytes: Uint8Array | null;
   /** Disassembly-free decode summary: both readings' kinds, and the divergences (null for port I/O: nothing is decoded). */
   decode: { length: number; arch: string | null; linux: string | null; diverges: string[] } | null;
-  tdvmcalls: { request: Record<string, bigint>; response: { r10: bigint; r11: bigint } }[];
+  tdvmcalls: { request: TdvmcallRegs; response: { r10: bigint; r11: bigint } }[];
   exit: HostExit | null;
   outcome: "handled" | "fault";
   error: string | null;
@@ -24,8 +25,43 @@ export interface VeTraceEvent {
 
 export type VeListener = (event: VeTraceEvent) => void;
 
-/** Builds the event for a run that delivered a #VE (null when there was none). */
-export function traceEvent(seq: number, rip: bigint, run: MmioRun, exit: HostExit | null): VeTraceEvent | null {
+/** One TDVMCALL as the host answered it: the frame's request and answer, and the exit it was. */
+export interface RecordedCall {
+  request: TdvmcallRegs;
+  response: { r10: bigint; r11: bigint };
+  exit: HostExit | null;
+}
+
+/** Records the TDVMCALLs of one #VE from the host's frames as they are answered. */
+export class CallRecorder {
+  calls: RecordedCall[] = [];
+  private recording = false;
+
+  /** Starts a new #VE: calls are recorded until end(). */
+  begin(): void {
+    this.calls = [];
+    this.recording = true;
+  }
+
+  /** The #VE is over: its calls. */
+  end(): RecordedCall[] {
+    this.recording = false;
+    return this.calls;
+  }
+
+  /** The host's call listener. */
+  readonly onCall = (frame: TdvmcallFrame, exit: HostExit | null): void => {
+    if (!this.recording) return;
+    const { r10, r11 } = frame.result();
+    this.calls.push({ request: frame.request(), response: { r10, r11 }, exit });
+  };
+}
+
+const callsOf = (calls: RecordedCall[]) => calls.map(({ request, response }) => ({ request, response }));
+const exitOf = (calls: RecordedCall[]) => calls.length ? calls[calls.length - 1].exit : null;
+
+/** Builds the event for a run that delivered a #VE (null when there was none), with its recorded calls. */
+export function traceEvent(seq: number, rip: bigint, run: MmioRun, calls: RecordedCall[]): VeTraceEvent | null {
   if (!("ve" in run)) return null;
   const insn = run.insn;
   return {
@@ -39,8 +75,8 @@ export function traceEvent(seq: number, rip: bigint, run: MmioRun, exit: HostExi
       linux: insn.linux.emulated ? `${insn.linux.access.kind}/${insn.linux.access.size}` : insn.linux.rejected,
       diverges: insn.divergences.map((d) => d.code),
     } : null,
-    tdvmcalls: run.tdvmcalls.map((c) => ({ request: { ...c.request }, response: { r10: c.result.r10, r11: c.result.r11 } })),
-    exit,
+    tdvmcalls: callsOf(calls),
+    exit: exitOf(calls),
     outcome: run.outcome,
     error: run.outcome === "fault" ? run.error : null,
     step: run.outcome === "fault" ? run.step : null,
@@ -49,16 +85,15 @@ export function traceEvent(seq: number, rip: bigint, run: MmioRun, exit: HostExi
 }
 
 /** The event for a port I/O #VE (no instruction is fetched or decoded: the exit qualification says it all). */
-export function portIoTraceEvent(seq: number, rip: bigint, ve: PortIoVe, run: PortIoOutcome, exit: HostExit | null): VeTraceEvent {
-  const call = run.tdvmcall ?? null;
+export function portIoTraceEvent(seq: number, rip: bigint, ve: PortIoVe, run: PortIoOutcome, calls: RecordedCall[]): VeTraceEvent {
   return {
     seq,
     rip,
     ve,
     bytes: null,
     decode: null,
-    tdvmcalls: call ? [{ request: { ...call.request }, response: { r10: call.result.r10, r11: call.result.r11 } }] : [],
-    exit,
+    tdvmcalls: callsOf(calls),
+    exit: exitOf(calls),
     outcome: run.outcome,
     error: run.outcome === "fault" ? run.error : null,
     step: run.outcome === "fault" ? run.step : null,

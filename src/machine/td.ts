@@ -3,22 +3,22 @@
 // handler runs). Lifecycle mirrors KVM's TDX flow: create -> add initial private memory ->
 // finalize -> create vCPUs and run; a call in the wrong phase is a TdError.
 import type { VeDecoder } from "../decoder/engine.js";
-import type { DecodedInsn } from "../decoder/record.js";
-import { GuestMemory, type Gpaw, type VeInfo } from "./memory.js";
-import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from "./paging.js";
-import { Vcpu, SLOT } from "./vcpu.js";
+import { GuestMemory, type Gpaw, type VeInfo } from "../guest/memory.js";
+export type { MmioRun };
+import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from "../guest/paging.js";
+import { Vcpu } from "../guest/vcpu.js";
+import type { VeCpu } from "../guest/cpu.js";
 import { Host, type HostOptions } from "../host/host.js";
 import type { MmioDevice } from "../host/bus.js";
-import { describeVe, kernelAddress, type VeMode, type VeOutcome } from "./ve-handler.js";
-import { VeEngine, type VeResult } from "./ve-engine.js";
-import { CodeFetcher } from "./code-fetch.js";
-import { stringOperands } from "./string-move.js";
-import { DecodeCache } from "./decode-cache.js";
-import { convertPages, type MapGpaResult } from "./map-gpa.js";
-import { Sha384 } from "./sha384.js";
-import { handlePortIoVe, type PortIoVe, type PortIoOutcome } from "./port-io.js";
-import { toHex } from "../decoder/names.js";
-import { traceEvent, portIoTraceEvent, type VeListener } from "./trace.js";
+import { describeVe, type VeMode } from "../guest/ve-handler.js";
+import { runMmioInstruction, type CpuSide, type MmioRun } from "./cpu-side.js";
+import { VeEngine, type VeResult } from "../guest/ve-engine.js";
+import { MappedMemory } from "../guest/mapped-memory.js";
+import { DecodeCache } from "../guest/decode-cache.js";
+import { convertPages, type MapGpaResult } from "../guest/map-gpa.js";
+import { Measurement } from "./measurement.js";
+import { handlePortIoVe, type PortIoVe, type PortIoOutcome } from "../guest/port-io.js";
+import { traceEvent, portIoTraceEvent, CallRecorder, type VeListener } from "./trace.js";
 
 export type TdPhase = "created" | "finalized";
 
@@ -65,12 +65,6 @@ export interface TdConfig {
 /** Something that installs linear -> guest-physical mappings. */
 interface Mapper { map(va: bigint, gpa: bigint, size: number): void }
 
-/** What happened when a vCPU ran the instruction at RIP. */
-export type MmioRun =
-  | { outcome: "no_ve"; reason: string }
-  | { outcome: "page_fault"; va: bigint; errorCode: number }
-  | ({ ve: VeInfo } & VeOutcome);
-
 export class Td {
   readonly memory: GuestMemory;
   readonly translator: Translator;
@@ -79,11 +73,15 @@ export class Td {
   readonly vcpus: Vcpu[] = [];
   phase: TdPhase = "created";
   readonly decodeCache: DecodeCache | null;
-  /** Instruction fetch through this TD's MMU (its TLB serves the CPU side and the handler). */
-  private readonly fetcher: CodeFetcher;
+  /** The CPU side; its fetcher (and TLB) is the one the handler uses too. */
+  private readonly cpu: CpuSide;
+  /** Guest memory through this TD's MMU, as the #VE engine sees it. */
+  private readonly mapped: MappedMemory;
   /** The guest's #VE handler (one per TD: it holds no vCPU state between #VEs). */
   private readonly engine: VeEngine;
   private readonly listeners: VeListener[] = [];
+  /** The current #VE's TDVMCALLs, recorded while there are listeners. */
+  private readonly recorder = new CallRecorder();
   private veCount = 0;
 
   constructor(readonly decoder: VeDecoder, readonly config: TdConfig = {}) {
@@ -112,14 +110,13 @@ export class Td {
       const cache = this.decodeCache;
       this.memory.onPageChange = (page) => cache.invalidatePage(page);
     }
-    const fetcher = (this.fetcher = new CodeFetcher(this.translator, this.memory));
-    this.engine = new VeEngine(decoder, fetcher, this.host, gpaw - 1,
-      {
-        mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true,
-        fiveLevelPaging: config.fiveLevelPaging ?? config.paging?.levels === 5,
-      },
-      this.decodeCache,
-      { translator: this.translator, memory: this.memory });
+    this.mapped = new MappedMemory(this.memory, this.translator);
+    this.cpu = { decoder, fetcher: this.mapped.fetcher, translator: this.translator, memory: this.memory, deliver: (vcpu, ve) => this.deliver(vcpu, ve) };
+    this.engine = new VeEngine({
+      decoder, memory: this.mapped, tdvmcall: this.host, gpaw, cache: this.decodeCache,
+      mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true,
+      fiveLevelPaging: config.fiveLevelPaging ?? config.paging?.levels === 5,
+    });
   }
 
   get attributes(): bigint {
@@ -132,11 +129,12 @@ export class Td {
    */
   deliverPortIo(vcpu: Vcpu, ve: PortIoVe): PortIoOutcome {
     const rip = vcpu.rip;
-    const callsBefore = this.host.calls;
+    this.recorder.begin();
     const run = handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
     this.veCount++;
+    const calls = this.recorder.end();
     if (this.listeners.length) {
-      const event = portIoTraceEvent(this.veCount, rip, ve, run, this.host.calls > callsBefore ? this.host.last?.exit ?? null : null);
+      const event = portIoTraceEvent(this.veCount, rip, ve, run, calls);
       for (const l of this.listeners) l(event);
     }
     return run;
@@ -145,6 +143,7 @@ export class Td {
   /** Receives one trace event per #VE. */
   onVe(listener: VeListener): void {
     this.listeners.push(listener);
+    this.host.onCall = this.recorder.onCall; // the calls are recorded as the host answers them
   }
 
   /** How many #VEs this TD has taken. */
@@ -156,24 +155,14 @@ export class Td {
     if (this.phase !== phase) throw new TdError("wrong_phase", `${what} needs a ${phase} TD (it is ${this.phase})`);
   }
 
-  private readonly mrtd = new Sha384();
+  private readonly mrtd = new Measurement();
 
   /**
-   * The TD's build-time measurement: a running SHA-384 over what addPrivateRegion added, in the
-   * shape of the TDX module's MRTD updates (a 128-byte "MEM.PAGE.ADD" block with the GPA per page;
-   * for measured regions, per 256-byte chunk a "MR.EXTEND" block with the GPA and the chunk).
-   * A model of the procedure, not a value to compare with real hardware.
+   * The TD's build-time measurement (measurement.ts): a running SHA-384 over what
+   * addPrivateRegion added. A model of the procedure, not a value to compare with real hardware.
    */
   get measurement(): string {
-    return toHex(this.mrtd.digest());
-  }
-
-  private extend(label: string, gpa: bigint, data?: Uint8Array): void {
-    const header = new Uint8Array(128);
-    header.set(new TextEncoder().encode(label));
-    new DataView(header.buffer).setBigUint64(16, gpa, true);
-    this.mrtd.update(header);
-    if (data) this.mrtd.update(data);
+    return this.mrtd.hex;
   }
 
   /**
@@ -193,11 +182,7 @@ export class Td {
     }
     for (let off = 0; off < size; off += 4096) {
       const page = gpa + BigInt(off);
-      this.extend("MEM.PAGE.ADD", page);
-      if (options.measure) {
-        const bytes = this.memory.read(page, 4096);
-        for (let c = 0; c < 4096; c += 256) this.extend("MR.EXTEND", page + BigInt(c), bytes.subarray(c, c + 256));
-      }
+      this.mrtd.addPage(page, options.measure ? this.memory.read(page, 4096) : null);
     }
   }
 
@@ -239,48 +224,20 @@ export class Td {
   }
 
   /**
-   * Runs the instruction at RIP as far as MMIO is concerned: the CPU decodes it and computes its
-   * memory access; an access to an unbacked shared GPA becomes a #VE that the guest handler takes.
+   * Runs the instruction at RIP as far as MMIO is concerned (cpu-side.ts): the CPU decodes it and
+   * computes its memory access; an access to an unbacked shared GPA becomes a #VE that the guest
+   * handler takes.
    */
   runMmioInstruction(vcpu: Vcpu): MmioRun {
-    const bytes = new Uint8Array(15);
-    const n = this.fetcher.fetch(vcpu.words[2 * SLOT.RIP], vcpu.words[2 * SLOT.RIP + 1], vcpu.cpl, bytes);
-    if (n === 0) return { outcome: "page_fault", va: vcpu.rip, errorCode: Math.max(this.fetcher.pageFault, 0) };
-    const insn = this.decoder.decode(bytes.subarray(0, n), vcpu.rip);
-    if (!insn.valid) return { outcome: "no_ve", reason: `the CPU raises #UD or #PF first (${insn.status})` };
-    const a = insn.arch;
-    if (!a) return { outcome: "no_ve", reason: "not a MOV-family memory access" };
-    if (a.kind === "movs") return this.runStringMove(vcpu, insn);
-    const isWrite = a.kind === "write" || a.kind === "write_imm";
-    const va = kernelAddress(a.mem!, false, false, insn.addressSize, insn.length, vcpu);
-    return this.access(vcpu, va, isWrite) ?? { outcome: "no_ve", reason: "the access hits ordinary memory" };
-  }
-
-  /** The CPU's data access at `va`: a #PF, a #VE delivered to the handler, or null (ordinary memory). */
-  private access(vcpu: Vcpu, va: bigint, isWrite: boolean): MmioRun | null {
-    const t = this.translator.translate(va, isWrite ? "write" : "read", vcpu.cpl);
-    if ("pageFault" in t) return { outcome: "page_fault", va, errorCode: t.pageFault };
-    if (!this.memory.isUnbackedShared(t.gpa)) return null;
-    const ve: VeInfo = { exitReason: 48, exitQualification: (isWrite ? 2n : 1n) | 0x80n, gla: va, gpa: t.gpa, instrLen: 0 };
-    return this.deliver(vcpu, ve);
-  }
-
-  /**
-   * MOVS's next element: the read of [seg:RSI] comes first, then the write of [RDI]; the first of
-   * them that reaches MMIO raises the #VE. A REP with a zero count touches nothing.
-   */
-  private runStringMove(vcpu: Vcpu, insn: DecodedInsn): MmioRun {
-    const { src, dst, count } = stringOperands(vcpu, insn.addressSize, insn.prefixes.segment);
-    if ((insn.prefixes.rep || insn.prefixes.repne) && count === 0n) return { outcome: "no_ve", reason: "REP with a zero count" };
-    return this.access(vcpu, src, false) ?? this.access(vcpu, dst, true)
-      ?? { outcome: "no_ve", reason: "both operands are ordinary memory" };
+    return runMmioInstruction(this.cpu, vcpu);
   }
 
   /**
    * Delivers an EPT-violation #VE to the guest handler directly (what the TDX module does after the
    * CPU side has found the access; also lets simulators inject #VEs of their own).
    */
-  deliver(vcpu: Vcpu, ve: VeInfo): MmioRun {
+  deliver(vcpu: VeCpu, ve: VeInfo): MmioRun {
+    this.recorder.begin();
     this.engine.handle(vcpu, ve);
     return this.described(vcpu, ve);
   }
@@ -290,21 +247,25 @@ export class Td {
    * (valid until the next #VE on this TD) instead of a self-contained outcome: nothing is
    * allocated, for simulators that take millions of #VEs. Trace listeners still get every event.
    */
-  deliverFast(vcpu: Vcpu, ve: VeInfo): VeResult {
+  deliverFast(vcpu: VeCpu, ve: VeInfo): VeResult {
+    if (this.listeners.length === 0) {
+      this.veCount++;
+      return this.engine.handle(vcpu, ve);
+    }
+    this.recorder.begin();
     const result = this.engine.handle(vcpu, ve);
-    if (this.listeners.length) this.described(vcpu, ve);
-    else this.veCount++;
+    this.described(vcpu, ve);
     return result;
   }
 
   /** Counts the #VE the engine just handled, describes it and tells the trace listeners. */
-  private described(vcpu: Vcpu, ve: VeInfo): MmioRun {
+  private described(vcpu: VeCpu, ve: VeInfo): MmioRun {
     const run = describeVe(this.engine, vcpu, this.decoder) as MmioRun & { ve: VeInfo };
     run.ve = ve;
     this.veCount++;
+    const calls = this.recorder.end();
     if (this.listeners.length) {
-      const r = this.engine.result;
-      const event = traceEvent(this.veCount, r.rip, run, r.calls > 0 ? this.host.last?.exit ?? null : null);
+      const event = traceEvent(this.veCount, this.engine.result.rip, run, calls);
       if (event) for (const l of this.listeners) l(event);
     }
     return run;
