@@ -19,37 +19,16 @@ import {
 } from "./tables/vex";
 import { valid3DNowSuffix } from "./tables/amd3dnow";
 
-// ---- status codes ----
-export const ST_OK: u32 = 0;
-/** No instruction with this encoding exists (or a prefix is not allowed on it). */
-export const ST_INVALID: u32 = 1;
-/** The range ended before the instruction did. */
-export const ST_TRUNCATED: u32 = 2;
-/** The instruction would be longer than 15 bytes. */
-export const ST_TOO_LONG: u32 = 3;
+// ---- status codes, prefix bits, register and segment numbers: the record layout's (src/decoder/wasm-layout.ts) ----
+export { ST_OK, ST_INVALID, ST_TRUNCATED, ST_TOO_LONG, P_LOCK, P_REP, P_REPNE, P_OPSIZE, P_ADSIZE, P_SEG, P_REX, P_REX_LOST, REG_RIP, REG_NONE, SEG_FS, SEG_GS } from "../src/decoder/wasm-layout";
+import { ST_OK, ST_INVALID, ST_TRUNCATED, ST_TOO_LONG, P_LOCK, P_REP, P_REPNE, P_OPSIZE, P_ADSIZE, P_SEG, P_REX, P_REX_LOST, REG_RIP, REG_NONE, SEG_FS, SEG_GS } from "../src/decoder/wasm-layout";
 
 // ---- encodings ----
 export const ENC_LEGACY: u32 = 0;
 export const ENC_3DNOW: u32 = 4;
 
-// ---- prefix bits ----
-export const P_LOCK: u32 = 1;
-export const P_REP: u32 = 2;      // F3
-export const P_REPNE: u32 = 4;    // F2
-export const P_OPSIZE: u32 = 8;   // 66
-export const P_ADSIZE: u32 = 16;  // 67
-export const P_SEG: u32 = 32;     // any segment override
-export const P_REX: u32 = 64;     // a REX byte directly before the opcode
-export const P_REX_LOST: u32 = 128; // a REX byte that a later prefix made void
-
-/** Register numbers in the memory-operand fields: 0-15 GPRs, these two, or none. */
-export const REG_RIP: u32 = 16;
-export const REG_NONE: u32 = 255;
-
 /** Segment numbers (SDM Sreg encoding + 1); 0 = no override. */
 export const SEG_NONE: u32 = 0;
-export const SEG_FS: u32 = 5;
-export const SEG_GS: u32 = 6;
 
 /** The architectural maximum instruction length. */
 export const MAX_INSN_LEN: u32 = 15;

@@ -4,7 +4,7 @@ import { decodeAt, dStatus, dLen, ST_OK } from "./decoder";
 import { lKind, decodeLinux } from "./linux";
 import { analyze, analyzeWith, isMmioCandidate, alwaysDecodeLinux, classifyArchOnly } from "./classify";
 import { FAST_MAYBE_MMIO } from "./fastlen";
-import { writeCompact, writeFull, writeVeFields, writeKernelPlan, writeArchPlan, COMPACT_SIZE, FULL_SIZE, PLAN_SIZE } from "./record";
+import { writeCompact, writeFull, writeKernelPlan, writeArchPlan, COMPACT_SIZE, FULL_SIZE, PLAN_SIZE } from "./record";
 import { fastLength } from "./fastlen";
 
 /** Length-only decode: the fast path where it applies, else the full decoder. Returns len | status << 8. */
@@ -70,17 +70,6 @@ export function decodeOne(ptr: usize, len: u32, out: usize): u32 {
 }
 
 /**
- * The #VE fast path: like decodeOne, but writes only the fields InsnView reads (see
- * record.ts writeVeFields) into the full-size record at `out`.
- */
-export function decodeVe(ptr: usize, len: u32, out: usize): u32 {
-  if (len == 0) return 0;
-  analyze(ptr, ptr + len);
-  writeVeFields(out);
-  return dLen;
-}
-
-/**
  * The #VE handler's decode: only the reading it acts on (`kernel` 1: the kernel's decode and
  * insn_decode_mmio; 0: the CPU's), as a plan record (PLAN_SIZE bytes) at `out`. Returns the
  * reading's length.
@@ -95,20 +84,15 @@ export function decodePlan(ptr: usize, len: u32, out: usize, kernel: u32): u32 {
     classifyArchOnly();
     writeArchPlan(out);
   }
-  return load<u8>(out, 5);
+  return load<u8>(out, PLAN_LEN);
 }
 
 export { PLAN_SIZE };
 
 // ---- batch ----
-/** Compact records with length and status only. */
-export const MODE_LENGTH: u32 = 0;
-/** Compact records with both classifications. */
-export const MODE_CLASSIFY: u32 = 1;
-/** A full record for every instruction. */
-export const MODE_FULL: u32 = 2;
-/** Compact records for all, plus full records for MMIO candidates and divergences only. */
-export const MODE_MMIO: u32 = 3;
+// Modes (MODE_*): src/decoder/wasm-layout.ts.
+import { MODE_LENGTH, MODE_FULL, MODE_MMIO, PLAN_LEN } from "../src/decoder/wasm-layout";
+export { MODE_LENGTH, MODE_CLASSIFY, MODE_FULL, MODE_MMIO } from "../src/decoder/wasm-layout";
 
 /** Invalid instructions (undecodable bytes) met by the last batch call. */
 export let batchInvalidCount: u32 = 0;

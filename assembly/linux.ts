@@ -6,25 +6,10 @@
 import { vexOpcodeInfo, ENC_VEX, ENC_EVEX, OPINFO_MODRM, OPINFO_IMM8 } from "./tables/vex";
 import { REG_NONE, REG_RIP, SEG_NONE, MAX_INSN_LEN } from "./decoder";
 
-// Kernel MMIO types (enum insn_mmio_type), numbered as our kinds.
-export const K_NONE: u32 = 0;
-export const K_READ: u32 = 1;
-export const K_WRITE: u32 = 2;
-export const K_WRITE_IMM: u32 = 3;
-export const K_READ_ZERO_EXTEND: u32 = 4;
-export const K_READ_SIGN_EXTEND: u32 = 5;
-export const K_MOVS: u32 = 6;
-
-// Why the kernel refuses (all lead to the #VE fault path).
-export const LR_NONE: u32 = 0;
-/** insn_decode() failed (15-byte limit, range end, VEX opcode the kernel tables reject). */
-export const LR_DECODE_FAILED: u32 = 1;
-/** Decoded, but insn_decode_mmio() classifies it INSN_MMIO_DECODE_FAILED. */
-export const LR_NOT_MMIO: u32 = 2;
-/** MOVS: classified, then refused. */
-export const LR_MOVS: u32 = 3;
-/** ModRM.reg names a register beyond the 16 GPR slots (REX2/EVEX extra bits). */
-export const LR_BAD_REGISTER: u32 = 4;
+// Kernel MMIO types (enum insn_mmio_type, numbered as our kinds) and why the kernel refuses: the
+// record layout's (src/decoder/wasm-layout.ts).
+export { K_NONE, K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, K_MOVS, LR_NONE, LR_DECODE_FAILED, LR_NOT_MMIO, LR_MOVS, LR_BAD_REGISTER } from "../src/decoder/wasm-layout";
+import { K_NONE, K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, K_MOVS, LR_NONE, LR_DECODE_FAILED, LR_NOT_MMIO, LR_MOVS, LR_BAD_REGISTER } from "../src/decoder/wasm-layout";
 
 // Quirk flags seen while decoding (mapped to divergence reasons by classify.ts).
 export const LQ_REX_ORDER: u32 = 1;     // Q6: REX followed by a prefix/REX ended prefix parsing

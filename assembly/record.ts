@@ -1,4 +1,4 @@
-// Result records in linear memory. src/decoder/layout.ts mirrors these offsets for the JS side.
+// Result records in linear memory, laid out as src/decoder/wasm-layout.ts says (the JS side reads them by the same file).
 import {
   dLen, dStatus, dEnc, dMap, dOp, dMandatory, dSeg, dRex, dPrefixes, dOpSize, dAddrSize, dModrm,
   dSib, dMemBase, dMemIndex, dMemScale, dDispSize, dDisp, dImmSize, dImm, dImm2, dRexR, dHasMem, REG_RIP, REG_NONE,
@@ -6,91 +6,28 @@ import {
 } from "./decoder";
 import {
   lKind, lReject, lQuirks, lSize, lReg, lOpndBytes, lAddrBytes, lImm, lMemBase, lMemIndex, lMemScale,
-  lDisp, lSeg, lAddrInvalid, lRegForm, lLen, LR_NOT_MMIO,
+  lDisp, lSeg, lAddrInvalid, lRegForm, lLen,
 } from "./linux";
-import { aKind, aSize, aReg, aHighByte, aExtendTo, divergence, linuxLength, ensureClassified, classified } from "./classify";
+import { aKind, aSize, aReg, aHighByte, aExtendTo, divergence, linuxLength, ensureClassified } from "./classify";
 
-/** Compact record: length, status, architectural kind, kernel kind. */
-export const COMPACT_SIZE: u32 = 4;
-/** Full record: every field below. */
-export const FULL_SIZE: u32 = 96;
+// Sizes, offsets and flag bits: src/decoder/wasm-layout.ts, shared with the JS side.
+import {
+  COMPACT_SIZE, FULL_SIZE, PLAN_SIZE, C_LEN, C_STATUS, C_A_KIND, C_L_KIND,
+  R_OFFSET, R_LEN, R_STATUS, R_ENC, R_MAP, R_OPCODE, R_MANDATORY, R_SEG, R_REX, R_PREFIXES, R_OPSIZE,
+  R_ADDRSIZE, R_MODRM, R_SIB, R_FLAGS, R_REG, R_MEM_BASE, R_MEM_INDEX, R_MEM_SCALE, R_DISP_SIZE, R_DISP,
+  R_IMM, R_IMM2, R_IMM_SIZE, R_A_KIND, R_A_SIZE, R_A_REG, R_A_EXTEND, R_L_KIND, R_L_SIZE, R_L_REG,
+  R_L_EXTEND, R_L_LEN, R_L_REJECT, R_L_QUIRKS, R_DIVERGENCE, R_L_IMM, R_L_DISP, R_L_BASE, R_L_INDEX,
+  R_L_SCALE, R_L_SEG, R_L_FLAGS, R_L_ADDRSIZE, F_MODRM, F_SIB, F_MEM, F_RIP, F_HIGH_BYTE,
+  LF_ADDR_INVALID, LF_REG_FORM, LF_RIP, PF_ADDR_INVALID, PF_REG_FORM, PF_HIGH_BYTE, PF_REP,
+  PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND,
+} from "../src/decoder/wasm-layout";
 
-// Full record offsets
-export const R_OFFSET = 0;      // u32 offset of the instruction from the input start
-export const R_LEN = 4;         // u8
-export const R_STATUS = 5;      // u8
-export const R_ENC = 6;         // u8
-export const R_MAP = 7;         // u8
-export const R_OPCODE = 8;      // u8
-export const R_MANDATORY = 9;   // u8
-export const R_SEG = 10;        // u8
-export const R_REX = 11;        // u8
-export const R_PREFIXES = 12;   // u16
-export const R_OPSIZE = 14;     // u8
-export const R_ADDRSIZE = 15;   // u8
-export const R_MODRM = 16;      // u8
-export const R_SIB = 17;        // u8
-export const R_FLAGS = 18;      // u8: F_*
-export const R_REG = 19;        // u8 ModRM.reg with REX.R (255 without ModRM)
-export const R_MEM_BASE = 20;   // u8
-export const R_MEM_INDEX = 21;  // u8
-export const R_MEM_SCALE = 22;  // u8
-export const R_DISP_SIZE = 23;  // u8
-export const R_DISP = 24;       // i64
-export const R_IMM = 32;        // i64
-export const R_IMM2 = 40;       // i64
-export const R_IMM_SIZE = 48;   // u8
-export const R_A_KIND = 49;     // u8
-export const R_A_SIZE = 50;     // u8
-export const R_A_REG = 51;      // u8
-export const R_A_EXTEND = 52;   // u8
-export const R_L_KIND = 53;     // u8
-export const R_L_SIZE = 54;     // u8
-export const R_L_REG = 55;      // u8
-export const R_L_EXTEND = 56;   // u8 (opnd_bytes for ZX/SX)
-export const R_L_LEN = 57;      // u8
-export const R_L_REJECT = 58;   // u8
-export const R_L_QUIRKS = 59;   // u8
-export const R_DIVERGENCE = 60; // u32
-export const R_L_IMM = 64;      // i64
-export const R_L_DISP = 72;     // i64
-export const R_L_BASE = 80;     // u8
-export const R_L_INDEX = 81;    // u8
-export const R_L_SCALE = 82;    // u8
-export const R_L_SEG = 83;      // u8
-export const R_L_FLAGS = 84;    // u8: LF_*
-export const R_L_ADDRSIZE = 85; // u8
-
-export const F_MODRM: u32 = 1;
-export const F_SIB: u32 = 2;
-export const F_MEM: u32 = 4;
-export const F_RIP: u32 = 8;
-export const F_HIGH_BYTE: u32 = 16;
-
-export const LF_ADDR_INVALID: u32 = 1;
-export const LF_REG_FORM: u32 = 2;
-export const LF_RIP: u32 = 4;
-
-/**
- * Plan record: one reading (the kernel's or the CPU's) packed for the #VE handler, read on the JS
- * side as six u32 words (src/decoder/plan.ts).
- *   word 0: kind, size, register (REG_NONE: none), extension (MOVZX/MOVSX destination / opnd_bytes)
- *   word 1: verdict (kernel: LR_*; CPU: decode status), length, flags (PF_*), segment override
- *   word 2: base, index, scale (kernel's address operand); address size (byte 3)
- *   word 3: displacement bits 31:0 (kernel)
- *   words 4-5: immediate, sign-extended to 64 bits
- */
-export const PLAN_SIZE: u32 = 24;
-export const PF_ADDR_INVALID: u32 = 1;
-export const PF_REG_FORM: u32 = 2;
-export const PF_HIGH_BYTE: u32 = 4;
-/** CPU reading: an F3/F2 prefix (REP for string moves). */
-export const PF_REP: u32 = 8;
+export { COMPACT_SIZE, FULL_SIZE, PLAN_SIZE };
 
 /** The kernel's reading of the last decodeLinux() as a plan record. */
 export function writeKernelPlan(out: usize): void {
   const flags = (lAddrInvalid ? PF_ADDR_INVALID : 0) | (lRegForm ? PF_REG_FORM : 0);
-  writePlan(out, lKind, lSize, lReg, lKind == 4 || lKind == 5 ? lOpndBytes : 0, lReject, lLen, flags, lSeg,
+  writePlan(out, lKind, lSize, lReg, lKind == K_READ_ZERO_EXTEND || lKind == K_READ_SIGN_EXTEND ? lOpndBytes : 0, lReject, lLen, flags, lSeg,
     lMemBase, lMemIndex, lMemScale, lAddrBytes, <u32>lDisp, lImm);
 }
 
@@ -104,61 +41,20 @@ export function writeArchPlan(out: usize): void {
   out: usize, kind: u32, size: u32, reg: u32, extendTo: u32, verdict: u32, length: u32, flags: u32, seg: u32,
   base: u32, index: u32, scale: u32, addrBytes: u32, disp: u32, imm: i64,
 ): void {
-  store<u32>(out, kind | (size << 8) | (reg << 16) | (extendTo << 24), 0);
-  store<u32>(out, verdict | (length << 8) | (flags << 16) | (seg << 24), 4);
-  store<u32>(out, base | (index << 8) | (scale << 16) | (addrBytes << 24), 8);
-  store<u32>(out, disp, 12);
-  store<i64>(out, imm, 16);
+  // Little-endian words: each holds four consecutive byte fields (PLAN_KIND.., PLAN_VERDICT.., PLAN_BASE..).
+  store<u32>(out, kind | (size << 8) | (reg << 16) | (extendTo << 24), PLAN_KIND);
+  store<u32>(out, verdict | (length << 8) | (flags << 16) | (seg << 24), PLAN_VERDICT);
+  store<u32>(out, base | (index << 8) | (scale << 16) | (addrBytes << 24), PLAN_BASE);
+  store<u32>(out, disp, PLAN_DISP);
+  store<i64>(out, imm, PLAN_IMM);
 }
 
 /** Writes the compact record of the last decode at `out`. */
 @inline export function writeCompact(out: usize): void {
-  store<u8>(out, <u8>dLen);
-  store<u8>(out, <u8>dStatus, 1);
-  store<u8>(out, <u8>aKind, 2);
-  store<u8>(out, <u8>lKind, 3);
-}
-
-/**
- * Writes only the fields of a full record that the #VE fast path reads (InsnView): lengths,
- * statuses, both readings' kind/size/register/extension, flags and divergence. Other fields of
- * the record at `out` are left as they were.
- */
-export function writeVeFields(out: usize): void {
-  if (!classified && lKind == 0) {
-    writeVeNotMmio(out);
-    return;
-  }
-  ensureClassified(); // a register-form MOV: the kernel's full reading is wanted (Q3)
-  writeVeClassified(out);
-}
-
-/** analyze() found neither reading MMIO: both kinds none, the kernel refuses, nothing diverges. */
-function writeVeNotMmio(out: usize): void {
-  store<u8>(out, <u8>dLen, R_LEN);
-  store<u8>(out, <u8>dStatus, R_STATUS);
-  store<u8>(out, 0, R_FLAGS);
-  store<u8>(out, 0, R_A_KIND);
-  store<u8>(out, 0, R_A_SIZE);
-  store<u8>(out, <u8>REG_NONE, R_A_REG);
-  store<u8>(out, 0, R_A_EXTEND);
-  store<u8>(out, 0, R_L_KIND);
-  store<u8>(out, 0, R_L_SIZE);
-  store<u8>(out, <u8>REG_NONE, R_L_REG);
-  store<u8>(out, 0, R_L_EXTEND);
-  store<u8>(out, <u8>dLen, R_L_LEN);
-  store<u8>(out, <u8>LR_NOT_MMIO, R_L_REJECT);
-  store<u32>(out, 0, R_DIVERGENCE);
-  store<i64>(out, 0, R_L_IMM);
-  store<u8>(out, 0, R_L_FLAGS);
-}
-
-function writeVeClassified(out: usize): void {
-  store<u8>(out, <u8>dLen, R_LEN);
-  store<u8>(out, <u8>dStatus, R_STATUS);
-  store<u8>(out, <u8>(aHighByte ? F_HIGH_BYTE : 0), R_FLAGS);
-  writeReadings(out);
-  store<u8>(out, <u8>(lAddrInvalid ? LF_ADDR_INVALID : 0), R_L_FLAGS);
+  store<u8>(out, <u8>dLen, C_LEN);
+  store<u8>(out, <u8>dStatus, C_STATUS);
+  store<u8>(out, <u8>aKind, C_A_KIND);
+  store<u8>(out, <u8>lKind, C_L_KIND);
 }
 
 /** Both readings' kind, size, register and extension, the kernel's length and verdict, divergences. */
@@ -170,7 +66,7 @@ function writeVeClassified(out: usize): void {
   store<u8>(out, <u8>lKind, R_L_KIND);
   store<u8>(out, <u8>lSize, R_L_SIZE);
   store<u8>(out, <u8>lReg, R_L_REG);
-  store<u8>(out, <u8>(lKind == 4 || lKind == 5 ? lOpndBytes : 0), R_L_EXTEND);
+  store<u8>(out, <u8>(lKind == K_READ_ZERO_EXTEND || lKind == K_READ_SIGN_EXTEND ? lOpndBytes : 0), R_L_EXTEND);
   store<u8>(out, <u8>linuxLength, R_L_LEN);
   store<u8>(out, <u8>lReject, R_L_REJECT);
   store<u32>(out, divergence, R_DIVERGENCE);

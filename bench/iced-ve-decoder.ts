@@ -7,7 +7,7 @@ import type { VeDecoder } from "../src/decoder/engine.js";
 import type { DecodedInsn, MmioAccess } from "../src/decoder/record.js";
 import { GPR64, type Gpr64 } from "../src/decoder/names.js";
 import { refAccess } from "../src/verify/iced.js";
-import { KIND } from "../src/decoder/view.js";
+import { KIND } from "../src/decoder/layout.js";
 import { REJECT, type VePlan } from "../src/decoder/plan.js";
 
 const to64 = (name: string | null): Gpr64 | null => {

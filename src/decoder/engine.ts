@@ -1,8 +1,7 @@
 // The only code that touches the decoder's WASM memory. It works in Node and in browsers: it takes
 // the module's bytes or a compiled WebAssembly.Module and uses no Node API.
-import { COMPACT_SIZE, FULL_SIZE, MODE } from "./layout.js";
+import { COMPACT_SIZE, FULL_SIZE, MODE, R } from "./layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
-import { InsnView } from "./view.js";
 import { VePlan, type PlanDecoder } from "./plan.js";
 
 interface DecoderExports {
@@ -12,7 +11,6 @@ interface DecoderExports {
   arenaMark(): number;
   arenaRelease(mark: number): void;
   decodeOne(ptr: number, len: number, out: number): number;
-  decodeVe(ptr: number, len: number, out: number): number;
   decodePlan(ptr: number, len: number, out: number, kernel: number): number;
   decodeSlots(input: number, n: number, stride: number, out: number, mode: number): void;
   batch(input: number, ranges: number, nRanges: number, out: number, cap: number, mode: number,
@@ -48,6 +46,7 @@ export const MAX_CHUNK_RECORDS = 1 << 20;
 /** Largest buffer the decoder reserves at once: its memory is a 32-bit address space. */
 const MAX_BUFFER = 0xffff_0000;
 
+/** What a batch writes per instruction: "length" and "classify" compact records, "full" records, or "mmio" (compact for all, full for MMIO candidates). */
 export type BatchMode = keyof typeof MODE;
 
 /** One filled output buffer of a batch run. Views are valid only inside the callback. */
@@ -60,6 +59,7 @@ export interface BatchChunk {
   fullCount: number;
 }
 
+/** Options of VeDecoder.batch(). */
 export interface BatchOptions {
   /** [start, end) byte ranges of the input, e.g. one per function; default: the whole input. */
   ranges?: ReadonlyArray<readonly [number, number]>;
@@ -71,6 +71,7 @@ export interface BatchOptions {
   chunkRecords?: number;
 }
 
+/** Totals of one VeDecoder.batch() run. */
 export interface BatchSummary {
   instructions: number;
   invalid: number;
@@ -91,9 +92,7 @@ export class VeDecoder implements PlanDecoder {
   private u8: Uint8Array;
   /** DataView over the whole WASM memory, refreshed with `u8`. */
   private dv: DataView;
-  private readonly view: InsnView | undefined;
   // Export functions held directly: property lookups on the exports object are slow per call.
-  private readonly decodeVeFn: (ptr: number, len: number, out: number) => number;
   private readonly decodeOneFn: (ptr: number, len: number, out: number) => number;
   private readonly decodePlanFn: (ptr: number, len: number, out: number, kernel: number) => number;
   /** u32 view of WASM memory, refreshed with `u8` (plan records are read through it). */
@@ -103,14 +102,12 @@ export class VeDecoder implements PlanDecoder {
 
   private constructor(instance: WebAssembly.Instance) {
     this.x = instance.exports as unknown as DecoderExports;
-    this.decodeVeFn = this.x.decodeVe;
     this.decodeOneFn = this.x.decodeOne;
     this.decodePlanFn = this.x.decodePlan;
     this.u8 = new Uint8Array(this.x.memory.buffer);
     this.u32 = new Uint32Array(this.x.memory.buffer);
     this.dv = new DataView(this.x.memory.buffer);
     this.allocScratch();
-    this.view = new InsnView(this.u8, this.oneOut);
   }
 
   /** Instantiates from the module's bytes or a compiled module. */
@@ -139,7 +136,6 @@ export class VeDecoder implements PlanDecoder {
       this.u8 = new Uint8Array(this.x.memory.buffer);
       this.u32 = new Uint32Array(this.x.memory.buffer);
       this.dv = new DataView(this.x.memory.buffer);
-      if (this.view) this.view.bytes = this.u8;
     }
     return ptr;
   }
@@ -178,16 +174,6 @@ export class VeDecoder implements PlanDecoder {
   }
 
   /**
-   * The #VE fast path: decodes the instruction at the start of `bytes` (at most 15 bytes) and
-   * returns a reused view of the result with both readings as numbers. Nothing is allocated; the
-   * view changes with the next decode on this decoder.
-   */
-  decodeView(bytes: Uint8Array): InsnView {
-    this.decodeIntoScratch(bytes, true);
-    return this.view!;
-  }
-
-  /**
    * The #VE fetch window: 15 bytes a fetch writes into, read by decodePlan(). The same buffer for
    * the decoder's whole life (it is not decoder memory, so growing that memory never detaches it);
    * only decodePlan() reads it, no other call changes it.
@@ -213,14 +199,14 @@ export class VeDecoder implements PlanDecoder {
     return plan.unpack(this.u32, this.oneOut >>> 2, kernel);
   }
 
-  /** Copies at most 15 bytes into the one-instruction buffer and decodes them (lean: view fields only). */
-  private decodeIntoScratch(bytes: Uint8Array, lean = false): number {
+  /** Copies at most 15 bytes into the one-instruction buffer and decodes them into a full record. */
+  private decodeIntoScratch(bytes: Uint8Array): number {
     const len = bytes.length < MAX_INSN_LEN ? bytes.length : MAX_INSN_LEN;
     if (len === 0) throw new DecodeError("bad_input", "no bytes to decode");
     const mem = this.memory();
     const at = this.oneIn;
     for (let i = 0; i < len; i++) mem[at + i] = bytes[i];
-    return lean ? this.decodeVeFn(at, len, this.oneOut) : this.decodeOneFn(at, len, this.oneOut);
+    return this.decodeOneFn(at, len, this.oneOut);
   }
 
   /**
@@ -231,7 +217,7 @@ export class VeDecoder implements PlanDecoder {
     checkBytes(bytes);
     if (bytes.length === 0) return 0;
     const n = this.decodeIntoScratch(bytes);
-    return this.memory()[this.oneOut + 5] === 0 ? n : -n;
+    return this.memory()[this.oneOut + R.STATUS] === 0 ? n : -n;
   }
 
   /**

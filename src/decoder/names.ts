@@ -1,11 +1,14 @@
 // Human names for the numbers in decoder records: registers, kinds, statuses, divergences.
 
+/** How a decode ended: a valid instruction, an invalid encoding, input ending first, or more than 15 bytes. */
 export type Status = "ok" | "invalid" | "truncated" | "too_long";
 export const STATUS_NAMES: readonly Status[] = ["ok", "invalid", "truncated", "too_long"];
 
+/** The instruction's encoding family. */
 export type Encoding = "legacy" | "vex" | "evex" | "xop" | "3dnow";
 export const ENCODING_NAMES: readonly Encoding[] = ["legacy", "vex", "evex", "xop", "3dnow"];
 
+/** What an MOV-family access does on the bus (the kernel's enum insn_mmio_type, named). */
 export type MmioKind = "read" | "write" | "write_imm" | "read_zero_extend" | "read_sign_extend" | "movs";
 /** Index = kind number in records (0 = not an MMIO access). */
 export const KIND_NAMES: readonly (MmioKind | null)[] = [
@@ -18,6 +21,7 @@ export const REJECT_NAMES: readonly (LinuxRejection | null)[] = [
   null, "decode_failed", "not_mmio", "movs", "bad_register",
 ];
 
+/** A segment override (in 64-bit mode only FS and GS change the address). */
 export type Segment = "es" | "cs" | "ss" | "ds" | "fs" | "gs";
 export const SEGMENT_NAMES: readonly (Segment | null)[] = [null, "es", "cs", "ss", "ds", "fs", "gs"];
 
@@ -25,6 +29,7 @@ export const GPR64 = [
   "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
   "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
 ] as const;
+/** A 64-bit general-purpose register name, RAX..R15. */
 export type Gpr64 = (typeof GPR64)[number];
 
 export const GPR32 = [
@@ -68,6 +73,7 @@ export function registerName(n: number, size: number, highByte = false): string 
   return `r${n}${size === 4 ? "d" : size === 2 ? "w" : "b"}`;
 }
 
+/** One way the kernel's reading differs from the CPU's: a stable code, the SPEC quirk and a sentence. */
 export interface DivergenceInfo {
   /** Stable identifier used in JSON output. */
   code: string;
@@ -99,6 +105,7 @@ export const DIVERGENCES: readonly DivergenceInfo[] = [
   { code: "operand_differs", quirk: null, text: "kernel reads a different size, register or address than the CPU" },
 ];
 
+/** The divergences named by a record's divergence bits, in bit order. */
 export function divergencesOf(bits: number): DivergenceInfo[] {
   const out: DivergenceInfo[] = [];
   for (let i = 0; i < DIVERGENCES.length; i++) if (bits & (1 << i)) out.push(DIVERGENCES[i]);

@@ -1,16 +1,18 @@
 // What the #VE handler needs to know about one instruction, as plain numbers: one reading (the
 // kernel's or the CPU's, whichever the handler acts on) with the kernel's address operand. The
-// decoder writes it as a packed plan record (assembly/record.ts, six u32 words); the decode cache
-// keeps plans; the #VE engine reads them.
+// decoder writes it as a packed plan record (wasm-layout.ts PLAN_*); the decode cache keeps plans;
+// the #VE engine reads them.
+import {
+  PLAN_SIZE, PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM,
+  PF_ADDR_INVALID, PF_REG_FORM, PF_HIGH_BYTE, PF_REP, REG_NONE,
+} from "./wasm-layout.js";
+
+export { REJECT } from "./layout.js";
 
 /** u32 words in a plan record. */
-export const PLAN_WORDS = 6;
-
-/** The kernel's verdicts (REJECT_NAMES order). */
-export const REJECT = { none: 0, decode_failed: 1, not_mmio: 2, movs: 3, bad_register: 4 } as const;
-
-/** Plan flag bits (record word 1, byte 2). */
-const PF_ADDR_INVALID = 1, PF_REG_FORM = 2, PF_HIGH_BYTE = 4, PF_REP = 8;
+export const PLAN_WORDS = PLAN_SIZE / 4;
+// Word indexes of the plan record's three packed words, its displacement and immediate.
+const W_KIND = PLAN_KIND / 4, W_VERDICT = PLAN_VERDICT / 4, W_BASE = PLAN_BASE / 4, W_DISP = PLAN_DISP / 4, W_IMM = PLAN_IMM / 4;
 
 export class VePlan {
   /** The kernel's reading (true) or the CPU's (false). */
@@ -37,8 +39,8 @@ export class VePlan {
   /** Segment override (SEGMENT_NAMES index: 5 FS and 6 GS add their base), 0 none. */
   seg = 0;
   // The kernel's address operand: registers 0-15, 16 RIP, 255 none.
-  base = 255;
-  index = 255;
+  base = REG_NONE;
+  index = REG_NONE;
   scale = 1;
   dispLo = 0;
   addressInvalid = false;
@@ -46,12 +48,13 @@ export class VePlan {
 
   /** Unpacks the plan record at words w[i .. i + PLAN_WORDS). */
   unpack(w: Uint32Array, i: number, kernel: boolean): this {
-    const w0 = w[i], w1 = w[i + 1], w2 = w[i + 2];
+    // Each packed word holds four byte fields, lowest first (wasm-layout.ts PLAN_*).
+    const w0 = w[i + W_KIND], w1 = w[i + W_VERDICT], w2 = w[i + W_BASE];
     this.kernel = kernel;
     this.kind = w0 & 0xff;
     this.size = (w0 >>> 8) & 0xff;
     const reg = (w0 >>> 16) & 0xff;
-    this.reg = reg === 255 ? -1 : reg;
+    this.reg = reg === REG_NONE ? -1 : reg;
     this.extendTo = w0 >>> 24;
     this.verdict = w1 & 0xff;
     this.length = (w1 >>> 8) & 0xff;
@@ -65,9 +68,9 @@ export class VePlan {
     this.index = (w2 >>> 8) & 0xff;
     this.scale = (w2 >>> 16) & 0xff;
     this.addressSize = w2 >>> 24;
-    this.dispLo = w[i + 3];
-    this.immLo = w[i + 4];
-    this.immHi = w[i + 5];
+    this.dispLo = w[i + W_DISP];
+    this.immLo = w[i + W_IMM];
+    this.immHi = w[i + W_IMM + 1];
     return this;
   }
 }

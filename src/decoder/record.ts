@@ -47,6 +47,7 @@ export type LinuxReading =
   }
   | { emulated: false; rejected: LinuxRejection; length: number };
 
+/** One instruction as the CPU decodes it (`arch`) and as the Linux #VE handler reads it (`linux`), with where the two diverge. */
 export interface DecodedInsn {
   /** Offset of the instruction in the input it was decoded from. */
   offset: number;

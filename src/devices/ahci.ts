@@ -15,6 +15,7 @@ const READ_ONLY_HBA = new Set<number>([HBA.CAP, HBA.PI, HBA.VS, HBA.CAP2]);
 const RW1C_PORT = new Set<number>([PORT.IS, PORT.SERR]);
 const READ_ONLY_PORT = new Set<number>([PORT.TFD, PORT.SIG, PORT.SSTS]);
 
+/** An AHCI host bus adapter's register file (generic host control and ports). */
 export class AhciHba implements MmioDevice {
   readonly regs: RegisterBlock;
 

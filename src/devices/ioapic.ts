@@ -9,6 +9,7 @@ const ENTRIES = 24;
 const DELIVERY_STATUS = 1n << 12n;
 const REMOTE_IRR = 1n << 14n;
 
+/** An I/O APIC: IOREGSEL/IOWIN indirect registers and the redirection table. */
 export class IoApic implements MmioDevice {
   select = 0;
   id = 0n;

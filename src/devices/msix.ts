@@ -7,6 +7,7 @@ export const MSIX_ENTRY_SIZE = 16;
 export const MSIX_VECTOR_CTRL = 12;
 export const MSIX_MASK = 1n;
 
+/** An MSI-X table and its pending-bit array. */
 export class MsixTable implements MmioDevice {
   readonly table: RegisterBlock;
   readonly pba: RegisterBlock;

@@ -8,6 +8,7 @@ export interface RegisterAccess { op: "read" | "write"; offset: number; size: nu
 
 const READ = 0, WRITE = 1;
 
+/** A plain block of device registers: reads return what was written (or poked). */
 export class RegisterBlock implements MmioDevice {
   readonly bytes: Uint8Array;
   private readonly view: DataView;

@@ -113,16 +113,3 @@ export class CodeFetcher {
     return data;
   }
 }
-
-/** CodeMemory over a `readPhysical(gpa, len)` function that throws where it cannot read (no TLB). */
-export function codeMemoryOf(readPhysical: (gpa: bigint, len: number) => Uint8Array): CodeMemory {
-  return {
-    pageData(gpa) {
-      try {
-        return readPhysical(gpa & ~0xfffn, 4096);
-      } catch {
-        return null;
-      }
-    },
-  };
-}

@@ -30,6 +30,7 @@ const keyOf = (ripLo: number, ripHi: number): number => (ripHi & 0x1fffff) * TWO
 /** Slots of the direct-mapped front table: the hot RIPs are found without hashing. */
 const FRONT = 256;
 
+/** Decoded #VE plans by RIP, dropped when a page of their code is written or converted. */
 export class DecodeCache {
   private readonly byRip = new Map<number, DecodeCacheEntry>();
   private readonly keysByPage = new Map<number, Set<number>>();

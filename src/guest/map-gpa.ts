@@ -3,6 +3,7 @@
 import { mapGpaRequest, STATUS, type TdvmcallTransport } from "../tdvmcall/abi.js";
 import type { GuestMemory } from "./memory.js";
 
+/** How a MapGPA conversion ended. */
 export interface MapGpaResult {
   ok: boolean;
   /** TDVMCALLs made (1 + retries). */

@@ -5,6 +5,7 @@ import type { Translator, Translation } from "./paging.js";
 import { CodeFetcher } from "./code-fetch.js";
 import type { VeMemory } from "./cpu.js";
 
+/** This project's VeMemory: GuestMemory through a Translator, with a TLB for instruction fetch. */
 export class MappedMemory implements VeMemory {
   /** Instruction fetch through this MMU (its TLB serves the CPU side and the handler). */
   readonly fetcher: CodeFetcher;

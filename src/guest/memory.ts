@@ -3,10 +3,13 @@
 // buffer) or unbacked, and a data access to an unbacked shared page is an EPT violation (#VE).
 // A 2^52-byte space costs nothing until a page is touched.
 
+/** Bytes in a guest page. */
 export const PAGE_SIZE = 4096;
 const PAGE_SHIFT = 12n;
 
+/** Guest physical address width: the shared bit is bit GPAW - 1. */
 export type Gpaw = 48 | 52;
+/** A page is TD-private or shared with the host. */
 export type PageKind = "private" | "shared";
 
 interface Page {
@@ -27,6 +30,7 @@ export interface VeInfo {
   instrLen: 0;
 }
 
+/** The kind of access a translation is asked for. */
 export type Access = "read" | "write" | "fetch";
 
 /** A typed memory error; callers turn it into #PF/#VE outcomes. */
@@ -37,6 +41,7 @@ export class MemoryError extends Error {
   }
 }
 
+/** A TD's guest-physical memory: sparse private and shared pages; unbacked shared pages are MMIO. */
 export class GuestMemory {
   readonly sharedBit: bigint;
   /** Highest GPA + 1. */
@@ -167,11 +172,6 @@ export class GuestMemory {
     if (!page.data) throw new MemoryError("unbacked", "unbacked shared page");
     const offset = Number(gpa & 0xfffn);
     return page.data.subarray(offset, offset + len);
-  }
-
-  /** Page number (GPA >> 12, shared bit dropped) of a GPA. */
-  pageNumber(gpa: bigint): number {
-    return this.pfn(gpa);
   }
 
   /** Called with the page number whenever a page is written or converted (for the decode cache). */

@@ -6,8 +6,10 @@ import type { GuestMemory, Access } from "./memory.js";
 /** #PF error code bits (SDM vol. 3, 4.7). */
 export const PF = { PRESENT: 1, WRITE: 2, USER: 4, FETCH: 16 } as const;
 
+/** A translated guest-physical address, or the #PF error code of a failed translation. */
 export type Translation = { gpa: bigint } | { pageFault: number };
 
+/** Linear to guest-physical translation (an MMU): DirectMap, PageTableWalker, or an embedder's own. */
 export interface Translator {
   translate(va: bigint, access: Access, cpl: number): Translation;
   /**

@@ -4,6 +4,7 @@
 import type { Vcpu } from "./vcpu.js";
 import { portIoRequest, type TdvmcallTransport, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
 
+/** A port I/O #VE (exit reason 30) as the TDX module reports it. */
 export interface PortIoVe {
   exitReason: 30;
   /** bits 2:0 size-1, bit 3 IN, bit 4 string, bits 31:16 port. */
@@ -11,6 +12,7 @@ export interface PortIoVe {
   instrLen: number;
 }
 
+/** What a port I/O #VE came to. */
 export type PortIoOutcome =
   | { outcome: "handled"; length: number; tdvmcall: { request: TdvmcallRegs; result: TdvmcallResult }; regs: Partial<Record<string, bigint>> }
   | {

@@ -14,6 +14,7 @@ const SLOTS = REGISTER_WORDS / 2;
 // JavaScript engine in use is.
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error("ve-mmio needs a little-endian platform");
 
+/** A vCPU's registers as plain values (Vcpu.snapshot, restore, diff). */
 export interface VcpuSnapshot {
   gprs: bigint[];
   rip: bigint;

@@ -4,7 +4,8 @@
 // zero-allocation view, and the answer is a reused VeResult: a round trip allocates nothing.
 // A fault changes no register and no memory. ve-handler.ts turns a VeResult into the typed,
 // self-contained VeOutcome.
-import { KIND } from "../decoder/view.js";
+import { KIND } from "../decoder/layout.js";
+import { REG_RIP, SEG_FS, SEG_GS } from "../decoder/wasm-layout.js";
 import type { VcpuSnapshot } from "./vcpu.js";
 import { SLOT, type VeCpu, type VeMemory } from "./cpu.js";
 import type { VeInfo } from "./memory.js";
@@ -15,7 +16,9 @@ import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
 import { emulateStringMove } from "./string-move.js";
 import { joinWords } from "../words.js";
 
+/** How the #VE handler emulates: as the Linux kernel does ("linux") or as the architecture defines ("arch"). */
 export type VeMode = "linux" | "arch";
+/** The kernel's error for a refused #VE (PANIC: the kernel panics). */
 export type VeError = "EFAULT" | "EINVAL" | "EIO" | "PANIC";
 
 /** The step of the decision procedure that rejected the access (SPEC §7 numbering in comments). */
@@ -94,8 +97,6 @@ const TWO32 = 0x1_0000_0000;
 const RIP_LO = 2 * SLOT.RIP;
 const FS_LO = 2 * SLOT.FS_BASE;
 const GS_LO = 2 * SLOT.GS_BASE;
-const SEG_FS = 5, SEG_GS = 6; // SEGMENT_NAMES numbering
-const REG_RIP = 16;
 // Step 6's bounds as 32-bit halves: the vsyscall page 0xffffffff_ff600000, TASK_SIZE_MAX
 // 0x00007fff_fffff000 (4-level paging) or 0x00ffffff_fffff000 (5-level).
 const VSYSCALL_PAGE_LO = 0xff600000;

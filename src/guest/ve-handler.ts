@@ -14,6 +14,7 @@ import { joinWords } from "../words.js";
 
 export type { VeMode, VeError, VeStep, VeHandlerOptions };
 
+/** One TDVMCALL of a #VE: the request and the host's answer. */
 export interface TdvmcallRecord { request: TdvmcallRegs; result: TdvmcallResult }
 
 /**

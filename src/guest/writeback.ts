@@ -2,7 +2,7 @@
 // architecture's. The rules work on a register held as two 32-bit words (w[at] bits 31:0,
 // w[at + 1] bits 63:32), which is how the #VE engine keeps the vCPU; the BigInt functions below
 // are the same rules for callers holding 64-bit values.
-import { KIND } from "../decoder/view.js";
+import { KIND } from "../decoder/layout.js";
 import type { MmioKind } from "../decoder/names.js";
 
 /** All-ones in the low `bytes` bytes of a 32-bit word (bytes 0..4). */
@@ -76,11 +76,4 @@ export function linuxWriteBack(kind: MmioKind, size: number, opndBytes: number, 
 
 export function archWriteBack(kind: MmioKind, size: number, extendTo: number | null, highByte: boolean, reg: bigint, value: bigint): bigint {
   return withWords(reg, value, (lo, hi) => archWriteBackWords(words, 0, KIND[kind], size, extendTo ?? 0, highByte, lo, hi));
-}
-
-/** The value a register holds for a write of `size` bytes (AH..BH: bits 15:8). */
-export function registerOperand(reg: bigint, size: number, highByte: boolean): bigint {
-  scratch[0] = BigInt.asUintN(64, reg);
-  registerOperandWords(words, 0, size, highByte, words.subarray(2));
-  return scratch[1];
 }

@@ -28,6 +28,7 @@ const LOW_MASK = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0xffffffff];
 export const cutLo = (size: number, lo: number): number => (lo & LOW_MASK[size]) >>> 0;
 export const cutHi = (size: number, hi: number): number => (size === 8 ? hi >>> 0 : 0);
 
+/** The host's MMIO bus: devices claim GPA ranges; unclaimed reads return all-ones. */
 export class DeviceBus {
   private readonly claims: Claim[] = [];
   /** The claim that served the last access: device accesses come in runs. */

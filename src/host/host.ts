@@ -18,6 +18,7 @@ export interface HostCall {
 /** Told of every call as it is answered: the frame (request and answer) and its exit, null when refused. */
 export type HostCallListener = (frame: TdvmcallFrame, exit: HostExit | null) => void;
 
+/** How the host behaves: GPA width, devices, adversarial overrides, port I/O, MapGPA and hypercall handlers. */
 export interface HostOptions {
   /** Guest physical address width: the shared bit is bit gpaw - 1. */
   gpaw: 48 | 52;

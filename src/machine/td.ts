@@ -20,8 +20,10 @@ import { Measurement } from "./measurement.js";
 import { handlePortIoVe, type PortIoVe, type PortIoOutcome } from "../guest/port-io.js";
 import { traceEvent, portIoTraceEvent, CallRecorder, type VeListener } from "./trace.js";
 
+/** Where a TD is in its lifecycle: private memory is added while "created", vCPUs run once "finalized". */
 export type TdPhase = "created" | "finalized";
 
+/** A call the TD refuses: the wrong lifecycle phase, too many vCPUs, or a bad memory region. */
 export class TdError extends Error {
   constructor(readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region", message: string) {
     super(message);
@@ -29,6 +31,7 @@ export class TdError extends Error {
   }
 }
 
+/** How a TD is built: its GPA width, paging, handler mode and host behaviour. */
 export interface TdConfig {
   /** TD ATTRIBUTES (e.g. bit 0 DEBUG, bit 28 SEPT_VE_DISABLE), kept as given; default 0. */
   attributes?: bigint;
@@ -65,6 +68,7 @@ export interface TdConfig {
 /** Something that installs linear -> guest-physical mappings. */
 interface Mapper { map(va: bigint, gpa: bigint, size: number): void }
 
+/** A simulated TDX trust domain: guest memory, vCPUs, the #VE handler, the host and its devices, wired together. */
 export class Td {
   readonly memory: GuestMemory;
   readonly translator: Translator;

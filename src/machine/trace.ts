@@ -7,6 +7,7 @@ import type { HostExit } from "../tdvmcall/exit.js";
 import type { TdvmcallFrame, TdvmcallRegs } from "../tdvmcall/abi.js";
 import { toHex } from "../decoder/names.js";
 
+/** One #VE as a trace records it: the #VE, the decode, the TDVMCALLs and exit, the outcome and changed registers. */
 export interface VeTraceEvent {
   seq: number;
   rip: bigint;
@@ -23,6 +24,7 @@ export interface VeTraceEvent {
   regs: Partial<Record<string, bigint>>;
 }
 
+/** Receives each #VE's trace event (Td.onVe). */
 export type VeListener = (event: VeTraceEvent) => void;
 
 /** One TDVMCALL as the host answered it: the frame's request and answer, and the exit it was. */

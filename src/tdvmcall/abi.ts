@@ -19,6 +19,7 @@ const IO_INSTRUCTION = 30, EPT_VIOLATION = 48, MAP_GPA = 0x10001;
 /** RCX: RDX, RBX, RSI, RDI, R8-R15 exposed to the host. */
 export const TDVMCALL_EXPOSE_MASK = BigInt(EXPOSE_MASK);
 
+/** GHCI TDVMCALL sub-functions (R11). */
 export const SUBFN = {
   IO_INSTRUCTION: BigInt(IO_INSTRUCTION),
   EPT_VIOLATION: BigInt(EPT_VIOLATION),
@@ -29,6 +30,7 @@ export const SUBFN = {
   SETUP_EVENT_NOTIFY_INTERRUPT: 0x10004n,
 } as const;
 
+/** TDVMCALL status codes the host returns in R10. */
 export const STATUS = {
   SUCCESS: 0n,
   RETRY: 1n,
@@ -36,9 +38,6 @@ export const STATUS = {
   ALIGN_ERROR: 0x8000_0000_0000_0002n,
   SUBFUNC_UNSUPPORTED: 0x8000_0000_0000_0003n,
 } as const;
-
-export const EPT_READ = 0n;
-export const EPT_WRITE = 1n;
 
 /** Register positions in a TdvmcallFrame: the eight request registers, then the host's answer. */
 export const FRAME = { RAX: 0, RCX: 1, R10: 2, R11: 3, R12: 4, R13: 5, R14: 6, R15: 7, STATUS: 8, DATA: 9 } as const;
@@ -163,14 +162,4 @@ export type TdvmcallTransport = (regs: TdvmcallRegs) => TdvmcallResult;
 /** What a TDVMCALL reaches on the frame path: the host reads the request and answers in the frame. */
 export interface FrameHost {
   handleFrame(frame: TdvmcallFrame): void;
-}
-
-/** Adapts a register-object transport (custom hosts, tests) to the frame form. */
-export function frameHost(transport: TdvmcallTransport): FrameHost {
-  return {
-    handleFrame(frame) {
-      const result = transport(frame.request());
-      frame.answer(result.r10, result.r11);
-    },
-  };
 }

@@ -4,7 +4,7 @@ import { describe, it, expect } from "vitest";
 import { decoder, hex } from "../support/decoder.js";
 import { structuredWindows, rng } from "../support/random.js";
 import { VePlan, REJECT } from "../../src/decoder/plan.js";
-import { KIND } from "../../src/decoder/view.js";
+import { KIND } from "../../src/decoder/layout.js";
 import { REJECT_NAMES, SEGMENT_NAMES, registerNumber, type AddressRegister } from "../../src/decoder/names.js";
 import type { DecodedInsn, MemOperand } from "../../src/decoder/record.js";
 
