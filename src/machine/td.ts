@@ -177,6 +177,9 @@ export class Td {
    */
   addPrivateRegion(gpa: bigint, contents: Uint8Array | number, options: { measure?: boolean } = {}): void {
     this.need("created", "adding private memory");
+    if (!(contents instanceof Uint8Array) && !(typeof contents === "number" && Number.isSafeInteger(contents))) {
+      throw new TdError("bad_region", "a region's contents are a Uint8Array or a size in bytes");
+    }
     const size = typeof contents === "number" ? contents : Math.ceil(contents.length / 4096) * 4096;
     try {
       this.memory.addPrivate(gpa, size);

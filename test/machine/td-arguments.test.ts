@@ -101,3 +101,22 @@ describe("vCPU registers (item 14)", () => {
     expect(v.get("rbx")).toBe(2n ** 64n - 1n);
   });
 });
+
+describe("addPrivateRegion (item 9)", () => {
+  it("a region that overlaps half-way adds no page at all, and the measurement is unchanged", () => {
+    const td = new Td(decoder);
+    td.addPrivateRegion(0x105000n, new Uint8Array(4096));
+    const pages = td.memory.pageCount;
+    const measurement = td.measurement;
+    for (const [gpa, contents] of [[0x100000n, 0x8000], [0x100000n, new Uint8Array(0x6000)], [0x100000n, [1, 2] as never], [0x100000n, "x" as never]] as const) {
+      const e = thrown(() => td.addPrivateRegion(gpa, contents));
+      expect(e).toBeInstanceOf(TdError);
+      expect((e as TdError).code).toBe("bad_region");
+      expect(td.memory.pageCount).toBe(pages);
+      expect(td.memory.kindOf(0x100000n)).toBeNull();
+    }
+    expect(td.measurement).toBe(measurement);
+    td.addPrivateRegion(0x100000n, 0x5000); // the free part is still free
+    expect(td.memory.pageCount).toBe(pages + 5);
+  });
+});
