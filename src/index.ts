@@ -5,7 +5,7 @@
 export { VeDecoder, DecodeError, MAX_INSN_LEN } from "./decoder/engine.js";
 export type { BatchChunk, BatchMode, BatchOptions, BatchSummary } from "./decoder/engine.js";
 export type { DecodedInsn, MemOperand, MmioAccess, LinuxReading } from "./decoder/record.js";
-export { registerName, registerNumber, divergencesOf, DIVERGENCES } from "./decoder/names.js";
+export { registerName, divergencesOf, DIVERGENCES } from "./decoder/names.js";
 export type { DivergenceInfo, MmioKind, LinuxRejection, Status, Encoding, Segment, Gpr64 } from "./decoder/names.js";
 
 // ---- the TD: lifecycle, guest memory and paging, vCPUs, the CPU side, traces ----
@@ -23,7 +23,7 @@ export { VeEngine, VeResult, type VeEngineOptions } from "./guest/ve-engine.js";
 export { SLOT, REGISTER_WORDS, type VeCpu, type VeMemory } from "./guest/cpu.js";
 export { MappedMemory } from "./guest/mapped-memory.js";
 export { DecodeCache } from "./guest/decode-cache.js";
-export type { PlanDecoder } from "./decoder/plan.js";
+export { VePlan, type PlanDecoder } from "./decoder/plan.js";
 
 // ---- the TDVMCALL frame, the host and its devices ----
 export { TdvmcallFrame, FRAME, SUBFN, STATUS, type TdvmcallRegs, type TdvmcallResult, type FrameHost } from "./tdvmcall/abi.js";

@@ -2,7 +2,7 @@
 // the module's bytes or a compiled WebAssembly.Module and uses no Node API.
 import { COMPACT_SIZE, FULL_SIZE, MODE, R } from "./layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
-import { VePlan, type PlanDecoder } from "./plan.js";
+import { VePlan, planFromRecord, type PlanDecoder } from "./plan.js";
 
 interface DecoderExports {
   memory: WebAssembly.Memory;
@@ -187,16 +187,34 @@ export class VeDecoder implements PlanDecoder {
    * acts on (the kernel's or the CPU's), unpacked into `plan`. Nothing is allocated.
    */
   decodePlan(len: number, plan: VePlan, kernel: boolean): VePlan {
+    this.loadWindow(len, plan);
+    this.decodePlanFn(this.oneIn, len, this.oneOut, kernel ? 1 : 0);
+    return plan.unpack(this.u32, this.oneOut >>> 2, kernel);
+  }
+
+  /** Checks a plan call's arguments, then copies the first `len` bytes of fetchWindow into decoder memory. */
+  private loadWindow(len: number, plan: VePlan): void {
     if (!Number.isInteger(len) || len < 1 || len > MAX_INSN_LEN) {
       throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes, not ${describe(len)}`);
     }
-    if (!(plan instanceof VePlan)) throw new DecodeError("bad_input", "decodePlan fills a VePlan");
+    if (!(plan instanceof VePlan)) throw new DecodeError("bad_input", "a plan is decoded into a VePlan");
     const mem = this.u8;
     const at = this.oneIn;
     const window = this.window;
     for (let i = 0; i < len; i++) mem[at + i] = window[i];
-    this.decodePlanFn(at, len, this.oneOut, kernel ? 1 : 0);
-    return plan.unpack(this.u32, this.oneOut >>> 2, kernel);
+  }
+
+  /**
+   * The full decode of the first `len` bytes of fetchWindow (the instruction at `ip`), with the
+   * #VE handler's reading unpacked into `plan` from the same record: one decode where a #VE needs
+   * both (traces). The DecodedInsn keeps a copy of the bytes.
+   */
+  decodeWithPlan(len: number, plan: VePlan, kernel: boolean, ip: bigint): DecodedInsn {
+    const address = checkIp(ip);
+    this.loadWindow(len, plan);
+    this.decodeOneFn(this.oneIn, len, this.oneOut);
+    planFromRecord(this.dv, this.oneOut, kernel, plan);
+    return readRecord(this.dv, this.window.slice(0, len), address, this.oneOut);
   }
 
   /** Copies at most 15 bytes into the one-instruction buffer and decodes them into a full record. */

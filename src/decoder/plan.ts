@@ -6,6 +6,8 @@ import {
   PLAN_SIZE, PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM,
   PF_ADDR_INVALID, PF_REG_FORM, PF_HIGH_BYTE, PF_REP, REG_NONE,
 } from "./wasm-layout.js";
+import { R, FLAG, LFLAG, PREFIX } from "./layout.js";
+import type { DecodedInsn } from "./record.js";
 
 export { REJECT } from "./layout.js";
 
@@ -14,6 +16,7 @@ export const PLAN_WORDS = PLAN_SIZE / 4;
 // Word indexes of the plan record's three packed words, its displacement and immediate.
 const W_KIND = PLAN_KIND / 4, W_VERDICT = PLAN_VERDICT / 4, W_BASE = PLAN_BASE / 4, W_DISP = PLAN_DISP / 4, W_IMM = PLAN_IMM / 4;
 
+/** One reading of an instruction as the #VE handler acts on it, as plain numbers (reused between decodes). */
 export class VePlan {
   /** The kernel's reading (true) or the CPU's (false). */
   kernel = true;
@@ -76,6 +79,39 @@ export class VePlan {
 }
 
 /**
+ * Fills `plan` from a full record (at byte `at` of `v`) instead of a plan record: the same reading
+ * in the same terms, for callers that decoded the full record anyway (one decode per #VE).
+ */
+export function planFromRecord(v: DataView, at: number, kernel: boolean, plan: VePlan): VePlan {
+  const u8 = (o: number) => v.getUint8(at + o);
+  plan.kernel = kernel;
+  if (kernel) {
+    const lflags = u8(R.L_FLAGS);
+    plan.kind = u8(R.L_KIND); plan.size = u8(R.L_SIZE); plan.extendTo = u8(R.L_EXTEND);
+    plan.verdict = u8(R.L_REJECT); plan.length = u8(R.L_LEN);
+    plan.addressInvalid = (lflags & LFLAG.ADDR_INVALID) !== 0; plan.registerForm = (lflags & LFLAG.REG_FORM) !== 0;
+    plan.highByte = false; plan.rep = false;
+    plan.seg = u8(R.L_SEG); plan.base = u8(R.L_BASE); plan.index = u8(R.L_INDEX); plan.scale = u8(R.L_SCALE);
+    plan.addressSize = u8(R.L_ADDRSIZE); plan.dispLo = v.getUint32(at + R.L_DISP, true);
+    plan.immLo = v.getUint32(at + R.L_IMM, true); plan.immHi = v.getUint32(at + R.L_IMM + 4, true);
+    const reg = u8(R.L_REG);
+    plan.reg = reg === REG_NONE ? -1 : reg;
+  } else {
+    plan.kind = u8(R.A_KIND); plan.size = u8(R.A_SIZE); plan.extendTo = u8(R.A_EXTEND);
+    plan.verdict = u8(R.STATUS); plan.length = u8(R.LEN);
+    plan.addressInvalid = false; plan.registerForm = false;
+    plan.highByte = (u8(R.FLAGS) & FLAG.HIGH_BYTE) !== 0;
+    plan.rep = (v.getUint16(at + R.PREFIXES, true) & (PREFIX.REP | PREFIX.REPNE)) !== 0;
+    plan.seg = u8(R.SEG); plan.base = 0; plan.index = 0; plan.scale = 0; // the CPU's plan carries no address operand
+    plan.addressSize = u8(R.ADDRSIZE); plan.dispLo = 0;
+    plan.immLo = v.getUint32(at + R.IMM, true); plan.immHi = v.getUint32(at + R.IMM + 4, true);
+    const reg = u8(R.A_REG);
+    plan.reg = reg === REG_NONE ? -1 : reg;
+  }
+  return plan;
+}
+
+/**
  * A decoder as the #VE engine uses it: the caller fetches into `fetchWindow` (15 bytes the decoder
  * owns for its whole life: a captured reference stays valid), then decodePlan() reads them.
  */
@@ -83,4 +119,9 @@ export interface PlanDecoder {
   readonly fetchWindow: Uint8Array;
   /** Decodes the first `len` bytes of fetchWindow into `plan`: the kernel's reading or the CPU's. */
   decodePlan(len: number, plan: VePlan, kernel: boolean): VePlan;
+  /**
+   * Optional: one full decode of the first `len` bytes of fetchWindow (the instruction at `ip`)
+   * that also fills `plan`, for #VEs whose description needs the whole instruction (traces).
+   */
+  decodeWithPlan?(len: number, plan: VePlan, kernel: boolean, ip: bigint): DecodedInsn;
 }

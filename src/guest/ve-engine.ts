@@ -15,6 +15,7 @@ import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
 import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
 import { emulateStringMove } from "./string-move.js";
 import { joinWords } from "../words.js";
+import type { DecodedInsn } from "../decoder/record.js";
 
 /** How the #VE handler emulates: as the Linux kernel does ("linux") or as the architecture defines ("arch"). */
 export type VeMode = "linux" | "arch";
@@ -65,6 +66,10 @@ export class VeResult {
   plan: VePlan | null = null;
   /** The decode-cache entry the plan came from, null when it was decoded for this #VE. */
   entry: DecodeCacheEntry | null = null;
+  /** Linux mode: the address the kernel computed for the access, as halves (valid from step 7 on). */
+  readonly address = new Uint32Array(2);
+  /** The full decode the plan was taken from (VeEngine.describing), else null. */
+  insn: DecodedInsn | null = null;
   /** RIP of the faulting instruction, as halves. */
   ripLo = 0;
   ripHi = 0;
@@ -89,6 +94,7 @@ export class VeResult {
     this.slot = -1;
     this.plan = null;
     this.entry = null;
+    this.insn = null;
     this.stringMove = null;
   }
 }
@@ -143,6 +149,12 @@ export class VeEngine {
   private readonly cache: DecodeCache | null;
   /** How this engine emulates. */
   readonly mode: VeMode;
+  /**
+   * Set while every #VE will be described in full (a trace listens): the handler then decodes the
+   * whole instruction once and takes its plan from that record, instead of decoding a plan now
+   * and the instruction again later. Off: the plan alone (the allocation-free path).
+   */
+  describing = false;
 
   constructor(options: VeEngineOptions) {
     this.decoder = options.decoder;
@@ -198,9 +210,15 @@ export class VeEngine {
     // A fault-safe copy of 15 bytes: every byte must be readable.
     const window = this.decoder.fetchWindow;
     if (this.memory.fetchCode(ripLo, ripHi, cpl, window, 15) < 15) return null;
-    const plan = this.decoder.decodePlan(15, this.scratchPlan, this.linux);
+    const d = this.decoder;
+    let plan: VePlan;
+    if (this.describing && d.decodeWithPlan) {
+      this.result.insn = d.decodeWithPlan(15, this.scratchPlan, this.linux, joinWords(ripLo, ripHi));
+      plan = this.scratchPlan;
+    } else plan = d.decodePlan(15, this.scratchPlan, this.linux);
     if (cache === null) return plan;
     const entry = cache.put(ripLo, ripHi, plan, window, this.memory.codePages!());
+    entry.insn = this.result.insn;
     this.result.entry = entry;
     return entry.plan;
   }
@@ -221,7 +239,9 @@ export class VeEngine {
     }
     if (this.glaRejected()) return this.fault("EINVAL", "gla_check");
     // Step 7 on the address the kernel computes from the instruction (MOVS: RAX or R8, Q12).
-    if (pageOffset(p, vcpu.words) + p.size - 1 >= 4096) return this.fault("EFAULT", "page_split");
+    const va = this.result.address;
+    kernelAddressWords(p, vcpu.words, va);
+    if ((va[0] & 0xfff) + p.size - 1 >= 4096) return this.fault("EFAULT", "page_split");
     if (p.verdict === REJECT.movs) return this.fault("EINVAL", "movs");
     return this.perform(vcpu, p, p.reg, p.extendTo || 8, gpaLo, gpaHi);
   }
@@ -290,22 +310,33 @@ export class VeEngine {
   }
 }
 
+/** out[0..1] += (lo, hi) modulo 2^64. */
+function add64(out: Uint32Array, lo: number, hi: number): void {
+  const sum = out[0] + lo;
+  out[0] = sum; // (stored modulo 2^32)
+  out[1] = out[1] + hi + (sum >= TWO32 ? 1 : 0);
+}
+
 /**
- * Bits 11:0 of the address the kernel computes for the instruction (insn_get_addr_ref), which is
- * all the page-split check needs: every term can be summed modulo 4096.
+ * The address the kernel computes for the instruction (insn_get_addr_ref) from the plan and the
+ * registers, as 32-bit halves into out[0..1]: ModRM/SIB terms (or the register of a register
+ * form), 32-bit truncation under 67h, then the FS/GS base. The page-split check reads bits 11:0.
  */
-function pageOffset(p: VePlan, w: Uint32Array): number {
-  if (p.addressInvalid) return 0xfff; // the all-ones address (Q9)
+export function kernelAddressWords(p: VePlan, w: Uint32Array, out: Uint32Array): void {
+  out[0] = 0; out[1] = 0;
+  if (p.addressInvalid) { out[0] = 0xffffffff; out[1] = 0xffffffff; return; } // the all-ones address (Q9)
   const base = p.base;
-  let x = 0;
-  if (p.registerForm) x = base < 16 ? w[2 * base] : 0; // mod = 3: the register's value
+  if (p.registerForm) { if (base < 16) add64(out, w[2 * base], w[2 * base + 1]); } // mod = 3: the register's value
   else {
-    x = p.dispLo;
-    if (base === REG_RIP) x += w[RIP_LO] + p.length;
-    else if (base < 16) x += w[2 * base];
-    if (p.index < 16) x += w[2 * p.index] * p.scale;
+    add64(out, p.dispLo, p.dispLo >= 0x80000000 ? 0xffffffff : 0); // disp8/disp32, sign-extended
+    if (base === REG_RIP) { add64(out, w[RIP_LO], w[RIP_LO + 1]); add64(out, p.length, 0); }
+    else if (base < 16) add64(out, w[2 * base], w[2 * base + 1]);
+    if (p.index < 16) {
+      const lo = w[2 * p.index] * p.scale; // < 2^35: exact
+      add64(out, lo % TWO32, w[2 * p.index + 1] * p.scale + Math.floor(lo / TWO32));
+    }
   }
-  if (p.seg === SEG_FS) x += w[FS_LO];
-  else if (p.seg === SEG_GS) x += w[GS_LO];
-  return x & 0xfff;
+  if (p.addressSize === 4) out[1] = 0;
+  if (p.seg === SEG_FS) add64(out, w[FS_LO], w[FS_LO + 1]);
+  else if (p.seg === SEG_GS) add64(out, w[GS_LO], w[GS_LO + 1]);
 }

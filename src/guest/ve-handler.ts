@@ -9,6 +9,7 @@ import { Vcpu } from "./vcpu.js";
 import type { VeCpu } from "./cpu.js";
 import { GPR64, STATUS_NAMES, registerNumber } from "../decoder/names.js";
 import type { TdvmcallRegs, TdvmcallResult } from "../tdvmcall/abi.js";
+import { REJECT } from "../decoder/layout.js";
 import type { VeEngine, VeResult, VeMode, VeError, VeStep, VeHandlerOptions } from "./ve-engine.js";
 import { joinWords } from "../words.js";
 
@@ -63,7 +64,7 @@ export function describeVe(engine: VeEngine, cpu: VeCpu, decoder: VeDecoder): Ve
     request: engine.frame.request(),
     result: engine.frame.result(),
   }];
-  if (!r.handled) return new FaultOutcome(r.error!, r.step!, insn, tdvmcalls, faultDetail(r, engine, insn, vcpu));
+  if (!r.handled) return new FaultOutcome(r.error!, r.step!, insn, tdvmcalls, faultDetail(r, engine));
   let regs: Partial<Record<string, bigint>>;
   if (r.stringMove?.before) regs = vcpu.diff(r.stringMove.before);
   else {
@@ -111,6 +112,7 @@ class FaultOutcome {
  * decode-cache entry when there is one, else from a copy of the fetched bytes.
  */
 function lazyInsn(engine: VeEngine, r: VeResult, decoder: VeDecoder): () => DecodedInsn {
+  if (r.insn) { const insn = r.insn; return () => insn; } // decoded with the plan (one decode)
   const rip = r.rip;
   const entry = r.entry;
   if (entry) return () => (entry.insn ??= decoder.decode(entry.bytes, rip));
@@ -134,7 +136,7 @@ const DETAIL: Record<VeStep, string> = {
 };
 
 /** A sentence on why the handler refused, with the values that decided it. */
-function faultDetail(r: VeResult, engine: VeEngine, insnOf: () => DecodedInsn | null, vcpu: Vcpu): string {
+function faultDetail(r: VeResult, engine: VeEngine): string {
   const step = r.step!;
   if (r.stringMove) return r.stringMove.detail;
   if (step === "tdvmcall") return `host status 0x${engine.frame.result().r10.toString(16)}`;
@@ -143,12 +145,9 @@ function faultDetail(r: VeResult, engine: VeEngine, insnOf: () => DecodedInsn | 
   if (step === "decode" && !linux) return `the CPU rejects this encoding (${STATUS_NAMES[r.plan.verdict] ?? "invalid"})`;
   if (step === "classify" && !linux) return "not a MOV-family memory access";
   if (step === "movs" && !linux) return "string moves are not emulated";
-  const insn = step === "page_split" ? insnOf() : null;
-  if (insn?.linux.emulated) {
-    const l = insn.linux;
-    const va = kernelAddress(l.access.mem!, l.addressInvalid, l.registerForm, l.addressSize, l.length, vcpu);
-    return `[0x${va.toString(16)}, +${l.access.size}) crosses a page`;
+  if (step === "page_split") {
+    if (r.plan.verdict === REJECT.movs) return "MOVS address crosses a page";
+    return `[0x${joinWords(r.address[0], r.address[1]).toString(16)}, +${r.plan.size}) crosses a page`;
   }
-  if (step === "page_split") return "MOVS address crosses a page";
   return DETAIL[step];
 }

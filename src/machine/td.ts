@@ -150,6 +150,7 @@ export class Td {
   onVe(listener: VeListener): void {
     this.listeners.push(listener);
     this.host.onCall = this.recorder.onCall; // the calls are recorded as the host answers them
+    this.engine.describing = true; // each event describes the instruction: decode it once, in full
   }
 
   /** How many #VEs this TD has taken. */

@@ -31,7 +31,7 @@ describe("public API (src/index.ts)", () => {
 
   it("keeps the internals out", () => {
     const exported = new Set(names.map((n) => n.name));
-    for (const internal of ["readRecord", "RECORD_OFFSETS", "CodeFetcher", "Sha384", "VePlan", "describeVe", "handleMmioVe", "InsnView", "KIND", "toHex"]) {
+    for (const internal of ["readRecord", "RECORD_OFFSETS", "CodeFetcher", "Sha384", "describeVe", "handleMmioVe", "InsnView", "KIND", "toHex"]) {
       expect(exported.has(internal), internal).toBe(false);
     }
   });

@@ -102,6 +102,7 @@ describe("fetch window and decodePlan (item 3)", () => {
     const fresh = await newDecoder();
     fresh.fetchWindow.set(hex("89 07"));
     expect({ ...after }).toEqual({ ...fresh.decodePlan(2, new VePlan(), true) });
+    expect(d.decodeWithPlan(2, new VePlan(), true, 0n).linux).toMatchObject({ emulated: true, access: { kind: "write" } });
   });
 
   it("a length that is not 1-15 or a plan that is not a VePlan is a typed bad_input", () => {

@@ -85,3 +85,31 @@ describe("decodePlan", () => {
     expect(planOf(hex("C6 07 80"), true)).toMatchObject({ kind: KIND.write_imm, immLo: 0xffffff80, immHi: 0xffffffff });
   });
 });
+
+describe("decodeWithPlan (one full decode, the plan taken from its record)", () => {
+  it("gives the plan decodePlan gives, on 100,000 random windows in both readings", () => {
+    const buf = structuredWindows(100_000, STRIDE, 4242);
+    const bad: string[] = [];
+    for (let i = 0; i < 100_000 && bad.length < 5; i++) {
+      const w = buf.subarray(i * STRIDE, i * STRIDE + 15);
+      for (const kernel of [true, false]) {
+        const want = planOf(w, kernel);
+        decoder.fetchWindow.set(w);
+        const got = new VePlan();
+        const insn = decoder.decodeWithPlan(15, got, kernel, 0x1000n);
+        // Rejected readings: the verdict decides; emulated ones: every field the handler reads.
+        const fields: (keyof VePlan)[] = want.verdict !== 0
+          ? ["verdict", ...(kernel && want.verdict === REJECT.movs ? ["length", "kind", "size", "seg", "base", "index", "addressSize", "addressInvalid", "registerForm", "dispLo"] as (keyof VePlan)[] : [])]
+          : ["kind", "size", "reg", "extendTo", "verdict", "length", "highByte", "rep", "seg", "addressSize", "immLo", "immHi",
+            ...(kernel ? ["base", "index", "scale", "dispLo", "addressInvalid", "registerForm"] as (keyof VePlan)[] : [])];
+        for (const f of fields) if (got[f] !== want[f]) bad.push(`${hexOf(w)} kernel=${kernel} ${f}: ${String(got[f])} != ${String(want[f])}`);
+        if (insn.ip !== 0x1000n || insn.bytes[0] !== w[0]) bad.push(`${hexOf(w)}: insn`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
+
+function hexOf(w: Uint8Array): string {
+  return Array.from(w, (b) => b.toString(16).padStart(2, "0")).join(" ");
+}

@@ -261,9 +261,16 @@ function opPlan(): void {
     return;
   }
   window.set(bytes);
+  ref.fetchWindow.set(bytes);
+  if (chance(0.3)) { // the traced #VE's decode: the full record and the plan from one decode
+    const got = attempt("decodeWithPlan", bad < 0, () => dut.decodeWithPlan(len as number, plan as VePlan, kernel, 0x1000n));
+    if (!got.ok) return;
+    const want = new VePlan();
+    same("decodeWithPlan", show([got.value, { ...(plan as VePlan) }]), show([ref.decodeWithPlan(len as number, want, kernel, 0x1000n), { ...want }]));
+    return;
+  }
   const got = attempt("decodePlan", bad < 0, () => dut.decodePlan(len as number, plan as VePlan, kernel));
   if (!got.ok) return;
-  ref.fetchWindow.set(bytes);
   same("decodePlan", show({ ...got.value }), show({ ...ref.decodePlan(len as number, new VePlan(), kernel) }));
 }
 

@@ -133,3 +133,31 @@ describe("trace", () => {
     expect(events[1]).toMatchObject({ rip: RIP, decode: { length: 2 }, exit: { type: "mmio" } });
   });
 });
+
+describe("one decode per #VE", () => {
+  it("a traced #VE is decoded once, and the trace and outcome describe that decode", async () => {
+    const { vi } = await import("vitest");
+    const { td, vcpu } = tinyTd("8B 47 10");
+    const events: VeTraceEvent[] = [];
+    td.onVe((e) => events.push(e));
+    const d = td.decoder;
+    const spies = [vi.spyOn(d, "decode"), vi.spyOn(d, "decodePlan"), vi.spyOn(d, "decodeWithPlan")];
+    const run = td.deliver(vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x10n, gpa: (MMIO_GPA + 0x10n) | td.memory.sharedBit, instrLen: 0 });
+    const calls = spies.map((s) => s.mock.calls.length);
+    spies.forEach((s) => s.mockRestore());
+    expect(calls).toEqual([0, 0, 1]);
+    expect(run.outcome === "handled" && run.insn.length).toBe(3);
+    expect(events[0].decode).toMatchObject({ length: 3, arch: "read/4", linux: "read/4" });
+  });
+
+  it("an untraced #VE decodes only the handler's plan", async () => {
+    const { vi } = await import("vitest");
+    const { td, vcpu } = tinyTd("8B 47 10");
+    const d = td.decoder;
+    const spies = [vi.spyOn(d, "decode"), vi.spyOn(d, "decodePlan"), vi.spyOn(d, "decodeWithPlan")];
+    td.deliverFast(vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x10n, gpa: (MMIO_GPA + 0x10n) | td.memory.sharedBit, instrLen: 0 });
+    const calls = spies.map((s) => s.mock.calls.length);
+    spies.forEach((s) => s.mockRestore());
+    expect(calls).toEqual([0, 1, 0]);
+  });
+});
