@@ -7,6 +7,7 @@ import { runDecodeBench } from "./decode.bench.js";
 import { runVePathBench } from "./ve-path.bench.js";
 import { runScale, printScale, bigTdCost, type ScaleSeries } from "./scale.js";
 import { parseCosts, printCostModel } from "./cost-model.js";
+import { runBootReplayBench } from "./boot-replay.bench.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -30,6 +31,8 @@ const costs = parseCosts(costSpec);
 await runDecodeBench(quick);
 console.log("");
 await runVePathBench(quick);
+console.log("");
+const replay = await runBootReplayBench(quick, costs);
 console.log("\nscale");
 const bigMb = bigTdCost(); // first, before the other scale runs leave garbage behind
 const series = runScale(quick);
@@ -38,4 +41,5 @@ console.log(`\n  a 2^52-byte TD with 10,000 devices: ${bigMb.toFixed(1)} MB of h
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/scale.json", JSON.stringify({ series, bigTdMb: bigMb }, null, 2));
 writeFileSync("bench/results/scale.html", scaleChart(series));
+writeFileSync("bench/results/boot-replay.json", JSON.stringify(replay, null, 2));
 printCostModel(costs);

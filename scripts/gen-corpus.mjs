@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generate test/data/corpus.json: the machine code of every function in corpus/c/*.c, as compiled
+// Generate data/corpus.json: the machine code of every function in corpus/c/*.c, as compiled
 // by the local gcc. Used by the differential tests (our decoder vs iced-x86) and the benchmarks.
 //
 //   npm run corpus            (= node scripts/gen-corpus.mjs)
@@ -27,7 +27,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SRC_DIR = "corpus/c";
-const OUT = "test/data/corpus.json";
+const OUT = "data/corpus.json";
 const CC = process.env.CC || "gcc";
 const COMMON_FLAGS = ["-ffunction-sections", "-fcf-protection=none", "-fno-stack-clash-protection"];
 const MAX_JSON_BYTES = 1.5 * 1024 * 1024;

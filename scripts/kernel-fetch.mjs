@@ -24,8 +24,10 @@ const USAGE = `usage: kernel-fetch [options]
                    or a release (6.12.95+deb12-amd64); default: newest 6.12, else newest
   --dbg            also fetch linux-image-<release>-dbg (~1 GB download) for the unstripped
                    vmlinux and the real System.map
-  --modules [SPEC] decompress modules: no SPEC = ${DEFAULT_MODULE_GROUPS.join(",")};
-                   "all"; or a comma-separated list of folders under kernel/
+  --modules [SPEC] modules to decompress: "all", or a comma-separated list of folders
+                   under kernel/; default (with or without --modules):
+                   ${DEFAULT_MODULE_GROUPS.join(",")}
+                   (what \`ve-mmio scan\` needs for its default sites)
   --module PATH    decompress one module (e.g. drivers/ata/libahci.ko.xz); repeatable
   --keep-debs      keep the downloaded .deb files
   --list           list the kernels apt can fetch and exit
@@ -69,7 +71,8 @@ async function main() {
   }
   const kernel = await fetchKernel({ version: opts.version, dbg: opts.dbg, keepDebs: opts.keepDebs });
   const result = { ...kernel };
-  if (opts.modules !== null) result.decompressedModules = decompressModules(kernel, opts.modules).length;
+  // Always: `ve-mmio scan` with no arguments searches these for the sites not in the vmlinux.
+  result.decompressedModules = decompressModules(kernel, opts.modules ?? DEFAULT_MODULE_GROUPS).length;
   if (opts.module.length > 0) result.modules = opts.module.map((m) => decompressModule(kernel, m));
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
 }

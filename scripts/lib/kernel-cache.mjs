@@ -40,7 +40,11 @@ import { gunzipSync } from "node:zlib";
 /** The kernel flavour fetched: Debian's generic 64-bit PC kernel. */
 export const FLAVOUR = "amd64";
 
-/** Module folders (relative to lib/modules/<release>/kernel) decompressed by `--modules` with no list. */
+/**
+ * Module folders (relative to lib/modules/<release>/kernel) decompressed by every fetch unless
+ * `--modules` names others: they hold the modules of `ve-mmio scan`'s default sites (libahci in
+ * drivers/ata, iTCO_wdt's update_no_reboot_bit_mem in drivers/watchdog) and the TDX guest's drivers.
+ */
 export const DEFAULT_MODULE_GROUPS = Object.freeze([
   "arch/x86",
   "drivers/ata",
@@ -49,6 +53,7 @@ export const DEFAULT_MODULE_GROUPS = Object.freeze([
   "drivers/virtio",
   "drivers/block",
   "drivers/nvme",
+  "drivers/watchdog",
 ]);
 
 const MANIFEST = "kernel.json";

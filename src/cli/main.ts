@@ -1,12 +1,13 @@
 // The `ve-mmio` command line: argument parsing and error reporting only; work happens in commands.
 import { Command, CommanderError } from "commander";
 import { loadDecoder } from "../decoder/node.js";
-import { runDecode, type OutputFormat } from "./decode.js";
+import type { OutputFormat } from "./decode.js";
 import { InputError, parseHex, parseNumber, rawFileBlock, elfBlocks, type CodeBlock } from "./inputs.js";
 import { runSurvey } from "./survey.js";
 import { runTdDemo } from "./demo-td.js";
 import { emulate, emulateJson, emulateHuman, type EmulateOptions } from "./emulate.js";
-import { scanSites, scanAllFunctions, scanText, scanMarkdown, scanJson, ScanInputError, type ScanOptions } from "./scan.js";
+import { registerHarvest } from "./harvest.js";
+import type { ScanOptions } from "./scan.js";
 
 interface DecodeOptions {
   hex?: string; file?: string; elf?: string; symbols?: string; section?: string;
@@ -24,6 +25,19 @@ function blocksFor(args: string[], o: DecodeOptions): CodeBlock[] {
   }
   const bytes = parseHex(o.hex ?? args.join(" "));
   return [{ name: null, ip, bytes, start: 0, end: bytes.length }];
+}
+
+/**
+ * decode and scan disassemble with iced-x86, an optional peer dependency (library users need not
+ * install it): their modules load only when they run, after checking that iced-x86 is there.
+ */
+async function withIced<T>(command: string, load: () => Promise<T>): Promise<T> {
+  try {
+    await import("iced-x86");
+  } catch {
+    throw new InputError(`${command} needs iced-x86 (an optional peer dependency): npm install iced-x86`);
+  }
+  return load();
 }
 
 export function buildProgram(write: (line: string) => void): Command {
@@ -48,6 +62,7 @@ export function buildProgram(write: (line: string) => void): Command {
     .action(async (args: string[], o: DecodeOptions) => {
       const format: OutputFormat = o.jsonl ? "jsonl" : o.json ? "json" : "human";
       const blocks = blocksFor(args, o);
+      const { runDecode } = await withIced("decode", () => import("./decode.js"));
       runDecode(await loadDecoder(), blocks, format, write);
     });
 
@@ -83,12 +98,15 @@ export function buildProgram(write: (line: string) => void): Command {
     .option("--module <path>", "a kernel module to search too (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--modules <dir>", "a module tree to search for sites not in the vmlinux")
     .option("--sites <list|file>", "site functions: name,name,... or a file of names (default: the 32 TDX boot sites)")
+    .option("--sites-from <sites.jsonl>", "the functions of a `ve-mmio harvest`")
     .option("--debug-info <path>", "ELF with DWARF saying where missing sites were inlined (repeatable; default: the input, or the cached debug vmlinux)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--detail", "list every candidate access")
     .option("--json", "JSON report")
     .option("--md", "Markdown report")
     .option("--all-functions", "list every function with a MOV form the kernel cannot emulate through a non-stack pointer")
     .action(async (o: ScanOptions) => {
+      const { scanSites, scanAllFunctions, scanText, scanMarkdown, scanJson, ScanInputError } =
+        await withIced("scan", () => import("./scan.js"));
       const decoder = await loadDecoder();
       try {
         if (o.allFunctions) {
@@ -107,6 +125,8 @@ export function buildProgram(write: (line: string) => void): Command {
         throw e;
       }
     });
+
+  registerHarvest(program, write);
 
   program.command("demo")
     .description("boot a demo TD with device models and run driver MMIO instructions through the #VE path")

@@ -27,6 +27,8 @@ export interface ScanOptions {
   module?: string[];
   modules?: string;
   sites?: string;
+  /** A harvest's sites.jsonl: its functions are the sites. */
+  sitesFrom?: string;
   detail?: boolean;
   json?: boolean;
   md?: boolean;
@@ -35,7 +37,35 @@ export interface ScanOptions {
 
 export interface SiteResult { site: string; report: FunctionReport | null; note: string | null }
 
-function siteList(spec: string | undefined): string[] {
+/** The distinct functions of a `ve-mmio harvest` sites.jsonl, in file order (clone suffixes kept: findSite adds clones). */
+function harvestedFunctions(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  const names = new Set<string>();
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    let fn: unknown;
+    try {
+      fn = (JSON.parse(line) as { fn?: unknown }).fn;
+    } catch {
+      throw new InputError(`${file} line ${i + 1}: not JSON (give a harvest's sites.jsonl)`);
+    }
+    if (fn !== null && typeof fn !== "string") throw new InputError(`${file} line ${i + 1}: no "fn" field (give a harvest's sites.jsonl)`);
+    if (typeof fn === "string") names.add(fn.replace(/\.(?:cold|isra|constprop|part)(?:\.\d+)?$/, ""));
+  });
+  if (names.size === 0) throw new InputError(`${file}: no symbolised sites`);
+  return [...names];
+}
+
+function siteList(spec: string | undefined, sitesFrom?: string): string[] {
+  if (sitesFrom !== undefined) {
+    if (spec) throw new InputError("give --sites or --sites-from, not both");
+    return harvestedFunctions(sitesFrom);
+  }
   if (!spec) return [...DEFAULT_SITES];
   if (spec.includes(",") || !/[/.]/.test(spec)) return spec.split(",").map((s) => s.trim()).filter(Boolean);
   try {
@@ -114,7 +144,7 @@ function modulesDefining(sites: string[], dir: string): CodeObject[] {
 
 export function scanSites(decoder: VeDecoder, o: ScanOptions): { label: string; results: SiteResult[] } {
   const { primary, moduleDir, label, debug } = inputs(o);
-  const sites = siteList(o.sites);
+  const sites = siteList(o.sites, o.sitesFrom);
   const missing = sites.filter((site) => !findSite(primary, site));
   const modules = moduleDir && missing.length ? modulesDefining(missing, moduleDir) : [];
   const dwarf = new Map<string, Map<string, Set<string>> | null>();

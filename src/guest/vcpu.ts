@@ -81,10 +81,13 @@ export class Vcpu implements VeCpu {
     return v;
   }
 
+  /** The instruction pointer. */
   get rip(): bigint { return this.slots[SLOT.RIP]; }
   set rip(v: bigint) { this.slots[SLOT.RIP] = u64(v, "rip"); }
+  /** RFLAGS (bit 10 DF steers string moves). */
   get rflags(): bigint { return this.slots[SLOT.RFLAGS]; }
   set rflags(v: bigint) { this.slots[SLOT.RFLAGS] = u64(v, "rflags"); }
+  /** The FS and GS segment bases (added to FS:/GS: addresses). */
   get fsBase(): bigint { return this.slots[SLOT.FS_BASE]; }
   set fsBase(v: bigint) { this.slots[SLOT.FS_BASE] = u64(v, "fsBase"); }
   get gsBase(): bigint { return this.slots[SLOT.GS_BASE]; }
@@ -100,6 +103,7 @@ export class Vcpu implements VeCpu {
     this.gprs[gprSlot(reg)] = u64(value, String(reg));
   }
 
+  /** The registers as plain values. */
   snapshot(): VcpuSnapshot {
     return { gprs: Array.from(this.gprs), rip: this.rip, rflags: this.rflags, cpl: this.cpl, fsBase: this.fsBase, gsBase: this.gsBase };
   }

@@ -57,7 +57,7 @@ export class Host implements FrameHost {
   private readonly scratch = new TdvmcallFrame();
   // The last call: a copy of its frame, and its exit (an MMIO exit is kept as numbers and built
   // into a HostExit only when asked for).
-  private readonly lastFrame = new TdvmcallFrame();
+  private readonly lastWords = new Uint32Array(WORDS); // (a plain array: copying into a frame's own is slower)
   private lastExitKind: "none" | "mmio" | "object" = "none";
   private lastExitObject: HostExit | null = null;
   private readonly lastMmio = { size: 1 as AccessSize, isWrite: false, gpaLo: 0, gpaHi: 0, data: new Uint32Array(2) };
@@ -74,7 +74,9 @@ export class Host implements FrameHost {
   /** The last call handled (for tests and tools), or null before the first. */
   get last(): HostCall | null {
     if (this.calls === 0) return null;
-    return { request: this.lastFrame.request(), exit: this.lastExit(), result: this.lastFrame.result() };
+    const frame = new TdvmcallFrame();
+    frame.words.set(this.lastWords);
+    return { request: frame.request(), exit: this.lastExit(), result: frame.result() };
   }
 
   private lastExit(): HostExit | null {
@@ -103,7 +105,7 @@ export class Host implements FrameHost {
     if (forced) f.answer(forced.r10, forced.r11);
     else if (isMmioRequest(w)) this.mmio(f);
     else this.serve(f, exitOf(f, this.opts.gpaw));
-    const q = this.lastFrame.words;
+    const q = this.lastWords;
     for (let i = 0; i < WORDS; i++) q[i] = w[i]; // (a plain loop: cheaper than set() for 20 words)
     if (this.onCall !== null) this.onCall(f, this.lastExit());
   }

@@ -1,10 +1,10 @@
-// A TD: guest memory, its vCPUs, the host it talks to, and the CPU side of an MMIO access (the
-// instruction at RIP touches an unbacked shared GPA, the TDX module delivers #VE, the guest's
-// handler runs). Lifecycle mirrors KVM's TDX flow: create -> add initial private memory ->
-// finalize -> create vCPUs and run; a call in the wrong phase is a TdError.
+// A TD assembled: guest memory and its MMU, vCPUs, the guest's #VE handler, the host with its
+// devices, the CPU side of an MMIO access (cpu-side.ts), traces and the measurement. Lifecycle
+// mirrors KVM's TDX flow: create -> add initial private memory -> finalize -> create vCPUs and
+// run; a call in the wrong phase is a TdError. The guest and the host meet only at the TDVMCALL
+// frame: this file is the one place that holds both.
 import type { VeDecoder } from "../decoder/engine.js";
 import { GuestMemory, type Gpaw, type VeInfo } from "../guest/memory.js";
-export type { MmioRun };
 import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from "../guest/paging.js";
 import { Vcpu } from "../guest/vcpu.js";
 import type { VeCpu } from "../guest/cpu.js";
@@ -12,6 +12,8 @@ import { Host, type HostOptions } from "../host/host.js";
 import type { MmioDevice } from "../host/bus.js";
 import { describeVe, type VeMode } from "../guest/ve-handler.js";
 import { runMmioInstruction, type CpuSide, type MmioRun } from "./cpu-side.js";
+
+export type { MmioRun };
 import { VeEngine, type VeResult } from "../guest/ve-engine.js";
 import { MappedMemory } from "../guest/mapped-memory.js";
 import { DecodeCache } from "../guest/decode-cache.js";
@@ -35,7 +37,9 @@ export class TdError extends Error {
 export interface TdConfig {
   /** TD ATTRIBUTES (e.g. bit 0 DEBUG, bit 28 SEPT_VE_DISABLE), kept as given; default 0. */
   attributes?: bigint;
+  /** Guest physical address width (default 48): the shared bit is bit gpaw - 1. */
   gpaw?: Gpaw;
+  /** vCPUs createVcpu() may make (default 64). */
   maxVcpus?: number;
   /** How the guest's #VE handler emulates MMIO: the kernel's way (default) or the architecture's. */
   mode?: VeMode;
@@ -62,6 +66,7 @@ export interface TdConfig {
    * shared pages come back host-backed). `mapGpaAnswer` can script retries / failures per chunk.
    */
   mapGpa?: boolean;
+  /** Scripts userspace's answer per MapGPA chunk (default "ok"). */
   mapGpaAnswer?: (exit: { gpa: bigint; pages: number; toShared: boolean }) => "ok" | "retry" | "invalid";
 }
 
@@ -135,7 +140,7 @@ export class Td {
     this.need("finalized", "delivering a #VE");
     checkPortIoVe(ve);
     const rip = vcpu.rip;
-    this.recorder.begin();
+    if (this.listeners.length) this.recorder.begin();
     const run = handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
     this.veCount++;
     const calls = this.recorder.end();
@@ -251,7 +256,7 @@ export class Td {
    */
   deliver(vcpu: VeCpu, ve: VeInfo): MmioRun {
     this.need("finalized", "delivering a #VE");
-    this.recorder.begin();
+    if (this.listeners.length) this.recorder.begin();
     this.engine.handle(vcpu, ve);
     return this.described(vcpu, ve);
   }

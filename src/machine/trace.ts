@@ -34,6 +34,8 @@ export interface RecordedCall {
   exit: HostExit | null;
 }
 
+const NO_CALLS: RecordedCall[] = [];
+
 /** Records the TDVMCALLs of one #VE from the host's frames as they are answered. */
 export class CallRecorder {
   calls: RecordedCall[] = [];
@@ -45,8 +47,9 @@ export class CallRecorder {
     this.recording = true;
   }
 
-  /** The #VE is over: its calls. */
+  /** The #VE is over: its calls (none when begin() was not called for it). */
   end(): RecordedCall[] {
+    if (!this.recording) return NO_CALLS;
     this.recording = false;
     return this.calls;
   }

@@ -58,14 +58,16 @@ export class TdvmcallFrame {
   lo(r: number): number { return this.words[2 * r]; }
   hi(r: number): number { return this.words[2 * r + 1]; }
 
-  /** The common registers of a GHCI call: RAX 0 (TDG.VP.VMCALL), RCX the exposed mask, R10 0, R11 the sub-function. */
+  /**
+   * The common registers of a GHCI call: RAX 0 (TDG.VP.VMCALL), RCX the exposed mask, R10 0, R11
+   * the sub-function. (The answer slots keep the last answer until the host writes the next.)
+   */
   private call(subfunction: number): Uint32Array {
     const w = this.words;
     w[0] = 0; w[1] = 0;
     w[2] = EXPOSE_MASK; w[3] = 0;
     w[4] = 0; w[5] = 0;
     w[6] = subfunction; w[7] = 0;
-    for (let i = 16; i < 20; i++) w[i] = 0; // no answer yet
     return w;
   }
 
@@ -74,7 +76,11 @@ export class TdvmcallFrame {
    * halves. R15 carries a write's value and is 0 for reads, as in Linux v6.12+.
    */
   mmio(size: number, isWrite: boolean, gpaLo: number, gpaHi: number, valueLo: number, valueHi: number): void {
-    const w = this.call(EPT_VIOLATION);
+    const w = this.words;
+    w[0] = 0; w[1] = 0;                                           // RAX: TDG.VP.VMCALL
+    w[2] = EXPOSE_MASK; w[3] = 0;                                 // RCX
+    w[4] = 0; w[5] = 0;                                           // R10: a GHCI call, not a KVM hypercall
+    w[6] = EPT_VIOLATION; w[7] = 0;                               // R11
     w[8] = size; w[9] = 0;                                        // R12
     w[10] = isWrite ? 1 : 0; w[11] = 0;                           // R13
     w[12] = gpaLo; w[13] = gpaHi;                                 // R14

@@ -13,7 +13,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
  * Files that may use Node: the CLI, the Node WASM loader, the kernel cache and the object loader of
  * the scan (they read files and run tools). Everything else in src/ is the browser-safe core.
  */
-const NODE_ONLY = [/^src\/cli\//, /^src\/harvest\//, /^src\/decoder\/node\.ts$/, /^src\/elf\/kernel-cache\.ts$/, /^src\/scan\/objects\.ts$/];
+const NODE_ONLY = [/^src\/cli\//, /^src\/node\.ts$/, /^src\/harvest\//, /^src\/decoder\/node\.ts$/, /^src\/elf\/kernel-cache\.ts$/, /^src\/scan\/objects\.ts$/];
 
 /** Which folders of src/ a folder may import from (its own folder is always allowed). */
 const MAY_IMPORT: Record<string, readonly string[]> = {

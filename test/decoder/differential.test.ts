@@ -109,7 +109,7 @@ describe("differential against iced-x86", () => {
     }
   });
 
-  const corpusPath = new URL("../data/corpus.json", import.meta.url);
+  const corpusPath = new URL("../../data/corpus.json", import.meta.url);
   it.runIf(existsSync(corpusPath))("gcc corpus: every function, instruction by instruction", () => {
     const corpus = JSON.parse(readFileSync(corpusPath, "utf8")) as { functions: { name: string; hex: string }[] };
     let insns = 0;
