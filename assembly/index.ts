@@ -4,6 +4,7 @@ import { decodeAt, dStatus, dLen, ST_OK } from "./decoder";
 import { lKind, decodeLinux } from "./linux";
 import { analyze, analyzeWith, isMmioCandidate, alwaysDecodeLinux, classifyArchOnly } from "./classify";
 import { FAST_MAYBE_MMIO } from "./fastlen";
+import { setKernelProfile } from "./profile";
 import { writeCompact, writeFull, writeKernelPlan, writeArchPlan, COMPACT_SIZE, FULL_SIZE, PLAN_SIZE } from "./record";
 import { fastLength } from "./fastlen";
 
@@ -17,6 +18,7 @@ import { fastLength } from "./fastlen";
 
 export { COMPACT_SIZE, FULL_SIZE };
 export { setAlwaysDecodeLinux } from "./classify";
+export { setKernelProfile } from "./profile";
 
 // ---- arena: JS asks for buffers once and reuses them ----
 // The opcode tables are allocated by the runtime while the module starts; the arena begins after
@@ -71,12 +73,13 @@ export function decodeOne(ptr: usize, len: u32, out: usize): u32 {
 
 /**
  * The #VE handler's decode: only the reading it acts on (`kernel` 1: the kernel's decode and
- * insn_decode_mmio; 0: the CPU's), as a plan record (PLAN_SIZE bytes) at `out`. Returns the
- * reading's length.
+ * insn_decode_mmio of the profile numbered `kernel` (assembly/profile.ts); 0: the CPU's), as a
+ * plan record (PLAN_SIZE bytes) at `out`. Returns the reading's length.
  */
 export function decodePlan(ptr: usize, len: u32, out: usize, kernel: u32): u32 {
   if (len == 0) return 0;
   if (kernel != 0) {
+    setKernelProfile(kernel);
     decodeLinux(ptr, ptr + len);
     writeKernelPlan(out);
   } else {

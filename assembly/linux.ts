@@ -1,10 +1,15 @@
 // The Linux kernel's reading of the same bytes: its instruction decoder's prefix rules followed by
-// insn_decode_mmio() and the ModRM.reg register lookup (SPEC sections 4-6, quirks Q1-Q15).
+// insn_decode_mmio() and the ModRM.reg register lookup (SPEC sections 4-6 and 17, quirks Q1-Q15),
+// for the kernel profile selected in profile.ts. Proven against the kernel's own compiled decoder
+// (test/decoder/kernel-oracle.test.ts, npm run check:linux).
 //
-// Only the kernel's MMIO opcodes need its full decode; for every other opcode the kernel's answer
-// is "not MMIO" whatever its length, so the scan stops at the opcode.
-import { vexOpcodeInfo, ENC_VEX, ENC_EVEX, OPINFO_MODRM, OPINFO_IMM8 } from "./tables/vex";
+// Only the kernel's MMIO opcodes need its full decode (their attributes: tables/kernel-mmio.ts);
+// for every other opcode the kernel's answer is "not MMIO" whatever its length, so the scan stops
+// at the opcode.
 import { REG_NONE, REG_RIP, SEG_NONE, MAX_INSN_LEN } from "./decoder";
+import { profileRex2, profileApxMap4 } from "./profile";
+import { vexFormExists, ENC_VEX, ENC_EVEX } from "./tables/vex";
+import { kernelMap0, kernelMap0F, kernelVex, KA_REJECT, KA_MODRM, KA_IMM8, KA_IMMZ, KA_FORCE64, KA_SCALABLE } from "./tables/kernel-mmio";
 
 // Kernel MMIO types (enum insn_mmio_type, numbered as our kinds) and why the kernel refuses: the
 // record layout's (src/decoder/wasm-layout.ts).
@@ -141,122 +146,175 @@ export function linuxFromArch(
   else lReg = ((<u32>modrm >> 3) & 7) | (rexR << 3);
 }
 
-/** Kernel decode + MMIO classification of the instruction at `start`. */
+/** Last-prefix id of a legacy prefix byte (the decoder's selector for opcode variants). */
+@inline function lastPrefixId(b: u32): u32 {
+  return b == 0x66 ? 1 : b == 0xf3 ? 2 : b == 0xf2 ? 3 : 0;
+}
+
+@inline function isSegmentPrefix(b: u32): bool {
+  return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
+}
+
+/**
+ * Kernel decode + MMIO classification of the instruction at `start`, as insn_decode() then
+ * insn_decode_mmio() and the register lookup do it (SPEC sections 4-6 and 17).
+ */
 export function decodeLinux(start: usize, end: usize): void {
   reset(start, end);
   skipEmulatePrefix();
 
-  // Legacy prefixes: duplicates are skipped, at most 4 distinct are kept (Q7).
-  let seen: u32 = 0; // packed distinct prefix bytes
+  // Legacy prefixes: the decoder keeps up to 4 distinct ones in slots; a repeat is skipped; a 5th
+  // distinct one ends the prefixes and becomes the opcode (Q7). The last prefix byte seen goes to
+  // slot 3: with 3 distinct prefixes it is then held twice (section 17.1).
+  let slots: u32 = 0; // slot i in byte i
   let distinct: u32 = 0;
-  let segCount: u32 = 0;
-  let segByte: u32 = 0;
+  let last: u32 = 0;
   let b = next();
   while (!failed && isLegacyPrefix(b)) {
     let dup = false;
-    for (let i: u32 = 0; i < distinct; i++) if (((seen >> (i * 8)) & 0xff) == b) dup = true;
+    for (let i: u32 = 0; i < distinct; i++) if (((slots >> (i * 8)) & 0xff) == b) dup = true;
     if (!dup) {
       if (distinct == 4) { lQuirks |= LQ_PREFIX_LIMIT; break; }
-      seen |= b << (distinct * 8);
+      slots |= b << (distinct * 8);
       distinct++;
       if (b == 0x66) lOpndBytes = 2;
       else if (b == 0x67) lAddrBytes = 4;
-      else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65) {
-        segCount++;
-        segByte = b;
-      }
     }
+    last = b;
     b = next();
   }
+  // Then the last prefix goes to slot 3, and the segment lookup walks the slots up to the first
+  // empty one.
+  let segCount: u32 = 0;
+  let segByte: u32 = 0;
+  if (last != 0) {
+    const slot3 = slots >> 24;
+    if (last != slot3) {
+      if (slot3 != 0) { // four distinct: the last one trades places with the one in slot 3
+        for (let i: u32 = 0; i < 3; i++) if (((slots >> (i * 8)) & 0xff) == last) slots = (slots & ~(0xff << (i * 8))) | (slot3 << (i * 8));
+      }
+      slots = (slots & 0xffffff) | (last << 24);
+    }
+    for (let i: u32 = 0; i < 4; i++) {
+      const s = (slots >> (i * 8)) & 0xff;
+      if (s == 0) break;
+      if (isSegmentPrefix(s)) { segCount++; segByte = s; }
+    }
+  }
 
-  // REX (Q6: whatever follows it is the opcode), or REX2.
-  let rexR: u32 = 0, rexX: u32 = 0, rexB: u32 = 0, regHigh: u32 = 0, baseHigh: u32 = 0, indexHigh: u32 = 0;
-  let singleByteOpcode = false;
+  // REX, or REX2 (6.10+): the register lookup reads R/X/B from the prefix byte itself, which for
+  // REX2 is D5 (R=1, X=0, B=1) whatever the payload says (section 17.3).
+  let rex: u32 = 0;
+  let rex2 = false;
+  let rex2Map1 = false;
   if (b >= 0x40 && b <= 0x4f) {
+    rex = b;
     if (b & 8) lOpndBytes = 8;
-    rexR = (b >> 2) & 1; rexX = (b >> 1) & 1; rexB = b & 1;
     b = next();
     if (isLegacyPrefix(b) || (b >= 0x40 && b <= 0x4f)) lQuirks |= LQ_REX_ORDER;
-  } else if (b == 0xd5) {
+  } else if (b == 0xd5 && profileRex2) {
+    rex = b;
     const payload = next();
-    lQuirks |= LQ_REX2;
     if (payload & 8) lOpndBytes = 8;
-    rexR = (payload >> 2) & 1; rexX = (payload >> 1) & 1; rexB = payload & 1;
-    regHigh = (payload >> 6) & 1; indexHigh = (payload >> 5) & 1; baseHigh = (payload >> 4) & 1;
-    singleByteOpcode = true;
+    rex2 = true;
+    rex2Map1 = (payload & 0x80) != 0;
+    lQuirks |= LQ_REX2;
     b = next();
   }
 
-  // VEX / EVEX: in 64-bit mode C4/C5/62 always start one; the opcode is a single byte (Q5).
-  let vexEnc: u32 = 0;
+  // VEX / EVEX (not after REX2): in 64-bit mode C4/C5/62 always start one; the opcode is a single
+  // byte. Their register-extension bits are not used by the lookups (section 17.5).
+  let vex = false;
+  let evex = false;
   let vexMap: u32 = 0;
-  if (b == 0xc5 || b == 0xc4 || b == 0x62) {
-    vexEnc = b == 0x62 ? ENC_EVEX : ENC_VEX;
+  let vexPp: u32 = 0;
+  let vexW = false;
+  if (!rex2 && (b == 0xc5 || b == 0xc4 || b == 0x62)) {
+    vex = true;
     if (b == 0xc5) {
-      const p1 = next();
-      rexR = (~p1 >> 7) & 1;
+      vexPp = next() & 3;
       vexMap = 1;
     } else if (b == 0xc4) {
-      const p1 = next();
+      vexMap = next() & 0x1f;
       const p2 = next();
-      rexR = (~p1 >> 7) & 1; rexX = (~p1 >> 6) & 1; rexB = (~p1 >> 5) & 1;
-      vexMap = p1 & 0x1f;
-      if (p2 & 0x80) lOpndBytes = 8;
+      vexPp = p2 & 3;
+      vexW = (p2 & 0x80) != 0;
+      if (vexW) lOpndBytes = 8;
     } else {
-      const p0 = next();
+      evex = true;
+      vexMap = next() & 7;
       const p1 = next();
-      next();
-      rexR = (~p0 >> 7) & 1; rexX = (~p0 >> 6) & 1; rexB = (~p0 >> 5) & 1;
-      regHigh = (~p0 >> 4) & 1;
-      vexMap = p0 & 7;
-      if (p1 & 0x80) lOpndBytes = 8;
+      vexPp = p1 & 3;
+      vexW = (p1 & 0x80) != 0;
+      if (next() & 0x80) lOpndBytes = 8; // the kernel tests bit 7 of P2 (z), not W (section 17.2)
     }
     lQuirks |= LQ_VEX;
-    singleByteOpcode = true;
     b = next();
   }
+
+  // Opcode and its attributes (tables/kernel-mmio.ts: only the bytes insn_decode_mmio() knows).
+  const op0 = b;
+  let op1: u32 = 0;
+  let attr: u32 = 0;
+  if (!failed && op0 == 0x0f && !vex && !rex2) op1 = next();
+  if (failed) { finish(start, LR_DECODE_FAILED); return; }
+  if (vex) {
+    if (!isMmioOpcode(op0)) {
+      // Not MMIO either way; whether the decode itself fails is the opcode map's say: the kernel
+      // rejects an opcode with no form under this map and pp (an EVEX escape also takes the VEX
+      // forms: only VEX escapes of EVEX-only rows are refused).
+      const exists = vexFormExists(evex ? ENC_EVEX : ENC_VEX, vexMap, op0, vexPp)
+        || (evex && vexFormExists(ENC_VEX, vexMap, op0, vexPp));
+      finish(start, exists ? LR_NOT_MMIO : LR_DECODE_FAILED);
+      return;
+    }
+    const reg = p < lim ? (at(0) >> 3) & 7 : 0;
+    attr = kernelVex(evex, vexMap, vexPp, op0, reg, profileApxMap4);
+    if (attr == KA_REJECT) { finish(start, LR_DECODE_FAILED); return; }
+    if ((attr & KA_SCALABLE) != 0 && !vexW && vexPp == 1) lOpndBytes = 2;
+  } else if (rex2) {
+    attr = rex2Map1 ? kernelMap0F(op0, lastPrefixId(last)) : kernelMap0(op0);
+  } else {
+    attr = op0 == 0x0f ? kernelMap0F(op1, lastPrefixId(last)) : kernelMap0(op0);
+  }
+  if (attr & KA_FORCE64) lOpndBytes = 8;
+  // insn_decode_mmio() looks at opcode bytes only (a REX2 map-1 byte counts as one-byte).
+  classifyOpcode(op0, op1);
+  if (lKind == K_NONE) { finish(start, LR_NOT_MMIO); return; }
 
   if (segCount > 1) { lQuirks |= LQ_MULTI_SEG; lAddrInvalid = true; }
   else if (segByte == 0x64) lSeg = 5;
   else if (segByte == 0x65) lSeg = 6;
 
-  // Opcode and classification (insn_decode_mmio looks at opcode bytes only).
-  const op0 = b;
-  let op1: u32 = 0;
-  if (op0 == 0x0f && !singleByteOpcode) op1 = next();
-  if (failed) { finish(start, LR_DECODE_FAILED); return; }
-  classifyOpcode(op0, op1);
-  if (lKind == K_NONE) { finish(start, LR_NOT_MMIO); return; }
-
-  // Operands: ModRM except for MOVS; immediates of C6/C7 (VEX opcodes by their own table).
-  let hasModrm = lKind != K_MOVS;
-  let immSize: u32 = 0;
-  if (vexEnc != 0) {
-    const info = vexOpcodeInfo(vexEnc, vexMap, op0);
-    if (info == 0) { finish(start, LR_DECODE_FAILED); return; }
-    hasModrm = (info & OPINFO_MODRM) != 0;
-    immSize = (info & OPINFO_IMM8) ? 1 : 0;
-  } else if (op0 == 0xc6) immSize = 1;
-  else if (op0 == 0xc7) immSize = lOpndBytes == 2 ? 2 : 4;
-
-  if (hasModrm) decodeAddress(rexX | (indexHigh << 1), rexB | (baseHigh << 1));
-  else lMemBase = rexB << 3; // no ModRM: the address is computed as if ModRM were 00 (RAX / R8)
-  if (immSize == 1) lImm = <i64><i8>next();
-  else if (immSize == 2) { const lo = next(); lImm = <i64><i16>(lo | (next() << 8)); }
-  else if (immSize == 4) {
-    let v: u32 = 0;
-    for (let i: u32 = 0; i < 4; i++) v |= next() << (i * 8);
-    lImm = <i64><i32>v;
+  // ModRM / SIB / displacement, then the immediate. Without a ModRM the address is computed as if
+  // ModRM were 00 (RAX, or R8 with REX.B / REX2).
+  const rexR = (rex >> 2) & 1, rexX = (rex >> 1) & 1, rexB = rex & 1;
+  if (attr & KA_MODRM) decodeAddress(rexX, rexB);
+  else { lModrm = 0; lMemBase = rexB << 3; }
+  // A string instruction addressed through RDI takes the default segment: its overrides are not
+  // looked at (neither FS/GS nor the two-override failure). Reached by MOVS opcode bytes that
+  // have a ModRM (REX2 map 1, APX map 4).
+  if (lKind == K_MOVS && lMemBase == 7) { lSeg = SEG_NONE; lAddrInvalid = false; lQuirks &= ~LQ_MULTI_SEG; }
+  if (attr & KA_IMM8) lImm = <i64><i8>next();
+  else if (attr & KA_IMMZ) {
+    if (lOpndBytes == 2) { const lo = next(); lImm = <i64><i16>(lo | (next() << 8)); }
+    else {
+      let v: u32 = 0;
+      for (let i: u32 = 0; i < 4; i++) v |= next() << (i * 8);
+      lImm = <i64><i32>v;
+    }
   }
   if (failed) { finish(start, LR_DECODE_FAILED); return; }
+  if (lKind != K_WRITE_IMM) lImm = 0;
 
-  // Register slot from ModRM.reg (not for WRITE_IMM or MOVS): no high-byte case (Q1).
-  if (lKind != K_WRITE_IMM && lKind != K_MOVS) {
-    const regno = ((<u32>lModrm >> 3) & 7) | (rexR << 3) | (regHigh << 4);
-    if (regno >= 16) { finish(start, LR_BAD_REGISTER); return; }
-    lReg = regno;
-  }
+  // Register slot from ModRM.reg (not for WRITE_IMM or MOVS): no high-byte case (Q1); with 16
+  // slots and a 4-bit number the lookup cannot fail.
+  if (lKind != K_WRITE_IMM && lKind != K_MOVS) lReg = ((<u32>lModrm >> 3) & 7) | (rexR << 3);
   finish(start, lKind == K_MOVS ? LR_MOVS : LR_NONE);
+}
+
+@inline function isMmioOpcode(op: u32): bool {
+  return op == 0x88 || op == 0x89 || op == 0x8a || op == 0x8b || op == 0xc6 || op == 0xc7 || op == 0xa4 || op == 0xa5;
 }
 
 function finish(start: usize, reject: u32): void {
@@ -288,7 +346,7 @@ function classifyOpcode(op0: u32, op1: u32): void {
   }
 }
 
-/** ModRM/SIB/displacement as the kernel reads them; `xBits`/`bBits` hold register bits 3 and 4. */
+/** ModRM/SIB/displacement as the kernel reads them; `xBits`/`bBits` are REX.X and REX.B. */
 function decodeAddress(xBits: u32, bBits: u32): void {
   const modrm = next();
   lModrm = <i32>modrm;
@@ -296,25 +354,22 @@ function decodeAddress(xBits: u32, bBits: u32): void {
   const rm = modrm & 7;
   if (mod == 3) {
     lRegForm = true;
-    setBase(rm | (bBits << 3));
+    lMemBase = rm | (bBits << 3);
     return;
   }
   let dispSize: u32 = mod == 1 ? 1 : mod == 2 ? 4 : 0;
   if (rm == 4) {
     const sib = next();
     const index = ((sib >> 3) & 7) | (xBits << 3);
-    if (index != 4) {
-      if (index >= 16) lAddrInvalid = true;
-      else lMemIndex = index;
-    }
+    if (index != 4) lMemIndex = index;
     lMemScale = 1 << (sib >> 6);
     if ((sib & 7) == 5 && mod == 0) dispSize = 4;
-    else setBase((sib & 7) | (bBits << 3));
+    else lMemBase = (sib & 7) | (bBits << 3);
   } else if (rm == 5 && mod == 0) {
     lMemBase = REG_RIP;
     dispSize = 4;
   } else {
-    setBase(rm | (bBits << 3));
+    lMemBase = rm | (bBits << 3);
   }
   if (dispSize == 1) lDisp = <i64><i8>next();
   else if (dispSize == 4) {
@@ -324,7 +379,3 @@ function decodeAddress(xBits: u32, bBits: u32): void {
   }
 }
 
-@inline function setBase(reg: u32): void {
-  if (reg >= 16) lAddrInvalid = true;
-  else lMemBase = reg;
-}

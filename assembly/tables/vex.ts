@@ -84,6 +84,13 @@ export function vexOpcodeInfo(enc: u32, map: u32, opcode: u32): u32 {
   return <u32>unchecked(opInfo[(slot << 8) | (opcode & 255)]);
 }
 
+/** Some instruction form of this encoding, map and opcode exists under VEX/EVEX pp `pp`. */
+export function vexFormExists(enc: u32, map: u32, opcode: u32, pp: u32): bool {
+  const slot = <u32>unchecked(SLOT[((enc & 3) << 5) | (map & 31)]);
+  if (slot == 0xff) return false;
+  return (unchecked(BUCKET[(slot << 10) | ((opcode & 255) << 2) | (pp & 3)]) & 15) != 0;
+}
+
 export function vexValid(enc: u32, map: u32, opcode: u32, fields: u32, modrm: u32): bool {
   return vexValidSib(enc, map, opcode, fields, modrm, -1);
 }

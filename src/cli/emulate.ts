@@ -3,7 +3,8 @@
 // device answers --read-value.
 import type { VeDecoder } from "../decoder/engine.js";
 import { GPR64, type Gpr64 } from "../decoder/names.js";
-import { Td, type MmioRun } from "../machine/td.js";
+import { Td, TdError, type MmioRun } from "../machine/td.js";
+import { MemoryError } from "../guest/memory.js";
 import { kernelAddress } from "../guest/ve-handler.js";
 import { RegisterBlock } from "../devices/register-block.js";
 import { InputError, parseHex, parseNumber } from "./inputs.js";
@@ -51,7 +52,17 @@ function choice<T extends string>(value: string | undefined, allowed: readonly T
 
 interface Result { run: MmioRun; vcpu: Vcpu; td: Td; va: bigint | null }
 
+/** Runs the instruction; a TD that refuses the set-up (a mapping it cannot make) is an input error. */
 export function emulate(decoder: VeDecoder, o: EmulateOptions): Result {
+  try {
+    return runOne(decoder, o);
+  } catch (e) {
+    if (e instanceof MemoryError || e instanceof TdError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
+function runOne(decoder: VeDecoder, o: EmulateOptions): Result {
   const code = parseHex(o.bytes);
   if (code.length > 15) throw new InputError("an instruction is at most 15 bytes");
   const mode = choice(o.mode, ["linux", "arch"] as const, "--mode", "linux");
@@ -61,6 +72,7 @@ export function emulate(decoder: VeDecoder, o: EmulateOptions): Result {
   const regs = parseRegs(o.reg ?? []);
   const readValue = o.readValue === undefined ? 0n : parseNumber(o.readValue, "--read-value");
   const status = o.hostStatus === undefined ? undefined : parseNumber(o.hostStatus, "--host-status");
+  if (o.gpa !== undefined) parseNumber(o.gpa, "--gpa"); // checked even when the instruction makes no access
 
   const td = new Td(decoder, {
     gpaw, mode,
@@ -89,14 +101,29 @@ export function emulate(decoder: VeDecoder, o: EmulateOptions): Result {
   let va: bigint | null = null;
   if (access) {
     va = access.kind === "movs" ? vcpu.get("rsi") : kernelAddress(access.mem!, false, false, insn.addressSize, insn.length, vcpu);
-    const gpa = o.gpa === undefined ? DEFAULT_MMIO_GPA | (va & 0xfffn) : parseNumber(o.gpa, "--gpa");
-    if (gpa >= td.memory.sharedBit) throw new InputError(`--gpa must be below the shared bit (bit ${gpaw - 1})`);
+    const gpa = accessGpa(o.gpa, va, td.memory.sharedBit);
     const device = new RegisterBlock("device", 8192);
     device.poke(Number(gpa & 0xfffn), 8, readValue);
     td.mapMmio(va & ~0xfffn, gpa & ~0xfffn, 8192, device);
     if (access.kind === "movs") mapStringDestination(td, vcpu, insn.addressSize, va, rip);
   }
   return { run: td.runMmioInstruction(vcpu), vcpu, td, va };
+}
+
+/**
+ * The GPA the access goes to: --gpa names it, or just its page (a page-aligned --gpa takes the
+ * address's page offset), with or without the shared bit (the TDVMCALL shows it set).
+ */
+export function accessGpa(spec: string | undefined, va: bigint, sharedBit: bigint): bigint {
+  const offset = va & 0xfffn;
+  if (spec === undefined) return DEFAULT_MMIO_GPA | offset;
+  const given = parseNumber(spec, "--gpa");
+  if (given >= sharedBit << 1n) throw new InputError(`--gpa ${spec} is beyond the guest physical address width`);
+  const gpa = given & ~sharedBit;
+  if ((gpa & 0xfffn) !== 0n && (gpa & 0xfffn) !== offset) {
+    throw new InputError(`--gpa ${spec} has page offset 0x${(gpa & 0xfffn).toString(16)}, but the access is at page offset 0x${offset.toString(16)}`);
+  }
+  return (gpa & ~0xfffn) | offset;
 }
 
 /** A string move also writes [RDI]: unless it lands in the device or the code page, give it a page of private memory. */
@@ -122,16 +149,18 @@ function exitJson(e: HostExit | null | undefined) {
 export function emulateJson(r: Result): Record<string, unknown> {
   const { run, vcpu, td } = r;
   const base = { rip: hex(vcpu.rip) };
-  if (run.outcome === "no_ve") return { outcome: "no_ve", error: null, step: run.reason, length: 0, tdvmcall: null, exit: null, regs: {}, ...base };
+  if (run.outcome === "no_ve") return { outcome: "no_ve", error: null, step: null, detail: run.reason, length: 0, tdvmcall: null, exit: null, regs: {}, ...base };
   if (run.outcome === "page_fault") {
-    return { outcome: "fault", error: "PF", step: `page fault at ${hex(run.va)}, error code 0x${run.errorCode.toString(16)}`, length: 0, tdvmcall: null, exit: null, regs: {}, ...base };
+    // The CPU faults before any #VE: on the instruction fetch itself (code in a shared page) or on the access.
+    const step = run.va === vcpu.rip ? "fetch" : "access";
+    return { outcome: "fault", error: "PF", step, detail: `page fault at ${hex(run.va)}, error code 0x${run.errorCode.toString(16)}`, length: 0, tdvmcall: null, exit: null, regs: {}, ...base };
   }
   const call = run.tdvmcalls[0];
   const common = { tdvmcall: call ? regsJson(call.request) : null, exit: call ? exitJson(td.host.last?.exit) : null };
-  if (run.outcome === "fault") return { outcome: "fault", error: run.error, step: run.step, length: 0, ...common, regs: {}, ...base };
+  if (run.outcome === "fault") return { outcome: "fault", error: run.error, step: run.step, detail: "detail" in run && run.detail ? run.detail : null, length: 0, ...common, regs: {}, ...base };
   const regs: Record<string, string> = {};
   for (const [k, v] of Object.entries(run.regs)) if (k !== "rip" && v !== undefined) regs[k] = hex(v);
-  return { outcome: "handled", error: null, step: null, length: run.length, ...common, regs, ...base };
+  return { outcome: "handled", error: null, step: null, detail: null, length: run.length, ...common, regs, ...base };
 }
 
 export function emulateHuman(r: Result): string[] {
@@ -145,9 +174,9 @@ export function emulateHuman(r: Result): string[] {
     lines.push(`handled  length ${j.length}, rip ${j.rip}`);
     for (const [k, v] of Object.entries(j.regs)) lines.push(`         ${k} = ${v}`);
   } else if (j.outcome === "no_ve") {
-    lines.push(`no #VE   ${j.step}`);
+    lines.push(`no #VE   ${j.detail}`);
   } else {
-    lines.push(`fault    ${j.error} at step ${j.step}; registers and RIP unchanged`);
+    lines.push(`fault    ${j.error} at step ${j.step}${j.detail ? ` (${j.detail})` : ""}; registers and RIP unchanged`);
   }
   return lines;
 }

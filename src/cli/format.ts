@@ -1,5 +1,6 @@
 // Output shapes of `ve-mmio decode`: the stable JSON record and the human line.
 import type { DecodedInsn, MmioAccess, MemOperand } from "../decoder/record.js";
+import { style } from "./style.js";
 
 /** "0x..." of a value taken as an unsigned `width`-bit number. */
 export const hex = (v: bigint, width = 64): string => "0x" + BigInt.asUintN(width, v).toString(16);
@@ -73,21 +74,29 @@ export function accessText(a: MmioAccess, addressInvalid = false): string {
   }
 }
 
-/** One human line (plus indented notes) for an instruction. */
-export function humanLines(insn: DecodedInsn, disasm: string, fn: string | null): string[] {
+/**
+ * One human line (plus indented notes) for an instruction: address (right-aligned in `width`
+ * columns, so rows align), bytes, disassembly, our reading. Function names are header lines
+ * (see runDecode), never inside a row.
+ */
+export function humanLines(insn: DecodedInsn, disasm: string, width = 18): string[] {
   const bytes = Array.from(insn.valid ? insn.bytes : insn.bytes.subarray(0, 1), (b) => b.toString(16).padStart(2, "0")).join(" ");
-  const where = fn ? ` <${fn}>` : "";
   // A register-form MOV never touches memory, so the kernel's Q3 reading of it is only noise here
   // (JSON output keeps it).
   const notable = insn.divergences.filter((d) => d.code !== "register_form");
-  const reading = insn.arch ? accessText(insn.arch) : insn.valid ? "" : "(invalid)";
-  const lines = [`${hex(insn.ip).padStart(18)}${where}  ${bytes.padEnd(30)} ${disasm.padEnd(34)} ${reading}`.trimEnd()];
+  const reading = insn.arch ? accessText(insn.arch) : insn.valid ? "" : style.red("(invalid)");
+  const lines = [`${hex(insn.ip).padStart(width)}  ${bytes.padEnd(24)} ${disasm.padEnd(30)} ${reading}`.trimEnd()];
   if (notable.length) {
     const linux = insn.linux.emulated
       ? `linux: ${accessText(insn.linux.access, insn.linux.addressInvalid)}`
-      : `linux: rejected (${insn.linux.rejected})`;
+      : style.red(`linux: rejected (${insn.linux.rejected})`);
     lines.push(`    ${linux}`);
-    for (const d of notable) lines.push(`    ! ${d.quirk ? d.quirk + ": " : ""}${d.text}`);
+    for (const d of notable) lines.push(style.yellow(`    ! ${d.quirk ? d.quirk + ": " : ""}${d.text}`));
   }
   return lines;
+}
+
+/** The width of the address column: the longest address any block can produce. */
+export function addressWidth(lastAddress: bigint): number {
+  return Math.max(1, BigInt.asUintN(64, lastAddress).toString(16).length) + 2;
 }

@@ -2,10 +2,9 @@
 // functions seen doing MMIO when a TDX guest boots) every memory access that could reach MMIO,
 // with what the kernel's #VE handler would do, the CPU's reading, divergences and any
 // disagreement with iced-x86.
-import { readFileSync } from "node:fs";
+import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import Table from "cli-table3";
-import cliProgress from "cli-progress";
 import type { VeDecoder } from "../decoder/engine.js";
 import { FULL_SIZE } from "../decoder/layout.js";
 import { readRecord } from "../decoder/record.js";
@@ -13,11 +12,14 @@ import { registerNumber } from "../decoder/names.js";
 import { cachedKernels } from "../elf/kernel-cache.js";
 import { DEFAULT_SITES } from "../scan/sites.js";
 import { analyzeFunction, type FunctionReport } from "../scan/analyze.js";
-import { loadVmlinux, loadModule, moduleFiles, findSite, ScanInputError, type CodeObject } from "../scan/objects.js";
+import { loadVmlinux, loadModule, moduleFiles, findSite, readMaybeCompressed, ScanInputError, type CodeObject } from "../scan/objects.js";
 import { InputError } from "./inputs.js";
 import { concatenate } from "../decoder/concat.js";
-import { parseElf64 } from "../elf/elf64.js";
-import { inlineSites } from "../elf/dwarf.js";
+import { parseElf64, ElfError } from "../elf/elf64.js";
+import { readInlining, DwarfError, type Inlining } from "../elf/dwarf.js";
+import { readObjectFile, ObjectFileError } from "../elf/object-file.js";
+import { progressBar } from "./progress.js";
+import { style } from "./style.js";
 
 export interface ScanOptions {
   elf?: string;
@@ -61,99 +63,149 @@ function harvestedFunctions(file: string): string[] {
   return [...names];
 }
 
+/**
+ * --sites: names separated by commas, or a file of names (one per word; # starts a comment line);
+ * --sites-from: the functions of a harvest's sites.jsonl.
+ */
 function siteList(spec: string | undefined, sitesFrom?: string): string[] {
   if (sitesFrom !== undefined) {
-    if (spec) throw new InputError("give --sites or --sites-from, not both");
+    if (spec !== undefined) throw new InputError("give --sites or --sites-from, not both");
     return harvestedFunctions(sitesFrom);
   }
-  if (!spec) return [...DEFAULT_SITES];
-  if (spec.includes(",") || !/[/.]/.test(spec)) return spec.split(",").map((s) => s.trim()).filter(Boolean);
-  try {
-    return readFileSync(spec, "utf8").split(/\s+/).filter((s) => s && !s.startsWith("#"));
-  } catch (e) {
-    throw new InputError(`cannot read ${spec}: ${(e as NodeJS.ErrnoException).code}`);
+  if (spec === undefined) return [...DEFAULT_SITES];
+  let names: string[];
+  if (spec.includes(",") || !/[/.]/.test(spec)) names = spec.split(",").map((s) => s.trim()).filter(Boolean);
+  else {
+    try {
+      names = readFileSync(spec, "utf8").split("\n").filter((l) => !l.trim().startsWith("#")).join(" ").split(/\s+/).filter(Boolean);
+    } catch (e) {
+      throw new InputError(`cannot read ${spec}: ${(e as NodeJS.ErrnoException).code}`);
+    }
   }
+  if (names.length === 0) throw new InputError(`--sites ${JSON.stringify(spec)} names no function`);
+  const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_.$]*$/.test(n));
+  if (bad !== undefined) throw new InputError(`--sites: ${JSON.stringify(bad)} is not a function name`);
+  return names;
 }
 
 /** The objects to search, in order: the vmlinux (or the cached kernel's), then modules. */
-function inputs(o: ScanOptions): { primary: CodeObject[]; moduleDir: string | null; label: string; debug: string[] } {
+async function inputs(o: ScanOptions): Promise<{ primary: CodeObject[]; moduleDir: string | null; label: string; debug: string[]; explicitDebug: boolean }> {
   const primary: CodeObject[] = [];
   let moduleDir = o.modules ?? null;
   let label = "";
   const debug = [...(o.debugInfo ?? [])];
+  for (const file of debug) if (!existsSync(file)) throw new InputError(`--debug-info ${file}: no such file`);
+  const explicitDebug = debug.length > 0;
   if (o.elf && debug.length === 0) debug.push(o.elf); // the input itself may carry DWARF
   if (o.elf) {
     primary.push(o.elf.endsWith(".ko") || o.elf.endsWith(".o") || /\.ko\.(xz|zst)$/.test(o.elf)
-      ? loadModule(o.elf) : loadVmlinux(o.elf, o.symbols));
+      ? await loadModule(o.elf) : await loadVmlinux(o.elf, o.symbols));
     label = o.elf;
   }
-  for (const m of o.module ?? []) primary.push(loadModule(m));
+  for (const m of o.module ?? []) primary.push(await loadModule(m));
   if (!o.elf && !(o.module?.length) && !o.modules) {
     const kernel = cachedKernels()[0];
     if (!kernel) throw new InputError("no input: give --elf/--module/--modules, or run `npm run kernel:fetch -- --dbg` first");
-    primary.push(loadVmlinux(kernel.vmlinux, kernel.systemMap ?? undefined));
+    primary.push(await loadVmlinux(kernel.vmlinux, kernel.systemMap ?? undefined));
     moduleDir = (kernel as { modulesDecompressedDir?: string }).modulesDecompressedDir ?? null;
     const vmlinuxDebug = (kernel as { vmlinuxDebug?: string | null }).vmlinuxDebug;
     if (vmlinuxDebug && debug.length === 0) debug.push(vmlinuxDebug);
     label = `cached kernel ${kernel.release}`;
   }
-  return { primary, moduleDir, label: label || (o.modules ?? ""), debug };
+  return { primary, moduleDir, label: label || (o.modules ?? ""), debug, explicitDebug };
 }
 
-/** Where each missing site was inlined, from the DWARF of `files` (read only if a site is missing). */
-function inlinedNote(site: string, files: string[], cache: Map<string, Map<string, Set<string>> | null>): string | null {
+/** One file's DWARF facts, or why there are none (no DWARF at all is normal; malformed DWARF is reported). */
+type DwarfFacts = { file: string; facts: Inlining } | { file: string; error: string | null };
+
+/** Reads the DWARF of each file once; an explicit --debug-info file that cannot be read is an input error. */
+async function dwarfOf(files: string[], explicit: boolean): Promise<DwarfFacts[]> {
+  const out: DwarfFacts[] = [];
   for (const file of files) {
-    if (!cache.has(file)) {
+    try {
+      const elf = parseElf64(await readObjectFile(file));
+      const bar = progressBar(`reading the DWARF of ${path.basename(file)}`, Math.ceil((elf.section(".debug_info")?.size ?? 0) / 1e6), "MB");
+      let shown = 0;
       try {
-        cache.set(file, inlineSites(parseElf64(new Uint8Array(readFileSync(file)))));
-      } catch {
-        cache.set(file, null); // no or unreadable DWARF: nothing to say from this file
+        out.push({ file, facts: readInlining(elf, (done) => { const mb = Math.floor(done / 1e6); if (mb > shown) { bar.increment(mb - shown); shown = mb; } }) });
+      } finally {
+        bar.stop();
       }
-    }
-    const callers = cache.get(file)?.get(site);
-    if (callers?.size) {
-      const list = [...callers].sort();
-      return `inlined into ${list.slice(0, 6).join(", ")}${list.length > 6 ? ` and ${list.length - 6} more` : ""} (DWARF of ${path.basename(file)})`;
+    } catch (e) {
+      if (!(e instanceof DwarfError || e instanceof ElfError || e instanceof ObjectFileError)) throw e;
+      if (explicit) throw new InputError(`--debug-info ${file}: ${e.message}`);
+      out.push({ file, error: e instanceof DwarfError && e.message === "no DWARF debug information" ? null : e.message });
     }
   }
-  return null;
+  return out;
+}
+
+/** What to say about a site with no symbol in the objects searched (`searched` describes them). */
+function missingNote(site: string, dwarf: DwarfFacts[], searched: string, moduleTreeSearched: boolean, modulesWithoutDwarf: boolean): string {
+  for (const d of dwarf) {
+    const callers = "facts" in d ? d.facts.inlinedInto.get(site) : undefined;
+    if (callers?.size) {
+      const list = [...callers].sort();
+      return `not present as a symbol: inlined into ${list.slice(0, 6).join(", ")}${list.length > 6 ? ` and ${list.length - 6} more` : ""} (DWARF of ${path.basename(d.file)})`;
+    }
+  }
+  const read = dwarf.filter((d): d is { file: string; facts: Inlining } => "facts" in d);
+  const broken = dwarf.filter((d) => "error" in d && d.error).map((d) => `DWARF of ${path.basename(d.file)} unreadable: ${(d as { error: string }).error}`);
+  const known = read.find((d) => d.facts.functions.has(site));
+  const names = read.map((d) => path.basename(d.file)).join(", ");
+  let why: string;
+  if (known) why = `not present as a symbol in ${searched}; the DWARF of ${path.basename(known.file)} knows it but shows no inlined copy`;
+  else if (read.length && modulesWithoutDwarf) why = `no such function in ${searched} or the DWARF of ${names}: misspelled, not built, or inlined in a module whose debug file was not given (--debug-info)`;
+  else if (read.length) why = `no such function in ${searched} or the DWARF of ${names}: misspelled, or not built in this kernel`;
+  else why = `no symbol in ${searched}${moduleTreeSearched ? "" : " (no module tree searched: give --modules)"}; no debug info says whether it was inlined (give --debug-info)`;
+  return [why, ...broken].join("; ");
 }
 
 /**
- * Modules under `dir` that define any of `sites`, each file read once: a plain .ko is parsed only
- * if its bytes mention a site's name; compressed ones are decompressed and parsed.
+ * Modules under `dir` that define any of `sites`, each file read once: a module (decompressed if
+ * need be) is parsed only if its bytes mention a site's name. Unreadable ones are counted, with
+ * the first reason, for the notes.
  */
-function modulesDefining(sites: string[], dir: string): CodeObject[] {
+async function modulesDefining(sites: string[], dir: string): Promise<{ found: CodeObject[]; searched: number; unreadable: number; firstError: string | null }> {
   const needles = sites.map((site) => Buffer.from(site + "\0"));
   const found: CodeObject[] = [];
-  for (const file of moduleFiles(dir)) {
-    if (file.endsWith(".ko")) {
-      const bytes = readFileSync(file);
-      if (!needles.some((n) => bytes.indexOf(n) >= 0)) continue;
-    }
-    let obj: CodeObject;
+  const files = moduleFiles(dir);
+  const bar = progressBar("searching modules", files.length, "files");
+  let unreadable = 0, firstError: string | null = null;
+  for (const file of files) {
+    bar.increment();
     try {
-      obj = loadModule(file, path.relative(dir, file));
-    } catch {
-      continue; // not a module we can read: it cannot hold a site
+      const bytes = await readMaybeCompressed(file);
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (!needles.some((n) => text.indexOf(n) >= 0)) continue;
+      const obj = await loadModule(file, path.relative(dir, file), bytes);
+      if (sites.some((site) => findSite([obj], site))) found.push(obj);
+    } catch (e) {
+      if (!(e instanceof ScanInputError)) throw e;
+      unreadable++;
+      firstError ??= e.message;
     }
-    if (sites.some((site) => findSite([obj], site))) found.push(obj);
   }
-  return found;
+  bar.stop();
+  return { found, searched: files.length, unreadable, firstError };
 }
 
-export function scanSites(decoder: VeDecoder, o: ScanOptions): { label: string; results: SiteResult[] } {
-  const { primary, moduleDir, label, debug } = inputs(o);
+export async function scanSites(decoder: VeDecoder, o: ScanOptions): Promise<{ label: string; results: SiteResult[] }> {
   const sites = siteList(o.sites, o.sitesFrom);
+  const { primary, moduleDir, label, debug, explicitDebug } = await inputs(o);
   const missing = sites.filter((site) => !findSite(primary, site));
-  const modules = moduleDir && missing.length ? modulesDefining(missing, moduleDir) : [];
-  const dwarf = new Map<string, Map<string, Set<string>> | null>();
+  const tree = moduleDir && missing.length ? await modulesDefining(missing, moduleDir) : { found: [], searched: 0, unreadable: 0, firstError: null };
+  const modules = tree.found;
+  const unreadable = tree.unreadable ? ` (${tree.unreadable} unreadable, e.g. ${tree.firstError})` : "";
+  const searched = [primary.map((p) => p.name).join(", "), moduleDir ? `${tree.searched} modules under ${moduleDir}${unreadable}` : ""].filter(Boolean).join(" and ");
+  const modulesSearched = moduleDir !== null || (o.module?.length ?? 0) > 0;
+  let dwarf: DwarfFacts[] | null = null;
   const results: SiteResult[] = [];
   for (const site of sites) {
     const hit = findSite(primary, site) ?? findSite(modules, site);
     if (!hit) {
-      const where = inlinedNote(site, debug, dwarf);
-      results.push({ site, report: null, note: `not present as a symbol (${where ?? "inlined into its callers, or not built; no debug info says where"})` });
+      dwarf ??= await dwarfOf(debug, explicitDebug);
+      results.push({ site, report: null, note: missingNote(site, dwarf, searched, moduleDir !== null, modulesSearched && !explicitDebug) });
       continue;
     }
     const merged: FunctionReport = {
@@ -180,11 +232,11 @@ export function scanSites(decoder: VeDecoder, o: ScanOptions): { label: string; 
  * --all-functions: every function (vmlinux and given modules) with a MOV form the kernel's handler
  * cannot emulate through a non-stack pointer (moffs, MOVSXD, MOVS...), in one batch per object.
  */
-export function scanAllFunctions(decoder: VeDecoder, o: ScanOptions, progress: boolean): { name: string; object: string; refused: string[] }[] {
-  const { primary } = inputs(o);
+export async function scanAllFunctions(decoder: VeDecoder, o: ScanOptions): Promise<{ name: string; object: string; refused: string[] }[]> {
+  const { primary } = await inputs(o);
   const out: { name: string; object: string; refused: string[] }[] = [];
-  const bar = progress ? new cliProgress.SingleBar({ format: "scanning {bar} {value}/{total} functions", stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(primary.reduce((n, obj) => n + obj.functions.length, 0), 0);
+  const bar = progressBar("scanning", primary.reduce((n, obj) => n + obj.functions.length, 0), "functions");
+  let before = 0;
   for (const obj of primary) {
     // One buffer per object: functions laid end to end, one range each.
     const { bytes: all, ranges } = concatenate(obj.functions.map((f) => f.bytes));
@@ -203,48 +255,77 @@ export function scanAllFunctions(decoder: VeDecoder, o: ScanOptions, progress: b
         list.push(Buffer.from(insn.bytes).toString("hex"));
         refusedBy.set(fnIndex, list);
       }
-      bar?.update(Math.min(fnIndex, ranges.length));
+      bar.increment(fnIndex - before);
+      before = fnIndex;
     });
+    bar.increment(ranges.length - before);
+    before = 0;
     for (const [i, refused] of refusedBy) out.push({ name: obj.functions[i].name, object: obj.name, refused });
   }
-  bar?.stop();
+  bar.stop();
   return out;
 }
 
 const HEAD = ["function", "object", "insns", "MMIO candidates", "emulatable", "would fault", "divergences", "iced disagreements"];
+/** The text table's headings: short, so a row fits 100 columns; the legend below spells them out. */
+const SHORT_HEAD = ["site", "object", "insns", "cand", "emul", "fault", "div", "iced"];
+const LEGEND = "cand: MMIO candidates (accesses not through RSP/RBP/RIP), emul: the kernel emulates them, fault: it would not, div: CPU and kernel read differently, iced: disagreements with iced-x86";
 
 function row(r: SiteResult): (string | number)[] {
-  if (!r.report) return [r.site, "-", "-", "-", "-", "-", "-", r.note ?? ""];
+  if (!r.report) return [r.site, "not found: see below", "", "", "", "", "", ""];
   const p = r.report;
   return [r.site, p.object, p.instructions, p.candidates.length, p.emulatable, p.wouldFault, p.divergences, p.icedDisagreements.length];
 }
 
+/** `text` cut into lines of at most `width` columns at spaces, later lines indented by `indent`. */
+export function wrap(text: string, width: number, indent: string): string[] {
+  const lead = /^ */.exec(text)![0];
+  const lines: string[] = [];
+  let line = lead;
+  for (const word of text.slice(lead.length).split(" ")) {
+    if (line.trim() && line.length + 1 + word.length > width) { lines.push(line); line = indent + word; }
+    else line = line.trim() ? `${line} ${word}` : line + word;
+  }
+  return [...lines, line];
+}
+
 function detailLines(r: SiteResult): string[] {
   if (!r.report) return [];
-  const lines = [`${r.site} (${r.report.symbols.join(", ")} in ${r.report.object}; ${r.report.stackOrRipAccesses} stack/RIP-relative accesses not listed)`];
+  const lines = wrap(`${style.bold(r.site)} (${r.report.symbols.join(", ")} in ${r.report.object}; ${r.report.stackOrRipAccesses} stack/RIP-relative accesses not listed)`, 100, "  ");
   for (const c of r.report.candidates) {
-    const verdict = c.linux.emulated ? `kernel emulates ${c.linux.reading}` : `WOULD FAULT: ${c.linux.reason}`;
-    lines.push(`  0x${c.addr.toString(16)}  ${c.bytes.padEnd(22)} ${c.text.padEnd(36)} ${verdict}${c.arch ? `; CPU ${c.arch}` : ""}${c.diverges.length ? ` [${c.diverges.join(", ")}]` : ""}`);
+    const verdict = c.linux.emulated ? style.green(`kernel emulates ${c.linux.reading}`) : style.red(`WOULD FAULT: ${c.linux.reason}`);
+    lines.push(`  0x${c.addr.toString(16)}  ${c.bytes.padEnd(22)} ${c.text}`);
+    lines.push(...wrap(`      ${verdict}${c.arch ? `; CPU ${c.arch}` : ""}${c.diverges.length ? ` [${c.diverges.join(", ")}]` : ""}`, 100, "        "));
   }
-  for (const d of r.report.icedDisagreements) lines.push(`  ICED DISAGREES: ${d}`);
+  for (const d of r.report.icedDisagreements) lines.push(style.red(`  ICED DISAGREES: ${d}`));
   return lines;
 }
 
+/** The summary table (fits 100 columns for site and object names up to ~30 characters), notes below it. */
 export function scanText(label: string, results: SiteResult[], detail: boolean): string[] {
   const table = new Table({
-    head: HEAD,
-    style: { head: [], border: [], compact: true },
-    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+    head: SHORT_HEAD.map((h) => style.bold(h)),
+    style: { head: [], border: [], compact: true, "padding-left": 0, "padding-right": 2 },
+    chars: { top: "", "top-mid": "", "top-left": "", "top-right": "", bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
+      left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: "" },
   });
-  for (const r of results) table.push(row(r));
-  const lines = [`ve-mmio scan: ${label}`, table.toString()];
-  if (detail) for (const r of results) lines.push("", ...detailLines(r));
+  for (const r of results) table.push(row(r).map((c, i) => (i === 5 && typeof c === "number" && c > 0 ? style.red(String(c)) : c)));
+  const lines = [`ve-mmio scan: ${label}`, ...table.toString().split("\n").map((l) => l.trimEnd()), ...wrap(LEGEND, 100, "  ")];
+  const missing = results.filter((r) => !r.report);
+  if (missing.length) {
+    lines.push("", "not found:");
+    for (const r of missing) lines.push(...wrap(`  ${r.site}: ${r.note}`, 100, "    "));
+  }
+  if (detail) for (const r of results) if (r.report) lines.push("", ...detailLines(r));
   return lines;
 }
 
 export function scanMarkdown(label: string, results: SiteResult[]): string[] {
   const lines = [`# ve-mmio scan: ${label}`, "", `| ${HEAD.join(" | ")} |`, `|${HEAD.map(() => "---").join("|")}|`];
-  for (const r of results) lines.push(`| ${row(r).join(" | ")} |`);
+  for (const r of results) {
+    const p = r.report;
+    lines.push(`| ${(p ? [r.site, p.object, p.instructions, p.candidates.length, p.emulatable, p.wouldFault, p.divergences, p.icedDisagreements.length] : [r.site, `not found: ${r.note}`, "", "", "", "", "", ""]).join(" | ")} |`);
+  }
   for (const r of results) {
     if (!r.report?.candidates.length) continue;
     lines.push("", `## ${r.site}`, "", "| address | bytes | instruction | kernel | CPU | divergences |", "|---|---|---|---|---|---|");

@@ -39,7 +39,7 @@ export function runSurvey(decoder: VeDecoder, write: (line: string) => void): vo
   });
   const ms = performance.now() - t0;
 
-  write(`ve-mmio demo: ${corpus.functions.length} functions of gcc output (${corpus.gcc})`);
+  write(`ve-mmio survey: ${corpus.functions.length} functions of gcc output (${corpus.gcc})`);
   write("");
   write(`${"function".padEnd(28)} ${"bytes".padEnd(22)} ${"CPU reading (arch)".padEnd(46)} Linux #VE handler`);
   for (const r of rows) write(r);

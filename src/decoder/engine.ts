@@ -3,6 +3,7 @@
 import { COMPACT_SIZE, FULL_SIZE, MODE, R } from "./layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
 import { VePlan, planFromRecord, type PlanDecoder } from "./plan.js";
+import { DEFAULT_KERNEL, KERNEL_PROFILES, profileNumber, type KernelProfile } from "./profile.js";
 
 interface DecoderExports {
   memory: WebAssembly.Memory;
@@ -20,6 +21,7 @@ interface DecoderExports {
   batchStopRange: WebAssembly.Global;
   batchStopOffset: WebAssembly.Global;
   setAlwaysDecodeLinux(on: number): void;
+  setKernelProfile(profile: number): void;
 }
 
 /**
@@ -61,6 +63,8 @@ export interface BatchChunk {
 
 /** Options of VeDecoder.batch(). */
 export interface BatchOptions {
+  /** Which kernel's #VE handler the `linux` reading follows (default: the decoder's `kernel`). */
+  kernel?: KernelProfile;
   /** [start, end) byte ranges of the input, e.g. one per function; default: the whole input. */
   ranges?: ReadonlyArray<readonly [number, number]>;
   mode?: BatchMode;
@@ -99,6 +103,11 @@ export class VeDecoder implements PlanDecoder {
   private u32: Uint32Array;
   /** JS-owned, so it stays valid when decoder memory grows (a WASM view would be detached). */
   private readonly window = new Uint8Array(MAX_INSN_LEN);
+  /**
+   * The kernel release whose #VE handler the `linux` reading follows when a call does not say
+   * (decode, iterate, batch, decodeWindows, decodePlan with `true`, TDs built on this decoder).
+   */
+  kernel: KernelProfile = DEFAULT_KERNEL;
 
   private constructor(instance: WebAssembly.Instance) {
     this.x = instance.exports as unknown as DecoderExports;
@@ -165,11 +174,12 @@ export class VeDecoder implements PlanDecoder {
    * Decodes one instruction from the start of `bytes` (at most 15 bytes are looked at: the #VE case).
    * `ip` is the instruction's address (used for RIP-relative operands in the result).
    */
-  decode(bytes: Uint8Array, ip: bigint | number = 0n): DecodedInsn {
+  decode(bytes: Uint8Array, ip: bigint | number = 0n, kernel: KernelProfile = this.kernel): DecodedInsn {
     checkBytes(bytes);
     const address = checkIp(ip);
+    kernelNumber(kernel);
     const len = Math.min(bytes.length, MAX_INSN_LEN);
-    this.decodeIntoScratch(bytes);
+    this.decodeIntoScratch(bytes, kernel);
     return readRecord(this.dv, len === bytes.length ? bytes : bytes.subarray(0, len), address, this.oneOut);
   }
 
@@ -184,12 +194,14 @@ export class VeDecoder implements PlanDecoder {
 
   /**
    * The #VE handler's decode of the first `len` bytes (1-15) of fetchWindow: only the reading it
-   * acts on (the kernel's or the CPU's), unpacked into `plan`. Nothing is allocated.
+   * acts on (the kernel's of release `kernel`, `true` for the default release, or the CPU's:
+   * `false`), unpacked into `plan`. Nothing is allocated.
    */
-  decodePlan(len: number, plan: VePlan, kernel: boolean): VePlan {
+  decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan {
+    const reading = kernel === false ? 0 : kernelNumber(kernel === true ? this.kernel : kernel);
     this.loadWindow(len, plan);
-    this.decodePlanFn(this.oneIn, len, this.oneOut, kernel ? 1 : 0);
-    return plan.unpack(this.u32, this.oneOut >>> 2, kernel);
+    this.decodePlanFn(this.oneIn, len, this.oneOut, reading);
+    return plan.unpack(this.u32, this.oneOut >>> 2, kernel !== false);
   }
 
   /** Checks a plan call's arguments, then copies the first `len` bytes of fetchWindow into decoder memory. */
@@ -209,18 +221,21 @@ export class VeDecoder implements PlanDecoder {
    * #VE handler's reading unpacked into `plan` from the same record: one decode where a #VE needs
    * both (traces). The DecodedInsn keeps a copy of the bytes.
    */
-  decodeWithPlan(len: number, plan: VePlan, kernel: boolean, ip: bigint): DecodedInsn {
+  decodeWithPlan(len: number, plan: VePlan, kernel: KernelProfile | boolean, ip: bigint): DecodedInsn {
     const address = checkIp(ip);
+    const profile = kernelNumber(typeof kernel === "string" ? kernel : this.kernel);
     this.loadWindow(len, plan);
+    this.x.setKernelProfile(profile);
     this.decodeOneFn(this.oneIn, len, this.oneOut);
-    planFromRecord(this.dv, this.oneOut, kernel, plan);
+    planFromRecord(this.dv, this.oneOut, kernel !== false, plan);
     return readRecord(this.dv, this.window.slice(0, len), address, this.oneOut);
   }
 
   /** Copies at most 15 bytes into the one-instruction buffer and decodes them into a full record. */
-  private decodeIntoScratch(bytes: Uint8Array): number {
+  private decodeIntoScratch(bytes: Uint8Array, kernel: KernelProfile = this.kernel): number {
     const len = bytes.length < MAX_INSN_LEN ? bytes.length : MAX_INSN_LEN;
     if (len === 0) throw new DecodeError("bad_input", "no bytes to decode");
+    this.x.setKernelProfile(profileNumber(kernel));
     const mem = this.memory();
     const at = this.oneIn;
     for (let i = 0; i < len; i++) mem[at + i] = bytes[i];
@@ -275,10 +290,14 @@ export class VeDecoder implements PlanDecoder {
    * independent encodings. `onRecords` sees a zero-copy view: one record per window, COMPACT_SIZE
    * bytes ("length": length, status) or FULL_SIZE bytes ("full").
    */
-  decodeWindows(input: Uint8Array, stride: number, mode: "length" | "full", onRecords: (records: Uint8Array) => void): void {
+  decodeWindows(
+    input: Uint8Array, stride: number, mode: "length" | "full", onRecords: (records: Uint8Array) => void,
+    kernel: KernelProfile = this.kernel,
+  ): void {
     checkBytes(input);
     if (mode !== "length" && mode !== "full") throw new DecodeError("bad_option", `decodeWindows mode is "length" or "full", not ${describe(mode)}`);
     checkCallback(onRecords);
+    const profile = kernelNumber(kernel);
     if (!Number.isInteger(stride) || stride < 1 || input.length % stride !== 0) {
       throw new DecodeError("bad_range", `input of ${input.length} bytes is not a whole number of ${describe(stride)}-byte windows`);
     }
@@ -288,6 +307,7 @@ export class VeDecoder implements PlanDecoder {
       const inPtr = alloc(input.length);
       const out = alloc(n * recordSize);
       this.memory().set(input, inPtr);
+      this.x.setKernelProfile(profile);
       this.x.decodeSlots(inPtr, n, stride, out, MODE[mode]);
       onRecords(this.memory().subarray(out, out + n * recordSize));
     });
@@ -300,12 +320,13 @@ export class VeDecoder implements PlanDecoder {
   batch(bytes: Uint8Array, options: BatchOptions, onChunk: (chunk: BatchChunk) => void): BatchSummary {
     checkBytes(bytes);
     const { mode, ranges, cap } = batchOptions(bytes, options);
+    const profile = kernelNumber(options?.kernel ?? this.kernel);
     checkCallback(onChunk);
-    return this.withBuffers((alloc) => this.runBatch(bytes, mode, ranges, cap, onChunk, alloc));
+    return this.withBuffers((alloc) => this.runBatch(bytes, mode, ranges, cap, profile, onChunk, alloc));
   }
 
   private runBatch(bytes: Uint8Array, mode: BatchMode, ranges: ReadonlyArray<readonly [number, number]>, cap: number,
-    onChunk: (chunk: BatchChunk) => void, alloc: (size: number) => number): BatchSummary {
+    profile: number, onChunk: (chunk: BatchChunk) => void, alloc: (size: number) => number): BatchSummary {
     const recordSize = mode === "full" ? FULL_SIZE : COMPACT_SIZE;
     const input = alloc(bytes.length);
     const rangesPtr = alloc(ranges.length * 12);
@@ -321,6 +342,7 @@ export class VeDecoder implements PlanDecoder {
     let first = 0;
     let firstOffset = 0;
     while (first < ranges.length) {
+      this.x.setKernelProfile(profile); // again each chunk: a nested call in the callback may change it
       const count = this.x.batch(input, rangesPtr + first * 12, ranges.length - first, out, cap,
         MODE[mode], full, fullCap, firstOffset);
       // Read the call's results before the callback: a nested call there overwrites them.
@@ -408,4 +430,12 @@ function importsFor(): WebAssembly.Imports {
       },
     },
   };
+}
+
+/** A kernel profile's number, or a typed bad_option for an unknown one. */
+function kernelNumber(kernel: unknown): number {
+  if (typeof kernel !== "string" || !(KERNEL_PROFILES as readonly string[]).includes(kernel)) {
+    throw new DecodeError("bad_option", `kernel must be one of ${KERNEL_PROFILES.join(", ")}, not ${describe(kernel)}`);
+  }
+  return profileNumber(kernel as KernelProfile);
 }

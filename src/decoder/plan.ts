@@ -11,6 +11,8 @@ import type { DecodedInsn } from "./record.js";
 
 export { REJECT } from "./layout.js";
 
+import type { KernelProfile } from "./profile.js";
+
 /** u32 words in a plan record. */
 export const PLAN_WORDS = PLAN_SIZE / 4;
 // Word indexes of the plan record's three packed words, its displacement and immediate.
@@ -117,11 +119,16 @@ export function planFromRecord(v: DataView, at: number, kernel: boolean, plan: V
  */
 export interface PlanDecoder {
   readonly fetchWindow: Uint8Array;
-  /** Decodes the first `len` bytes of fetchWindow into `plan`: the kernel's reading or the CPU's. */
-  decodePlan(len: number, plan: VePlan, kernel: boolean): VePlan;
+  /** The kernel release `decodePlan(..., true)` follows. */
+  readonly kernel?: KernelProfile;
+  /**
+   * Decodes the first `len` bytes of fetchWindow into `plan`: the kernel's reading (of release
+   * `kernel`; `true`: the default release) or the CPU's (`false`).
+   */
+  decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan;
   /**
    * Optional: one full decode of the first `len` bytes of fetchWindow (the instruction at `ip`)
    * that also fills `plan`, for #VEs whose description needs the whole instruction (traces).
    */
-  decodeWithPlan?(len: number, plan: VePlan, kernel: boolean, ip: bigint): DecodedInsn;
+  decodeWithPlan?(len: number, plan: VePlan, kernel: KernelProfile | boolean, ip: bigint): DecodedInsn;
 }

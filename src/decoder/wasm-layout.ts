@@ -120,7 +120,10 @@ export const LR_DECODE_FAILED = 1;
 export const LR_NOT_MMIO = 2;
 /** MOVS: classified, then refused. */
 export const LR_MOVS = 3;
-/** ModRM.reg names a register beyond the 16 GPR slots (REX2/EVEX extra bits). */
+/**
+ * ModRM.reg names a register beyond the 16 GPR slots. Neither kernel profile reaches it (the
+ * lookup reads 4-bit register numbers, kernel oracle); kept so records keep their numbering.
+ */
 export const LR_BAD_REGISTER = 4;
 
 // ---- decode status (R_STATUS) ----

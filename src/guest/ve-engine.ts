@@ -11,6 +11,7 @@ import { SLOT, type VeCpu, type VeMemory } from "./cpu.js";
 import type { VeInfo } from "./memory.js";
 import { FRAME, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
 import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from "./writeback.js";
+import { DEFAULT_KERNEL, type KernelProfile } from "../decoder/profile.js";
 import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
 import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
 import { emulateStringMove } from "./string-move.js";
@@ -39,6 +40,8 @@ export type VeStep =
 /** How the handler emulates (the TD's configuration of its guest kernel). */
 export interface VeHandlerOptions {
   mode: VeMode;
+  /** Which kernel release's decoder the linux mode follows (default: the decoder's `kernel`). */
+  kernel?: KernelProfile;
   /** v6.12+ "in-kernel MMIO" check of ve.gla (step 6). Default true. */
   glaCheck?: boolean;
   /** 5-level paging: TASK_SIZE_MAX is 0x00FF_FFFF_FFFF_F000 instead of 0x0000_7FFF_FFFF_F000. */
@@ -149,6 +152,8 @@ export class VeEngine {
   private readonly cache: DecodeCache | null;
   /** How this engine emulates. */
   readonly mode: VeMode;
+  /** The kernel release the linux mode follows. */
+  readonly kernel: KernelProfile;
   /**
    * Set while every #VE will be described in full (a trace listens): the handler then decodes the
    * whole instruction once and takes its plan from that record, instead of decoding a plan now
@@ -165,6 +170,7 @@ export class VeEngine {
     if (this.cache !== null && !options.memory.codePages) throw new TypeError("a decode cache needs memory.codePages()");
     this.mode = options.mode;
     this.linux = options.mode === "linux";
+    this.kernel = options.kernel ?? options.decoder.kernel ?? DEFAULT_KERNEL;
     this.glaCheck = options.glaCheck !== false;
     this.taskSizeMaxHi = options.fiveLevelPaging ? TASK_SIZE_MAX_HI_5LEVEL : TASK_SIZE_MAX_HI_4LEVEL;
   }
@@ -213,9 +219,9 @@ export class VeEngine {
     const d = this.decoder;
     let plan: VePlan;
     if (this.describing && d.decodeWithPlan) {
-      this.result.insn = d.decodeWithPlan(15, this.scratchPlan, this.linux, joinWords(ripLo, ripHi));
+      this.result.insn = d.decodeWithPlan(15, this.scratchPlan, this.linux ? this.kernel : false, joinWords(ripLo, ripHi));
       plan = this.scratchPlan;
-    } else plan = d.decodePlan(15, this.scratchPlan, this.linux);
+    } else plan = d.decodePlan(15, this.scratchPlan, this.linux ? this.kernel : false);
     if (cache === null) return plan;
     const entry = cache.put(ripLo, ripHi, plan, window, this.memory.codePages!());
     entry.insn = this.result.insn;

@@ -115,10 +115,10 @@ function lazyInsn(engine: VeEngine, r: VeResult, decoder: VeDecoder): () => Deco
   if (r.insn) { const insn = r.insn; return () => insn; } // decoded with the plan (one decode)
   const rip = r.rip;
   const entry = r.entry;
-  if (entry) return () => (entry.insn ??= decoder.decode(entry.bytes, rip));
+  if (entry) return () => (entry.insn ??= decoder.decode(entry.bytes, rip, engine.kernel));
   const bytes = engine.window.slice();
   let insn: DecodedInsn | null = null;
-  return () => (insn ??= decoder.decode(bytes, rip));
+  return () => (insn ??= decoder.decode(bytes, rip, engine.kernel));
 }
 
 const DETAIL: Record<VeStep, string> = {

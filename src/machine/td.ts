@@ -3,6 +3,7 @@
 // mirrors KVM's TDX flow: create -> add initial private memory -> finalize -> create vCPUs and
 // run; a call in the wrong phase is a TdError. The guest and the host meet only at the TDVMCALL
 // frame: this file is the one place that holds both.
+import type { KernelProfile } from "../decoder/profile.js";
 import type { VeDecoder } from "../decoder/engine.js";
 import { GuestMemory, type Gpaw, type VeInfo } from "../guest/memory.js";
 import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from "../guest/paging.js";
@@ -43,6 +44,8 @@ export interface TdConfig {
   maxVcpus?: number;
   /** How the guest's #VE handler emulates MMIO: the kernel's way (default) or the architecture's. */
   mode?: VeMode;
+  /** Which kernel release's #VE handler the guest runs (linux mode): "6.12" (default) or "6.1". */
+  kernel?: KernelProfile;
   /** v6.12+ ve.gla check (step 6); default on. */
   glaCheck?: boolean;
   /**
@@ -123,7 +126,7 @@ export class Td {
     this.cpu = { decoder, fetcher: this.mapped.fetcher, translator: this.translator, memory: this.memory, deliver: (vcpu, ve) => this.deliver(vcpu, ve) };
     this.engine = new VeEngine({
       decoder, memory: this.mapped, tdvmcall: this.host, gpaw, cache: this.decodeCache,
-      mode: config.mode ?? "linux", glaCheck: config.glaCheck ?? true,
+      mode: config.mode ?? "linux", kernel: config.kernel, glaCheck: config.glaCheck ?? true,
       fiveLevelPaging: config.fiveLevelPaging ?? config.paging?.levels === 5,
     });
   }

@@ -1,10 +1,10 @@
 // Node-only: the code objects a scan looks in: a vmlinux (with .symtab, or stripped plus a
 // System.map / kallsyms dump) and kernel modules (.ko, .ko.xz, .ko.zst), each as named functions.
 import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { parseElf64, type ElfFunction } from "../elf/elf64.js";
-import { parseSymbolMap, functionsFromSymbolMap, baseFunctionName } from "../elf/symbols.js";
+import { parseElf64, ElfError, type ElfFunction } from "../elf/elf64.js";
+import { parseSymbolMap, functionsFromSymbolMap, baseFunctionName, SymbolMapError } from "../elf/symbols.js";
+import { readObjectFile } from "../elf/object-file.js";
 
 export interface CodeObject {
   /** "vmlinux" or the module's path relative to the searched folder. */
@@ -14,28 +14,33 @@ export interface CodeObject {
 
 export class ScanInputError extends Error {}
 
-function readMaybeCompressed(file: string): Uint8Array {
+/** A file's bytes, decompressed when it is xz or zstd; a ScanInputError naming the file otherwise. */
+export async function readMaybeCompressed(file: string): Promise<Uint8Array> {
   try {
-    if (file.endsWith(".xz")) return new Uint8Array(execFileSync("xz", ["-dc", file], { maxBuffer: 1 << 30 }));
-    if (file.endsWith(".zst")) return new Uint8Array(execFileSync("zstd", ["-dc", file], { maxBuffer: 1 << 30 }));
-    return new Uint8Array(readFileSync(file));
+    return await readObjectFile(file);
   } catch (e) {
-    throw new ScanInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split("\n")[0]}`);
+    throw new ScanInputError((e as Error).message);
+  }
+}
+
+/** Runs `f` on `file`'s ELF; a malformed file (even one whose damage shows only in its symbols) is a ScanInputError. */
+function fromElf<T>(file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ElfError || e instanceof SymbolMapError) throw new ScanInputError(`${file}: ${e.message}`);
+    throw e;
   }
 }
 
 function parse(file: string, data: Uint8Array) {
-  try {
-    return parseElf64(data);
-  } catch (e) {
-    throw new ScanInputError(`${file}: ${(e as Error).message}`);
-  }
+  return fromElf(file, () => parseElf64(data));
 }
 
 /** A vmlinux's .text functions: from its .symtab, else from `symbols` (System.map or kallsyms). */
-export function loadVmlinux(file: string, symbols?: string): CodeObject {
-  const elf = parse(file, readMaybeCompressed(file));
-  if (elf.hasSymtab && !symbols) return { name: "vmlinux", functions: elf.functionBodies().filter((f) => f.size > 0) };
+export async function loadVmlinux(file: string, symbols?: string): Promise<CodeObject> {
+  const elf = parse(file, await readMaybeCompressed(file));
+  if (elf.hasSymtab && !symbols) return { name: "vmlinux", functions: fromElf(file, () => elf.functionBodies().filter((f) => f.size > 0)) };
   if (!symbols) throw new ScanInputError(`${file} has no symbol table: give --symbols System.map (or a kallsyms dump)`);
   let text: string;
   try {
@@ -43,16 +48,13 @@ export function loadVmlinux(file: string, symbols?: string): CodeObject {
   } catch (e) {
     throw new ScanInputError(`cannot read ${symbols}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  try {
-    return { name: "vmlinux", functions: functionsFromSymbolMap(elf, parseSymbolMap(text)).filter((f) => f.size > 0) };
-  } catch (e) {
-    throw new ScanInputError(`${symbols}: ${(e as Error).message}`);
-  }
+  return { name: "vmlinux", functions: fromElf(symbols, () => functionsFromSymbolMap(elf, parseSymbolMap(text)).filter((f) => f.size > 0)) };
 }
 
-/** One module or relocatable object. */
-export function loadModule(file: string, name = path.basename(file)): CodeObject {
-  return { name, functions: parse(file, readMaybeCompressed(file)).functionBodies().filter((f) => f.size > 0) };
+/** One module or relocatable object (`bytes`: its contents, if already read and decompressed). */
+export async function loadModule(file: string, name = path.basename(file), bytes?: Uint8Array): Promise<CodeObject> {
+  const elf = parse(file, bytes ?? await readMaybeCompressed(file));
+  return { name, functions: fromElf(file, () => elf.functionBodies().filter((f) => f.size > 0)) };
 }
 
 /** Module files under `dir` (recursively). */

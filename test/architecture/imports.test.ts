@@ -10,10 +10,10 @@ import ts from "typescript";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /**
- * Files that may use Node: the CLI, the Node WASM loader, the kernel cache and the object loader of
+ * Files that may use Node: the CLI, the Node WASM loader, the kernel cache, the object-file reader (decompression) and the object loader of
  * the scan (they read files and run tools). Everything else in src/ is the browser-safe core.
  */
-const NODE_ONLY = [/^src\/cli\//, /^src\/node\.ts$/, /^src\/harvest\//, /^src\/decoder\/node\.ts$/, /^src\/elf\/kernel-cache\.ts$/, /^src\/scan\/objects\.ts$/];
+const NODE_ONLY = [/^src\/cli\//, /^src\/node\.ts$/, /^src\/harvest\//, /^src\/decoder\/node\.ts$/, /^src\/elf\/kernel-cache\.ts$/, /^src\/elf\/object-file\.ts$/, /^src\/scan\/objects\.ts$/];
 
 /** Which folders of src/ a folder may import from (its own folder is always allowed). */
 const MAY_IMPORT: Record<string, readonly string[]> = {

@@ -68,8 +68,10 @@ describe("rejection steps (linux mode)", () => {
     const run = expectFault("A1 00 10 00 00 00 C9 FF FF", () => undefined, "EINVAL", "classify");
     expect(run && run.outcome === "fault" && run.insn?.arch?.kind).toBe("read");
   });
-  it("5: ModRM.reg beyond the 16 GPR slots (EVEX R')", () => {
-    expect(directVe("62 E2 7D 48 8B 07")).toMatchObject({ outcome: "fault", error: "EINVAL", step: "register" });
+  it("5: the register lookup cannot fail: EVEX R and R' are ignored (SPEC section 17.5, kernel oracle)", () => {
+    const run = directVe("62 E2 7D 48 8B 07");
+    expect(run).toMatchObject({ outcome: "handled", length: 6 });
+    expect(run.outcome === "handled" && run.insn?.linux.emulated && run.insn.linux.access.regNumber).toBe(0);
   });
   it("6: ve.gla below TASK_SIZE_MAX or in the vsyscall page (v6.12+), and the check can be turned off", () => {
     expect(directVe("8B 07", { gla: 0x1000n })).toMatchObject({ step: "gla_check", error: "EINVAL" });

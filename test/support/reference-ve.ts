@@ -64,14 +64,24 @@ function kernelVaddr(mem: MemOperand, insn: DecodedInsn, s: RefState): bigint {
 const LEGACY = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]);
 const SEGMENTS = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
 
-/** Distinct segment-override bytes among the instruction's leading prefixes. */
+/**
+ * Segment overrides the kernel's segment lookup counts (SPEC section 17.1): the decoder keeps up
+ * to 4 distinct legacy prefixes in slots and, with fewer than 4, also puts the last prefix byte in
+ * slot 4; the lookup walks the slots up to the first empty one.
+ */
 function distinctSegments(bytes: Uint8Array): number {
-  const seen = new Set<number>();
+  const slots: number[] = [];
+  let last = 0;
   for (const b of bytes) {
-    if (!LEGACY.has(b) && (b & 0xf0) !== 0x40) break;
-    if (SEGMENTS.has(b)) seen.add(b);
+    if (!LEGACY.has(b)) break;
+    if (!slots.includes(b)) {
+      if (slots.length === 4) break;
+      slots.push(b);
+    }
+    last = b;
   }
-  return seen.size;
+  const counted = slots.length === 3 ? [...slots, last] : slots;
+  return counted.filter((b) => SEGMENTS.has(b)).length;
 }
 
 const crosses = (va: bigint, size: number): boolean => va >> 12n !== u64(va + BigInt(size - 1)) >> 12n;

@@ -1,0 +1,1 @@
+/* Oracle shim (ours): nothing to rate-limit in user space. */

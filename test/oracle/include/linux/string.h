@@ -1,0 +1,2 @@
+/* Oracle shim (ours). */
+#include <string.h>
