@@ -102,6 +102,8 @@ export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
   store<i64>(full, disp, R_L_DISP);
   store<u32>(full, base | (index << 8) | (scale << 16), R_L_BASE);      // kernel's address, no segment
   store<u16>(full, <u16>((base == REG_RIP ? LF_RIP : 0) | (8 << 8)), R_L_FLAGS); // + address size
+  store<u16>(full, 0, R_L_FLAGS + 2);                                      // padding 86-95, as writeFull
+  store<u64>(full, 0, R_L_FLAGS + 4);
   return len | (kind << 16) | (kind << 24);
 }
 
@@ -128,8 +130,8 @@ export function movPlan(at: usize, out: usize, kernel: bool): bool {
     const highByte = (load<u8>(SCRATCH, R_FLAGS) & F_HIGH_BYTE) != 0;
     store<u32>(out, load<u32>(SCRATCH, R_A_KIND), PLAN_KIND);              // kind, size, register, extension
     store<u32>(out, (len << 8) | ((highByte ? PF_HIGH_BYTE : 0) << 16), PLAN_VERDICT); // ST_OK, no REP or segment
-    store<u32>(out, 8 << 24, PLAN_BASE);                                    // the CPU's reading has no address operand
-    store<u32>(out, 0, PLAN_DISP);
+    store<u32>(out, (load<u32>(SCRATCH, R_MEM_BASE) & 0xffffff) | (8 << 24), PLAN_BASE); // base, index, scale, 8
+    store<u32>(out, load<u32>(SCRATCH, R_DISP), PLAN_DISP);                 // (arch mode splits page-crossing accesses)
     store<i64>(out, load<i64>(SCRATCH, R_IMM), PLAN_IMM);
   }
   return true;

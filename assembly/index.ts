@@ -27,23 +27,37 @@ export { setFastTables } from "./fastlen";
 let arenaBase: usize = 0;
 let arenaTop: usize = 0;
 
-/** Reserves `size` bytes (16-byte aligned), growing memory as needed; 0 if memory cannot grow. */
+/**
+ * Reserves `size` bytes (16-byte aligned), growing memory as needed; 0 if memory cannot grow or
+ * the buffer would end past the 4 GiB address space.
+ */
 export function arenaAlloc(size: u32): usize {
   if (arenaBase == 0) {
     arenaBase = (heap.alloc(16) + 15) & ~<usize>15;
     arenaTop = arenaBase;
   }
   const ptr = arenaTop;
-  const top = (ptr + <usize>size + 15) & ~<usize>15;
+  const top = (<u64>ptr + <u64>size + 15) & ~<u64>15; // 64-bit: a size near 4 GiB must not wrap
+  if (top > <u64>0x1_0000_0000) return 0;
   const needPages = <i32>((top + 0xffff) >> 16) - memory.size();
   if (needPages > 0 && memory.grow(needPages) < 0) return 0;
-  arenaTop = top;
+  arenaTop = <usize>top;
   return ptr;
 }
 
 /** Frees every arena buffer at once. */
 export function arenaReset(): void {
   arenaTop = arenaBase;
+}
+
+/** The arena's current top: buffers reserved after this call are freed by arenaRelease(mark). */
+export function arenaMark(): usize {
+  return arenaTop;
+}
+
+/** Frees the buffers reserved since arenaMark() returned `mark` (calls nest like a stack). */
+export function arenaRelease(mark: usize): void {
+  if (mark >= arenaBase && mark <= arenaTop) arenaTop = mark;
 }
 
 /**

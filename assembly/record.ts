@@ -125,4 +125,7 @@ export function writeFull(out: usize, offset: u32): void {
   if (lMemBase == REG_RIP) lflags |= LF_RIP;
   store<u8>(out, <u8>lflags, R_L_FLAGS);
   store<u8>(out, <u8>lAddrBytes, R_L_ADDRSIZE);
+  // The tail after the last field (86-95) is padding: zero it, or it shows an earlier input.
+  store<u16>(out, 0, R_L_ADDRSIZE + 1);
+  store<u64>(out, 0, R_L_ADDRSIZE + 3);
 }

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadDecoder } from "../src/decoder/node.js";
 import type { VeDecoder } from "../src/decoder/engine.js";
-import { GPR64 } from "../src/decoder/names.js";
+import { registerNumber } from "../src/decoder/names.js";
 import { Td } from "../src/machine/td.js";
 import { SLOT } from "../src/guest/vcpu.js";
 import type { VeInfo } from "../src/guest/memory.js";
@@ -71,10 +71,10 @@ export function buildReplay(decoder: VeDecoder, trace: BootTrace, accesses: read
   const plans = trace.sites.map(([addr, bytes]) => {
     const insn = decoder.decode(Buffer.from(bytes, "hex"), BigInt(addr));
     const mem = insn.arch?.mem;
-    if (!insn.arch || !mem || mem.base === "rip" || mem.seg) throw new Error(`site ${addr} (${bytes}) is no plain MOV to MMIO`);
+    if (!insn.arch || !mem || mem.rip || mem.seg) throw new Error(`site ${addr} (${bytes}) is no plain MOV to MMIO`);
     // No base register: an absolute address (the LAPIC's fixmap slot), aliased to the device's page.
     const absolute = mem.base === null ? BigInt.asUintN(64, mem.disp) : null;
-    return { rip: BigInt(addr), base: mem.base === null ? -1 : GPR64.indexOf(mem.base), disp: mem.disp, absolute, index: mem.index ? GPR64.indexOf(mem.index) : -1, size: insn.arch.size };
+    return { rip: BigInt(addr), base: mem.base === null ? -1 : registerNumber(mem.base), disp: mem.disp, absolute, index: mem.index ? registerNumber(mem.index) : -1, size: insn.arch.size };
   });
   const aliased = new Set<bigint>();
   for (const a of accesses) {

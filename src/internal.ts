@@ -6,7 +6,7 @@ export * as wasmLayout from "./decoder/wasm-layout.js";
 export { R as RECORD_OFFSETS, C as COMPACT_OFFSETS, FLAG, LFLAG, PREFIX, KIND, REJECT, REG_RIP, REG_NONE, MODE, COMPACT_SIZE, FULL_SIZE } from "./decoder/layout.js";
 export { readRecord } from "./decoder/record.js";
 export { PLAN_WORDS, planFromRecord } from "./decoder/plan.js";
-export { toHex, GPR64, KIND_NAMES, REJECT_NAMES, SEGMENT_NAMES, STATUS_NAMES } from "./decoder/names.js";
+export { toHex, GPR64, GPR32, registerNumber, KIND_NAMES, REJECT_NAMES, SEGMENT_NAMES, STATUS_NAMES } from "./decoder/names.js";
 export { concatenate } from "./decoder/concat.js";
 
 // The #VE handler's parts.

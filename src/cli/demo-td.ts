@@ -3,7 +3,7 @@
 // (driver-style code, built from our own C) through the whole #VE path: one table row per site,
 // then totals and throughput.
 import type { VeDecoder } from "../decoder/engine.js";
-import type { Gpr64 } from "../decoder/names.js";
+import { GPR64, registerNumber, type Gpr64 } from "../decoder/names.js";
 import type { DecodedInsn } from "../decoder/record.js";
 import { Td, type MmioRun } from "../machine/td.js";
 import type { VeInfo } from "../guest/memory.js";
@@ -52,7 +52,7 @@ function sites(decoder: VeDecoder, corpus: CorpusFunction[], all: Window[], limi
     for (const insn of decoder.iterate(bytes)) {
       const mem = insn.arch?.mem;
       if (!mem || mem.rip || (mem.base === null && mem.index === null)) continue;
-      if (mem.base === "rsp" || mem.base === "rbp") continue; // stack, never MMIO
+      if (mem.base && (registerNumber(mem.base) === 4 || registerNumber(mem.base) === 5)) continue; // stack, never MMIO
       const key = Buffer.from(insn.bytes).toString("hex");
       if (seen.has(key)) continue;
       seen.add(key);
@@ -76,14 +76,14 @@ function steer(site: Site): Map<Gpr64, bigint> {
   const mem = a!.mem!;
   const size = a!.size;
   const regs = new Map<Gpr64, bigint>();
-  if (mem.index) regs.set(mem.index, 0n);
+  if (mem.index) regs.set(GPR64[registerNumber(mem.index)], 0n);
   let offset = BigInt.asUintN(12, mem.disp) & ~BigInt(size - 1);
   // AHCI port routines address port registers relative to the port's base: use port 0 (0x100).
   if (site.window.name === "ahci" && /port/.test(site.fn) && offset < 0x80n) offset += 0x100n;
   if (offset + BigInt(size) > BigInt(site.window.size)) offset = 0n;
   const target = site.window.va + offset;
-  if (mem.base) regs.set(mem.base as Gpr64, BigInt.asUintN(64, target - mem.disp));
-  else if (mem.index) regs.set(mem.index, BigInt.asUintN(64, (target - mem.disp) / BigInt(mem.scale)));
+  if (mem.base) regs.set(GPR64[registerNumber(mem.base)], BigInt.asUintN(64, target - mem.disp));
+  else if (mem.index) regs.set(GPR64[registerNumber(mem.index)], BigInt.asUintN(64, (target - mem.disp) / BigInt(mem.scale)));
   return regs;
 }
 

@@ -8,6 +8,7 @@ import Table from "cli-table3";
 import type { VeDecoder } from "../decoder/engine.js";
 import { FULL_SIZE } from "../decoder/layout.js";
 import { readRecord } from "../decoder/record.js";
+import { registerNumber } from "../decoder/names.js";
 import { cachedKernels } from "../elf/kernel-cache.js";
 import { DEFAULT_SITES } from "../scan/sites.js";
 import { analyzeFunction, type FunctionReport } from "../scan/analyze.js";
@@ -248,7 +249,8 @@ export async function scanAllFunctions(decoder: VeDecoder, o: ScanOptions): Prom
         while (fnIndex < ranges.length - 1 && offset >= ranges[fnIndex][1]) fnIndex++;
         const insn = readRecord(view, all.subarray(offset, offset + 15), 0n);
         const base = insn.arch?.mem?.base;
-        if (!insn.arch || insn.linux.emulated || base === "rsp" || base === "rbp" || base === "rip") continue;
+        const stackOrCode = base ? [4, 5, 16].includes(registerNumber(base)) : false; // rsp, rbp, rip (or esp, ebp, eip)
+        if (!insn.arch || insn.linux.emulated || stackOrCode) continue;
         const list = refusedBy.get(fnIndex) ?? [];
         list.push(Buffer.from(insn.bytes).toString("hex"));
         refusedBy.set(fnIndex, list);

@@ -2,13 +2,15 @@
 // the module's bytes or a compiled WebAssembly.Module and uses no Node API.
 import { COMPACT_SIZE, FULL_SIZE, MODE, R } from "./layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
-import { planFromRecord, type VePlan, type PlanDecoder } from "./plan.js";
-import { DEFAULT_KERNEL, profileNumber, type KernelProfile } from "./profile.js";
+import { VePlan, planFromRecord, type PlanDecoder } from "./plan.js";
+import { DEFAULT_KERNEL, KERNEL_PROFILES, profileNumber, type KernelProfile } from "./profile.js";
 
 interface DecoderExports {
   memory: WebAssembly.Memory;
   arenaAlloc(size: number): number;
   arenaReset(): void;
+  arenaMark(): number;
+  arenaRelease(mark: number): void;
   decodeOne(ptr: number, len: number, out: number): number;
   decodePlan(ptr: number, len: number, out: number, kernel: number): number;
   decodeSlots(input: number, n: number, stride: number, out: number, mode: number): void;
@@ -23,9 +25,16 @@ interface DecoderExports {
   setFastTables(on: number): void;
 }
 
-/** A decoder error with a stable code (never a WASM trap). */
+/**
+ * Why a call was refused. `bad_input`: the bytes, address or plan argument; `bad_option`: a mode,
+ * option or callback; `bad_range`: a range or window outside the input; `too_large`: the input
+ * cannot fit the decoder's 4 GiB address space; `out_of_memory`: decoder memory cannot grow.
+ */
+export type DecodeErrorCode = "bad_input" | "bad_option" | "bad_range" | "too_large" | "out_of_memory";
+
+/** A decoder error with a stable code (never a WASM trap). A refused call changes nothing. */
 export class DecodeError extends Error {
-  constructor(readonly code: "bad_input" | "out_of_memory" | "bad_range", message: string) {
+  constructor(readonly code: DecodeErrorCode, message: string) {
     super(message);
     this.name = "DecodeError";
   }
@@ -33,6 +42,12 @@ export class DecodeError extends Error {
 
 /** The #VE fetch window: the architectural maximum instruction length. */
 export const MAX_INSN_LEN = 15;
+
+/** batch(): larger `chunkRecords` are clamped to this (a full-record buffer stays at 96 MiB). */
+export const MAX_CHUNK_RECORDS = 1 << 20;
+
+/** Largest buffer the decoder reserves at once: its memory is a 32-bit address space. */
+const MAX_BUFFER = 0xffff_0000;
 
 /** What a batch writes per instruction: "length" and "classify" compact records, "full" records, or "mmio" (compact for all, full for MMIO candidates). */
 export type BatchMode = keyof typeof MODE;
@@ -54,7 +69,10 @@ export interface BatchOptions {
   /** [start, end) byte ranges of the input, e.g. one per function; default: the whole input. */
   ranges?: ReadonlyArray<readonly [number, number]>;
   mode?: BatchMode;
-  /** Records per output buffer (default 65536). */
+  /**
+   * Records per output buffer: an integer >= 1 (default 65536); values above MAX_CHUNK_RECORDS
+   * are clamped to it. The records do not depend on it, only how they are cut into chunks.
+   */
   chunkRecords?: number;
 }
 
@@ -67,7 +85,11 @@ export interface BatchSummary {
   mmioRecords: number;
 }
 
-/** Decoder instance: one WASM instance with its reusable buffers. Not reentrant. */
+/**
+ * Decoder instance: one WASM instance with its reusable buffers. Calls may nest (a batch() or
+ * decodeWindows() callback may call the decoder again): each call owns the buffers it reserves
+ * until it returns. Views handed to a callback are valid until the callback calls the decoder.
+ */
 export class VeDecoder implements PlanDecoder {
   private readonly x: DecoderExports;
   private oneIn = 0;
@@ -80,7 +102,8 @@ export class VeDecoder implements PlanDecoder {
   private readonly decodePlanFn: (ptr: number, len: number, out: number, kernel: number) => number;
   /** u32 view of WASM memory, refreshed with `u8` (plan records are read through it). */
   private u32: Uint32Array;
-  private window: Uint8Array;
+  /** JS-owned, so it stays valid when decoder memory grows (a WASM view would be detached). */
+  private readonly window = new Uint8Array(MAX_INSN_LEN);
   /**
    * The kernel release whose #VE handler the `linux` reading follows when a call does not say
    * (decode, iterate, batch, decodeWindows, decodePlan with `true`, TDs built on this decoder).
@@ -94,7 +117,6 @@ export class VeDecoder implements PlanDecoder {
     this.u8 = new Uint8Array(this.x.memory.buffer);
     this.u32 = new Uint32Array(this.x.memory.buffer);
     this.dv = new DataView(this.x.memory.buffer);
-    this.window = this.u8;
     this.allocScratch();
   }
 
@@ -109,22 +131,36 @@ export class VeDecoder implements PlanDecoder {
     return new VeDecoder(new WebAssembly.Instance(module, importsFor()));
   }
 
-  /** (Re)creates the one-instruction buffers at the arena's start; batch buffers follow them. */
+  /** Creates the one-instruction buffers at the arena's start; per-call buffers follow them. */
   private allocScratch(): void {
     this.x.arenaReset();
     this.oneIn = this.alloc(16);
     this.oneOut = this.alloc(FULL_SIZE); // also holds plan records (PLAN_WORDS u32, 16-byte aligned)
-    this.window = this.u8.subarray(this.oneIn, this.oneIn + MAX_INSN_LEN);
   }
 
   private alloc(size: number): number {
+    if (size > MAX_BUFFER) throw new DecodeError("too_large", `${size} bytes do not fit the decoder's 4 GiB memory`);
     const ptr = this.x.arenaAlloc(size) >>> 0;
     if (ptr === 0) throw new DecodeError("out_of_memory", `cannot reserve ${size} bytes of decoder memory`);
-    this.u8 = new Uint8Array(this.x.memory.buffer);
-    this.u32 = new Uint32Array(this.x.memory.buffer);
-    this.dv = new DataView(this.x.memory.buffer);
-    this.window = this.u8.subarray(this.oneIn, this.oneIn + MAX_INSN_LEN);
+    if (this.u8.buffer !== this.x.memory.buffer) {
+      this.u8 = new Uint8Array(this.x.memory.buffer);
+      this.u32 = new Uint32Array(this.x.memory.buffer);
+      this.dv = new DataView(this.x.memory.buffer);
+    }
     return ptr;
+  }
+
+  /**
+   * Runs `use` with buffers it reserves through `alloc`, freed when it returns or throws. Buffers of
+   * an enclosing call stay untouched, so calls may nest.
+   */
+  private withBuffers<T>(use: (alloc: (size: number) => number) => T): T {
+    const mark = this.x.arenaMark();
+    try {
+      return use((size) => this.alloc(size));
+    } finally {
+      this.x.arenaRelease(mark);
+    }
   }
 
   /**
@@ -139,30 +175,46 @@ export class VeDecoder implements PlanDecoder {
    * Decodes one instruction from the start of `bytes` (at most 15 bytes are looked at: the #VE case).
    * `ip` is the instruction's address (used for RIP-relative operands in the result).
    */
-  decode(bytes: Uint8Array, ip = 0n, kernel: KernelProfile = this.kernel): DecodedInsn {
+  decode(bytes: Uint8Array, ip: bigint | number = 0n, kernel: KernelProfile = this.kernel): DecodedInsn {
+    checkBytes(bytes);
+    const address = checkIp(ip);
+    kernelNumber(kernel);
     const len = Math.min(bytes.length, MAX_INSN_LEN);
     this.decodeIntoScratch(bytes, kernel);
-    return readRecord(this.dv, len === bytes.length ? bytes : bytes.subarray(0, len), ip, this.oneOut);
+    return readRecord(this.dv, len === bytes.length ? bytes : bytes.subarray(0, len), address, this.oneOut);
   }
 
   /**
-   * The #VE fetch window: 15 bytes of decoder memory that a fetch writes into directly, so the
-   * instruction bytes are copied once. decodePlan() reads them; any other decode overwrites them.
+   * The #VE fetch window: 15 bytes a fetch writes into, read by decodePlan(). The same buffer for
+   * the decoder's whole life (it is not decoder memory, so growing that memory never detaches it);
+   * only decodePlan() reads it, no other call changes it.
    */
   get fetchWindow(): Uint8Array {
     return this.window;
   }
 
   /**
-   * The #VE handler's decode of the first `len` bytes of fetchWindow: only the reading it acts on
-   * (the kernel's of release `kernel`, `true` for the default release, or the CPU's: `false`),
-   * unpacked into `plan`. Nothing is allocated.
+   * The #VE handler's decode of the first `len` bytes (1-15) of fetchWindow: only the reading it
+   * acts on (the kernel's of release `kernel`, `true` for the default release, or the CPU's:
+   * `false`), unpacked into `plan`. Nothing is allocated.
    */
   decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan {
-    if (len <= 0 || len > MAX_INSN_LEN) throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes`);
-    const reading = kernel === false ? 0 : profileNumber(kernel === true ? this.kernel : kernel);
+    const reading = kernel === false ? 0 : kernelNumber(kernel === true ? this.kernel : kernel);
+    this.loadWindow(len, plan);
     this.decodePlanFn(this.oneIn, len, this.oneOut, reading);
     return plan.unpack(this.u32, this.oneOut >>> 2, kernel !== false);
+  }
+
+  /** Checks a plan call's arguments, then copies the first `len` bytes of fetchWindow into decoder memory. */
+  private loadWindow(len: number, plan: VePlan): void {
+    if (!Number.isInteger(len) || len < 1 || len > MAX_INSN_LEN) {
+      throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes, not ${describe(len)}`);
+    }
+    if (!(plan instanceof VePlan)) throw new DecodeError("bad_input", "a plan is decoded into a VePlan");
+    const mem = this.u8;
+    const at = this.oneIn;
+    const window = this.window;
+    for (let i = 0; i < len; i++) mem[at + i] = window[i];
   }
 
   /**
@@ -171,11 +223,13 @@ export class VeDecoder implements PlanDecoder {
    * both (traces). The DecodedInsn keeps a copy of the bytes.
    */
   decodeWithPlan(len: number, plan: VePlan, kernel: KernelProfile | boolean, ip: bigint): DecodedInsn {
-    if (len <= 0 || len > MAX_INSN_LEN) throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes`);
-    this.x.setKernelProfile(profileNumber(typeof kernel === "string" ? kernel : this.kernel));
+    const address = checkIp(ip);
+    const profile = kernelNumber(typeof kernel === "string" ? kernel : this.kernel);
+    this.loadWindow(len, plan);
+    this.x.setKernelProfile(profile);
     this.decodeOneFn(this.oneIn, len, this.oneOut);
     planFromRecord(this.dv, this.oneOut, kernel !== false, plan);
-    return readRecord(this.dv, this.window.slice(0, len), ip, this.oneOut);
+    return readRecord(this.dv, this.window.slice(0, len), address, this.oneOut);
   }
 
   /** Copies at most 15 bytes into the one-instruction buffer and decodes them into a full record. */
@@ -194,6 +248,7 @@ export class VeDecoder implements PlanDecoder {
    * returns the length, negated when the bytes are not a valid instruction.
    */
   lengthOf(bytes: Uint8Array): number {
+    checkBytes(bytes);
     if (bytes.length === 0) return 0;
     const n = this.decodeIntoScratch(bytes);
     return this.memory()[this.oneOut + R.STATUS] === 0 ? n : -n;
@@ -201,13 +256,21 @@ export class VeDecoder implements PlanDecoder {
 
   /**
    * Decodes instructions in [start, end) of `bytes` one by one, resuming one byte after an
-   * invalid one. `ip` is the address of bytes[0].
+   * invalid one. `ip` is the address of bytes[0]; addresses wrap at 2^64 as RIP does. Arguments
+   * are checked when iterate() is called, not at the first step.
    */
-  *iterate(bytes: Uint8Array, ip = 0n, start = 0, end = bytes.length): Generator<DecodedInsn> {
-    checkRange(bytes, start, end);
+  iterate(bytes: Uint8Array, ip: bigint | number = 0n, start = 0, end?: number): Generator<DecodedInsn> {
+    checkBytes(bytes);
+    const address = checkIp(ip);
+    const stop = end ?? bytes.length;
+    checkRange(bytes, start, stop);
+    return this.steps(bytes, address, start, stop);
+  }
+
+  private *steps(bytes: Uint8Array, ip: bigint, start: number, end: number): Generator<DecodedInsn> {
     let offset = start;
     while (offset < end) {
-      const insn = this.decode(bytes.subarray(offset, Math.min(end, offset + MAX_INSN_LEN)), ip + BigInt(offset));
+      const insn = this.decode(bytes.subarray(offset, Math.min(end, offset + MAX_INSN_LEN)), BigInt.asUintN(64, ip + BigInt(offset)));
       insn.offset = offset;
       yield insn;
       offset += insn.valid ? insn.length : 1;
@@ -240,18 +303,23 @@ export class VeDecoder implements PlanDecoder {
     input: Uint8Array, stride: number, mode: "length" | "full", onRecords: (records: Uint8Array) => void,
     kernel: KernelProfile = this.kernel,
   ): void {
+    checkBytes(input);
+    if (mode !== "length" && mode !== "full") throw new DecodeError("bad_option", `decodeWindows mode is "length" or "full", not ${describe(mode)}`);
+    checkCallback(onRecords);
+    const profile = kernelNumber(kernel);
     if (!Number.isInteger(stride) || stride < 1 || input.length % stride !== 0) {
-      throw new DecodeError("bad_range", `input of ${input.length} bytes is not a whole number of ${stride}-byte windows`);
+      throw new DecodeError("bad_range", `input of ${input.length} bytes is not a whole number of ${describe(stride)}-byte windows`);
     }
     const n = input.length / stride;
     const recordSize = mode === "full" ? FULL_SIZE : COMPACT_SIZE;
-    this.allocScratch();
-    const inPtr = this.alloc(input.length);
-    const out = this.alloc(n * recordSize);
-    this.memory().set(input, inPtr);
-    this.x.setKernelProfile(profileNumber(kernel));
-    this.x.decodeSlots(inPtr, n, stride, out, MODE[mode]);
-    onRecords(this.memory().subarray(out, out + n * recordSize));
+    this.withBuffers((alloc) => {
+      const inPtr = alloc(input.length);
+      const out = alloc(n * recordSize);
+      this.memory().set(input, inPtr);
+      this.x.setKernelProfile(profile);
+      this.x.decodeSlots(inPtr, n, stride, out, MODE[mode]);
+      onRecords(this.memory().subarray(out, out + n * recordSize));
+    });
   }
 
   /**
@@ -259,18 +327,21 @@ export class VeDecoder implements PlanDecoder {
    * decoder memory once; `onChunk` sees zero-copy views of each filled output buffer.
    */
   batch(bytes: Uint8Array, options: BatchOptions, onChunk: (chunk: BatchChunk) => void): BatchSummary {
-    const mode = options.mode ?? "length";
-    this.x.setKernelProfile(profileNumber(options.kernel ?? this.kernel));
-    const ranges = options.ranges ?? [[0, bytes.length] as const];
-    for (const [s, e] of ranges) checkRange(bytes, s, e);
-    const cap = Math.max(1, options.chunkRecords ?? 65536);
+    checkBytes(bytes);
+    const { mode, ranges, cap } = batchOptions(bytes, options);
+    const profile = kernelNumber(options?.kernel ?? this.kernel);
+    checkCallback(onChunk);
+    return this.withBuffers((alloc) => this.runBatch(bytes, mode, ranges, cap, profile, onChunk, alloc));
+  }
+
+  private runBatch(bytes: Uint8Array, mode: BatchMode, ranges: ReadonlyArray<readonly [number, number]>, cap: number,
+    profile: number, onChunk: (chunk: BatchChunk) => void, alloc: (size: number) => number): BatchSummary {
     const recordSize = mode === "full" ? FULL_SIZE : COMPACT_SIZE;
-    this.allocScratch();
-    const input = this.alloc(bytes.length);
-    const rangesPtr = this.alloc(ranges.length * 12);
-    const out = this.alloc(cap * recordSize);
+    const input = alloc(bytes.length);
+    const rangesPtr = alloc(ranges.length * 12);
+    const out = alloc(cap * recordSize);
     const fullCap = mode === "mmio" ? cap : 0;
-    const full = this.alloc(Math.max(1, fullCap) * FULL_SIZE);
+    const full = alloc(Math.max(1, fullCap) * FULL_SIZE);
     let mem = this.memory();
     mem.set(bytes, input);
     const words = new Uint32Array(mem.buffer, rangesPtr, ranges.length * 3);
@@ -280,19 +351,22 @@ export class VeDecoder implements PlanDecoder {
     let first = 0;
     let firstOffset = 0;
     while (first < ranges.length) {
+      this.x.setKernelProfile(profile); // again each chunk: a nested call in the callback may change it
       const count = this.x.batch(input, rangesPtr + first * 12, ranges.length - first, out, cap,
         MODE[mode], full, fullCap, firstOffset);
+      // Read the call's results before the callback: a nested call there overwrites them.
       const fullCount = this.x.batchFullCount.value as number;
+      const stopRange = this.x.batchStopRange.value as number;
+      const stopOffset = this.x.batchStopOffset.value as number;
       mem = this.memory();
       const records = mem.subarray(out, out + count * recordSize);
       summary.invalid += this.x.batchInvalidCount.value as number;
       summary.instructions += count;
       summary.mmioRecords += fullCount;
       onChunk({ records, count, full: mem.subarray(full, full + fullCount * FULL_SIZE), fullCount });
-      const stopRange = this.x.batchStopRange.value as number;
       if (stopRange >= ranges.length - first) break;
       first += stopRange;
-      firstOffset = this.x.batchStopOffset.value as number;
+      firstOffset = stopOffset;
     }
     summary.bytes = ranges.reduce((n, [s, e]) => n + (e - s), 0);
     return summary;
@@ -301,7 +375,59 @@ export class VeDecoder implements PlanDecoder {
 
 function checkRange(bytes: Uint8Array, start: number, end: number): void {
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > bytes.length || start > end) {
-    throw new DecodeError("bad_range", `range [${start}, ${end}) is outside the ${bytes.length}-byte input`);
+    throw new DecodeError("bad_range", `range [${describe(start)}, ${describe(end)}) is outside the ${bytes.length}-byte input`);
+  }
+}
+
+function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError("bad_input", `bytes must be a Uint8Array, not ${describe(bytes)}`);
+  if (bytes.length > MAX_BUFFER) throw new DecodeError("too_large", `${bytes.length} bytes do not fit the decoder's 4 GiB memory`);
+}
+
+const MAX_IP = (1n << 64n) - 1n;
+
+/** An instruction address: a bigint or a safe-integer Number, 0 to 2^64 - 1. */
+function checkIp(ip: unknown): bigint {
+  if (typeof ip === "bigint" && ip >= 0n && ip <= MAX_IP) return ip;
+  if (typeof ip === "number" && Number.isSafeInteger(ip) && ip >= 0) return BigInt(ip);
+  throw new DecodeError("bad_input", `ip must be a 64-bit address (0 to 2^64 - 1), not ${describe(ip)}`);
+}
+
+function checkCallback(f: unknown): void {
+  if (typeof f !== "function") throw new DecodeError("bad_option", `the callback must be a function, not ${describe(f)}`);
+}
+
+/** batch() options checked and defaulted; the ranges are copied, so a callback cannot change them. */
+function batchOptions(bytes: Uint8Array, options: BatchOptions | undefined): { mode: BatchMode; ranges: [number, number][]; cap: number } {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== "object") throw new DecodeError("bad_option", `options must be an object, not ${describe(options)}`);
+  const mode = options.mode ?? "length";
+  if (typeof mode !== "string" || !Object.hasOwn(MODE, mode)) {
+    throw new DecodeError("bad_option", `mode must be one of ${Object.keys(MODE).join(", ")}, not ${describe(mode)}`);
+  }
+  const chunk = options.chunkRecords ?? 65536;
+  if (typeof chunk !== "number" || !Number.isInteger(chunk) || chunk < 1) {
+    throw new DecodeError("bad_option", `chunkRecords must be an integer >= 1, not ${describe(chunk)}`);
+  }
+  const given = options.ranges ?? [[0, bytes.length]];
+  if (!Array.isArray(given)) throw new DecodeError("bad_option", `ranges must be an array of [start, end] pairs, not ${describe(given)}`);
+  const ranges = given.map((r: unknown): [number, number] => {
+    if (!Array.isArray(r) || r.length !== 2) throw new DecodeError("bad_range", `a range is a [start, end] pair, not ${describe(r)}`);
+    checkRange(bytes, r[0], r[1]);
+    return [r[0], r[1]];
+  });
+  return { mode: mode as BatchMode, ranges, cap: Math.min(chunk, MAX_CHUNK_RECORDS) };
+}
+
+/** A short, never-throwing description of a value for error messages. */
+function describe(v: unknown): string {
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean" || v === null || v === undefined) return String(v);
+  if (typeof v === "string") return JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...` : v);
+  try {
+    if (Array.isArray(v)) return `an array of ${v.length}`;
+    return `a ${typeof v === "object" ? (Object.getPrototypeOf(v)?.constructor?.name ?? "object") : typeof v}`;
+  } catch {
+    return `a ${typeof v}`; // a Proxy whose traps throw
   }
 }
 
@@ -313,4 +439,12 @@ function importsFor(): WebAssembly.Imports {
       },
     },
   };
+}
+
+/** A kernel profile's number, or a typed bad_option for an unknown one. */
+function kernelNumber(kernel: unknown): number {
+  if (typeof kernel !== "string" || !(KERNEL_PROFILES as readonly string[]).includes(kernel)) {
+    throw new DecodeError("bad_option", `kernel must be one of ${KERNEL_PROFILES.join(", ")}, not ${describe(kernel)}`);
+  }
+  return profileNumber(kernel as KernelProfile);
 }

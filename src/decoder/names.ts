@@ -32,7 +32,31 @@ export const GPR64 = [
 /** A 64-bit general-purpose register name, RAX..R15. */
 export type Gpr64 = (typeof GPR64)[number];
 
-const GPR32 = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"];
+export const GPR32 = [
+  "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+  "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d",
+] as const;
+export type Gpr32 = (typeof GPR32)[number];
+
+/**
+ * A register of a memory operand, named at the width the address is computed with: 64-bit names
+ * (and rip), or 32-bit names (and eip) under the 67h address-size prefix.
+ */
+export type AddressRegister = Gpr64 | Gpr32 | "rip" | "eip";
+
+/** Register `n` (0-15, REG_RIP = 16) as an address register of an `addressSize`-byte (4 or 8) address. */
+export function addressRegisterName(n: number, addressSize: number): AddressRegister {
+  if (n === 16) return addressSize === 4 ? "eip" : "rip";
+  return addressSize === 4 ? GPR32[n] : GPR64[n];
+}
+
+/** The number of an address register: 0-15 for a general register at 64 or 32 bits, 16 for rip/eip. */
+export function registerNumber(name: AddressRegister): number {
+  if (name === "rip" || name === "eip") return 16;
+  const n = GPR64.indexOf(name as Gpr64);
+  return n >= 0 ? n : GPR32.indexOf(name as Gpr32);
+}
+
 const GPR16 = ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di"];
 const GPR8 = ["al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil"];
 const GPR8_HIGH = ["ah", "ch", "dh", "bh"];

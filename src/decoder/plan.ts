@@ -115,7 +115,7 @@ export function planFromRecord(v: DataView, at: number, kernel: boolean, plan: V
 
 /**
  * A decoder as the #VE engine uses it: the caller fetches into `fetchWindow` (15 bytes the decoder
- * owns, so the bytes are copied once), then decodePlan() reads them.
+ * owns for its whole life: a captured reference stays valid), then decodePlan() reads them.
  */
 export interface PlanDecoder {
   readonly fetchWindow: Uint8Array;

@@ -1,15 +1,19 @@
 // Turns a full decoder record (assembly/record.ts) into the typed, documented result object.
 import { R, FLAG, LFLAG, PREFIX, REG_NONE, REG_RIP } from "./layout.js";
 import {
-  STATUS_NAMES, ENCODING_NAMES, KIND_NAMES, REJECT_NAMES, SEGMENT_NAMES, GPR64, registerName,
+  STATUS_NAMES, ENCODING_NAMES, KIND_NAMES, REJECT_NAMES, SEGMENT_NAMES, registerName, addressRegisterName,
   divergencesOf, type Status, type Encoding, type MmioKind, type LinuxRejection, type Segment,
-  type Gpr64, type DivergenceInfo,
+  type Gpr64, type Gpr32, type AddressRegister, type DivergenceInfo,
 } from "./names.js";
 
-/** A memory operand: base + index*scale + disp (+ segment base for FS/GS). */
+/**
+ * A memory operand: base + index*scale + disp (+ segment base for FS/GS). Registers are named at
+ * the address width: rax/rip normally, eax/eip under the 67h prefix (the CPU adds their low 32
+ * bits and truncates the address to 32 bits).
+ */
 export interface MemOperand {
-  base: Gpr64 | "rip" | null;
-  index: Gpr64 | null;
+  base: AddressRegister | null;
+  index: Gpr64 | Gpr32 | null;
   scale: 1 | 2 | 4 | 8;
   /** Signed displacement (for moffs: the absolute address). */
   disp: bigint;
@@ -78,8 +82,14 @@ export interface DecodedInsn {
   divergences: DivergenceInfo[];
 }
 
-function gpr(n: number): Gpr64 | null {
-  return n === REG_NONE || n >= 16 ? null : GPR64[n];
+/** Base register `n` of an `addressSize`-byte address (REG_RIP: rip/eip), null for none. */
+function baseReg(n: number, addressSize: number): AddressRegister | null {
+  return n > REG_RIP ? null : addressRegisterName(n, addressSize);
+}
+
+/** Index register `n` of an `addressSize`-byte address, null for none. */
+function indexReg(n: number, addressSize: number): Gpr64 | Gpr32 | null {
+  return n >= 16 ? null : (addressRegisterName(n, addressSize) as Gpr64 | Gpr32);
 }
 
 function size(n: number): 1 | 2 | 4 | 8 {
@@ -102,10 +112,11 @@ export function readRecord(v: DataView, window: Uint8Array, ip: bigint, at = 0):
   const seg = SEGMENT_NAMES[u8(R.SEG)] ?? null;
   const hasMem = (flags & FLAG.MEM) !== 0;
   const base = u8(R.MEM_BASE);
+  const addressSize = u8(R.ADDRSIZE);
   const mem: MemOperand | null = hasMem
     ? {
-      base: base === REG_RIP ? "rip" : gpr(base),
-      index: gpr(u8(R.MEM_INDEX)),
+      base: baseReg(base, addressSize),
+      index: indexReg(u8(R.MEM_INDEX), addressSize),
       scale: size(u8(R.MEM_SCALE)) as 1 | 2 | 4 | 8,
       disp: v.getBigInt64(at + R.DISP, true),
       seg,
@@ -129,7 +140,7 @@ export function readRecord(v: DataView, window: Uint8Array, ip: bigint, at = 0):
       regNumber: aReg === REG_NONE || aKind === "movs" ? null : aReg,
       imm: aKind === "write_imm" ? v.getBigInt64(at + R.IMM, true) : null,
       extendTo,
-      mem: aKind === "movs" ? { base: "rsi", index: null, scale: 1, disp: 0n, seg, rip: false } : mem,
+      mem: aKind === "movs" ? { base: baseReg(6, addressSize), index: null, scale: 1, disp: 0n, seg, rip: false } : mem, // [rsi]/[esi]
     };
   }
 
@@ -180,12 +191,13 @@ function readLinux(v: DataView, at: number): LinuxReading {
   const reg = u8(R.L_REG);
   const extendTo = u8(R.L_EXTEND) || null;
   const segNo = u8(R.L_SEG);
+  const addressSize = u8(R.L_ADDRSIZE);
   return {
     emulated: true,
     length,
     addressInvalid: (lflags & LFLAG.ADDR_INVALID) !== 0,
     registerForm: (lflags & LFLAG.REG_FORM) !== 0,
-    addressSize: u8(R.L_ADDRSIZE),
+    addressSize,
     access: {
       kind,
       size: lSize,
@@ -195,8 +207,8 @@ function readLinux(v: DataView, at: number): LinuxReading {
       imm: kind === "write_imm" ? v.getBigInt64(at + R.L_IMM, true) : null,
       extendTo,
       mem: {
-        base: base === REG_RIP ? "rip" : gpr(base),
-        index: gpr(u8(R.L_INDEX)),
+        base: baseReg(base, addressSize),
+        index: indexReg(u8(R.L_INDEX), addressSize),
         scale: size(u8(R.L_SCALE)) as 1 | 2 | 4 | 8,
         disp: v.getBigInt64(at + R.L_DISP, true),
         seg: SEGMENT_NAMES[segNo] ?? null,

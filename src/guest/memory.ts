@@ -86,24 +86,27 @@ export class GuestMemory {
     return [first, last];
   }
 
-  /** Adds zeroed private pages (TD memory). */
+  /** Adds zeroed private pages (TD memory); all of them or, on an overlap, none. */
   addPrivate(gpa: bigint, size: number): void {
-    const [first, last] = this.pageRange(gpa, size);
-    for (let p = first; p <= last; p++) {
-      if (this.pages.has(p)) throw new MemoryError("overlap", `page 0x${(BigInt(p) << PAGE_SHIFT).toString(16)} exists`);
-      this.pages.set(p, UNTOUCHED_PRIVATE);
-    }
+    const [first, last] = this.freeRange(gpa, size);
+    for (let p = first; p <= last; p++) this.pages.set(p, UNTOUCHED_PRIVATE);
     this.generation++;
   }
 
-  /** Adds shared pages: `backed` host memory (bounce buffers) or unbacked (MMIO). */
+  /** Adds shared pages: `backed` host memory (bounce buffers) or unbacked (MMIO); all or none. */
   addShared(gpa: bigint, size: number, backed: boolean): void {
+    const [first, last] = this.freeRange(gpa, size);
+    for (let p = first; p <= last; p++) this.pages.set(p, backed ? UNTOUCHED_SHARED : UNBACKED_SHARED);
+    this.generation++;
+  }
+
+  /** The page range of a new region, checked before any page is added: none of them may exist. */
+  private freeRange(gpa: bigint, size: number): [number, number] {
     const [first, last] = this.pageRange(gpa, size);
     for (let p = first; p <= last; p++) {
       if (this.pages.has(p)) throw new MemoryError("overlap", `page 0x${(BigInt(p) << PAGE_SHIFT).toString(16)} exists`);
-      this.pages.set(p, backed ? UNTOUCHED_SHARED : UNBACKED_SHARED);
     }
-    this.generation++;
+    return [first, last];
   }
 
   /**

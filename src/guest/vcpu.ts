@@ -14,6 +14,31 @@ const SLOTS = REGISTER_WORDS / 2;
 // JavaScript engine in use is.
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error("ve-mmio needs a little-endian platform");
 
+/** A register name, value or snapshot the vCPU refuses; nothing was changed. */
+export class VcpuError extends Error {
+  constructor(readonly code: "bad_register" | "bad_value", message: string) {
+    super(message);
+    this.name = "VcpuError";
+  }
+}
+
+/** The slot of a general register: RAX..R15 by 64-bit name or number 0-15. */
+function gprSlot(reg: unknown): number {
+  if (typeof reg === "number" && Number.isInteger(reg) && reg >= 0 && reg < 16) return reg;
+  const n = typeof reg === "string" ? GPR64.indexOf(reg as Gpr64) : -1;
+  if (n < 0) {
+    const name = typeof reg === "string" || typeof reg === "number" ? String(reg) : typeof reg;
+    throw new VcpuError("bad_register", `${name} is not a 64-bit general register (rax..r15 or 0-15; rip, rflags and the bases are properties)`);
+  }
+  return n;
+}
+
+/** A 64-bit register value: a bigint, taken modulo 2^64. */
+function u64(v: unknown, what: string): bigint {
+  if (typeof v !== "bigint") throw new VcpuError("bad_value", `${what} must be a bigint, not a ${typeof v}`);
+  return BigInt.asUintN(64, v);
+}
+
 /** A vCPU's registers as plain values (Vcpu.snapshot, restore, diff). */
 export interface VcpuSnapshot {
   gprs: bigint[];
@@ -58,24 +83,24 @@ export class Vcpu implements VeCpu {
 
   /** The instruction pointer. */
   get rip(): bigint { return this.slots[SLOT.RIP]; }
-  set rip(v: bigint) { this.slots[SLOT.RIP] = BigInt.asUintN(64, v); }
+  set rip(v: bigint) { this.slots[SLOT.RIP] = u64(v, "rip"); }
   /** RFLAGS (bit 10 DF steers string moves). */
   get rflags(): bigint { return this.slots[SLOT.RFLAGS]; }
-  set rflags(v: bigint) { this.slots[SLOT.RFLAGS] = BigInt.asUintN(64, v); }
+  set rflags(v: bigint) { this.slots[SLOT.RFLAGS] = u64(v, "rflags"); }
   /** The FS and GS segment bases (added to FS:/GS: addresses). */
   get fsBase(): bigint { return this.slots[SLOT.FS_BASE]; }
-  set fsBase(v: bigint) { this.slots[SLOT.FS_BASE] = BigInt.asUintN(64, v); }
+  set fsBase(v: bigint) { this.slots[SLOT.FS_BASE] = u64(v, "fsBase"); }
   get gsBase(): bigint { return this.slots[SLOT.GS_BASE]; }
-  set gsBase(v: bigint) { this.slots[SLOT.GS_BASE] = BigInt.asUintN(64, v); }
+  set gsBase(v: bigint) { this.slots[SLOT.GS_BASE] = u64(v, "gsBase"); }
 
-  /** A GPR by name or number (0-15, SDM order). */
+  /** RAX..R15 by 64-bit name or number 0-15; anything else is a VcpuError. */
   get(reg: Gpr64 | number): bigint {
-    return this.gprs[typeof reg === "number" ? reg : GPR64.indexOf(reg)];
+    return this.gprs[gprSlot(reg)];
   }
 
-  /** Sets a GPR by name or number (taken modulo 2^64). */
+  /** Sets RAX..R15 (by 64-bit name or number 0-15) to a bigint modulo 2^64; anything else is a VcpuError. */
   set(reg: Gpr64 | number, value: bigint): void {
-    this.gprs[typeof reg === "number" ? reg : GPR64.indexOf(reg)] = BigInt.asUintN(64, value);
+    this.gprs[gprSlot(reg)] = u64(value, String(reg));
   }
 
   /** The registers as plain values. */
@@ -83,14 +108,20 @@ export class Vcpu implements VeCpu {
     return { gprs: Array.from(this.gprs), rip: this.rip, rflags: this.rflags, cpl: this.cpl, fsBase: this.fsBase, gsBase: this.gsBase };
   }
 
-  /** Sets every register from a snapshot. */
+  /** Sets every register from `s`, or (a malformed snapshot) none: a VcpuError. */
   restore(s: VcpuSnapshot): void {
-    this.gprs.set(s.gprs);
-    this.rip = s.rip;
-    this.rflags = s.rflags;
+    if (typeof s !== "object" || s === null || !Array.isArray(s.gprs) || s.gprs.length !== 16) {
+      throw new VcpuError("bad_value", "a snapshot has 16 gprs");
+    }
+    const gprs = s.gprs.map((v, i) => u64(v, GPR64[i]));
+    const rip = u64(s.rip, "rip"), rflags = u64(s.rflags, "rflags"), fsBase = u64(s.fsBase, "fsBase"), gsBase = u64(s.gsBase, "gsBase");
+    if (s.cpl !== 0 && s.cpl !== 1 && s.cpl !== 2 && s.cpl !== 3) throw new VcpuError("bad_value", "cpl is 0-3");
+    this.gprs.set(gprs);
+    this.rip = rip;
+    this.rflags = rflags;
     this.cpl = s.cpl;
-    this.fsBase = s.fsBase;
-    this.gsBase = s.gsBase;
+    this.fsBase = fsBase;
+    this.gsBase = gsBase;
   }
 
   /** Registers whose value differs from `before`, by name. */

@@ -7,7 +7,7 @@ import type { VeDecoder } from "../decoder/engine.js";
 import type { DecodedInsn, MemOperand } from "../decoder/record.js";
 import { Vcpu } from "./vcpu.js";
 import type { VeCpu } from "./cpu.js";
-import { GPR64, STATUS_NAMES } from "../decoder/names.js";
+import { GPR64, STATUS_NAMES, registerNumber } from "../decoder/names.js";
 import type { TdvmcallRegs, TdvmcallResult } from "../tdvmcall/abi.js";
 import { REJECT } from "../decoder/layout.js";
 import type { VeEngine, VeResult, VeMode, VeError, VeStep, VeHandlerOptions } from "./ve-engine.js";
@@ -38,12 +38,12 @@ export type VeOutcome =
 export function kernelAddress(mem: MemOperand, addressInvalid: boolean, registerForm: boolean, addressSize: number, length: number, vcpu: Vcpu): bigint {
   if (addressInvalid) return (1n << 64n) - 1n;
   let va: bigint;
-  if (registerForm) va = mem.base && mem.base !== "rip" ? vcpu.get(mem.base) : 0n;
+  if (registerForm) va = mem.base && !mem.rip ? vcpu.get(registerNumber(mem.base)) : 0n;
   else {
     va = mem.disp;
-    if (mem.base === "rip") va += vcpu.rip + BigInt(length);
-    else if (mem.base) va += vcpu.get(mem.base);
-    if (mem.index) va += vcpu.get(mem.index) * BigInt(mem.scale);
+    if (mem.rip) va += vcpu.rip + BigInt(length);
+    else if (mem.base) va += vcpu.get(registerNumber(mem.base));
+    if (mem.index) va += vcpu.get(registerNumber(mem.index)) * BigInt(mem.scale);
   }
   if (addressSize === 4) va = BigInt.asUintN(32, va);
   if (mem.seg === "fs") va += vcpu.fsBase;

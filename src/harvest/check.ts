@@ -6,7 +6,7 @@ import type { VeDecoder } from "../decoder/engine.js";
 import type { MmioAccess } from "../decoder/record.js";
 import { Td, type MmioRun } from "../machine/td.js";
 import { RegisterBlock } from "../devices/register-block.js";
-import type { Gpr64 } from "../decoder/names.js";
+import { GPR64, registerNumber, type Gpr64 } from "../decoder/names.js";
 import type { HarvestSite } from "./sites.js";
 
 /** How one site fares. */
@@ -80,11 +80,11 @@ export function checkSite(decoder: VeDecoder, s: HarvestSite): SiteCheck {
   // the boot's page offset; an absolute address (the fixmap, e.g. the LAPIC) is used as it is.
   const regs: [Gpr64, bigint][] = [];
   let va = BigInt.asUintN(64, mem.disp); // no base register: an absolute address (the fixmap)
-  if (mem.base && mem.base !== "rip") {
+  if (mem.base && !mem.rip) {
     va = IOREMAP_VA + (gpa & 0xfffn);
-    regs.push([mem.base, BigInt.asUintN(64, va - mem.disp)]);
+    regs.push([GPR64[registerNumber(mem.base)], BigInt.asUintN(64, va - mem.disp)]);
   }
-  if (mem.index && mem.index !== mem.base) regs.push([mem.index, 0n]);
+  if (mem.index && mem.index !== mem.base) regs.push([GPR64[registerNumber(mem.index)], 0n]);
   if (mem.seg) return { ...base, td: { linux: "not checked: FS/GS-relative", arch: "not checked: FS/GS-relative" } };
   const run = (mode: "linux" | "arch") => outcome(runInTd(decoder, mode, bytes, rip, regs, va, gpa, null));
   return { ...base, td: { linux: run("linux"), arch: run("arch") } };

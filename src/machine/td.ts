@@ -28,7 +28,7 @@ export type TdPhase = "created" | "finalized";
 
 /** A call the TD refuses: the wrong lifecycle phase, too many vCPUs, or a bad memory region. */
 export class TdError extends Error {
-  constructor(readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region", message: string) {
+  constructor(readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region" | "bad_ve", message: string) {
     super(message);
     this.name = "TdError";
   }
@@ -140,6 +140,8 @@ export class Td {
    * instruction length.
    */
   deliverPortIo(vcpu: Vcpu, ve: PortIoVe): PortIoOutcome {
+    this.need("finalized", "delivering a #VE");
+    checkPortIoVe(ve);
     const rip = vcpu.rip;
     if (this.listeners.length) this.recorder.begin();
     const run = handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
@@ -184,6 +186,9 @@ export class Td {
    */
   addPrivateRegion(gpa: bigint, contents: Uint8Array | number, options: { measure?: boolean } = {}): void {
     this.need("created", "adding private memory");
+    if (!(contents instanceof Uint8Array) && !(typeof contents === "number" && Number.isSafeInteger(contents))) {
+      throw new TdError("bad_region", "a region's contents are a Uint8Array or a size in bytes");
+    }
     const size = typeof contents === "number" ? contents : Math.ceil(contents.length / 4096) * 4096;
     try {
       this.memory.addPrivate(gpa, size);
@@ -214,6 +219,7 @@ export class Td {
 
   /** Maps linear [va, va+size) to private GPAs (kernel text/data). */
   mapPrivate(va: bigint, gpa: bigint, size: number): void {
+    this.need("finalized", "mapping");
     this.mapper.map(va, gpa & ~this.memory.sharedBit, size);
   }
 
@@ -224,11 +230,13 @@ export class Td {
 
   /** Maps linear [va, va+size) to existing shared GPAs (gpa carries the shared bit). */
   mapShared(va: bigint, gpa: bigint, size: number): void {
+    this.need("finalized", "mapping");
     this.mapper.map(va, gpa | this.memory.sharedBit, size);
   }
 
   /** Creates unbacked shared pages at `gpa` (shared bit added) mapped at `va`, and attaches a device. */
   mapMmio(va: bigint, gpa: bigint, size: number, device?: MmioDevice): void {
+    this.need("finalized", "mapping");
     const shared = gpa | this.memory.sharedBit;
     const pages = Math.ceil(size / 4096) * 4096;
     this.memory.addShared(shared & ~0xfffn, pages, false);
@@ -250,6 +258,7 @@ export class Td {
    * CPU side has found the access; also lets simulators inject #VEs of their own).
    */
   deliver(vcpu: VeCpu, ve: VeInfo): MmioRun {
+    this.need("finalized", "delivering a #VE");
     if (this.listeners.length) this.recorder.begin();
     this.engine.handle(vcpu, ve);
     return this.described(vcpu, ve);
@@ -261,6 +270,7 @@ export class Td {
    * allocated, for simulators that take millions of #VEs. Trace listeners still get every event.
    */
   deliverFast(vcpu: VeCpu, ve: VeInfo): VeResult {
+    this.need("finalized", "delivering a #VE");
     if (this.listeners.length === 0) {
       this.veCount++;
       return this.engine.handle(vcpu, ve);
@@ -282,5 +292,17 @@ export class Td {
       if (event) for (const l of this.listeners) l(event);
     }
     return run;
+  }
+}
+
+/**
+ * The TDX module's port I/O #VE: exit reason 30, a bigint qualification and an instruction length
+ * of 1-15 bytes (what RIP advances by). Checked before the handler changes anything.
+ */
+function checkPortIoVe(ve: PortIoVe): void {
+  if (typeof ve !== "object" || ve === null || ve.exitReason !== 30 || typeof ve.exitQualification !== "bigint"
+    || !Number.isInteger(ve.instrLen) || ve.instrLen < 1 || ve.instrLen > 15) {
+    const len = typeof ve === "object" && ve !== null ? String(ve.instrLen) : "none";
+    throw new TdError("bad_ve", `a port I/O #VE has exit reason 30, a bigint exit qualification and instrLen 1-15 (instrLen ${len})`);
   }
 }

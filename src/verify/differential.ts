@@ -4,7 +4,6 @@ import type { VeDecoder } from "../decoder/engine.js";
 import { icedWindows, type RefResult } from "./iced.js";
 import { FULL_SIZE, R } from "../decoder/layout.js";
 import { readRecord, type DecodedInsn } from "../decoder/record.js";
-import { registerName, GPR64 } from "../decoder/names.js";
 
 /** Window size: one more than the longest instruction, so no window's decode depends on the next. */
 export const STRIDE = 16;
@@ -23,12 +22,10 @@ export function accessMismatch(ours: DecodedInsn, ref: RefResult): string | null
   if (a.imm !== null && BigInt.asUintN(a.size * 8, a.imm) !== BigInt.asUintN(a.size * 8, b.imm ?? 0n)) return `imm ${a.imm} vs ${b.imm}`;
   const m = a.mem!;
   const width = ours.addressSize === 4 ? 32 : 64;
-  const base = m.base === "rip" ? "rip" : m.base ? registerName(GPR64.indexOf(m.base as (typeof GPR64)[number]), ours.addressSize) : null;
-  const index = m.index ? registerName(GPR64.indexOf(m.index), ours.addressSize) : null;
-  const base32 = m.base === "rip" && width === 32 ? "eip" : base;
-  if (base32 !== b.base) return `base ${base32} vs ${b.base}`;
-  if (index !== b.index) return `index ${index} vs ${b.index}`;
-  if (index && m.scale !== b.scale) return `scale ${m.scale} vs ${b.scale}`;
+  // Our records name address registers at the address width, as iced does (ebp and eip under 67h).
+  if (m.base !== b.base) return `base ${m.base} vs ${b.base}`;
+  if (m.index !== b.index) return `index ${m.index} vs ${b.index}`;
+  if (m.index && m.scale !== b.scale) return `scale ${m.scale} vs ${b.scale}`;
   const disp = m.rip ? m.disp + BigInt(ours.length) : m.disp;
   if (BigInt.asUintN(width, disp) !== BigInt.asUintN(width, b.dispU64)) return `disp ${disp} vs ${b.dispU64}`;
   return null;

@@ -5,11 +5,11 @@ import { decoder, hex } from "../support/decoder.js";
 import { structuredWindows, rng } from "../support/random.js";
 import { VePlan, REJECT } from "../../src/decoder/plan.js";
 import { KIND } from "../../src/decoder/layout.js";
-import { REJECT_NAMES, SEGMENT_NAMES, GPR64 } from "../../src/decoder/names.js";
+import { REJECT_NAMES, SEGMENT_NAMES, registerNumber, type AddressRegister } from "../../src/decoder/names.js";
 import type { DecodedInsn, MemOperand } from "../../src/decoder/record.js";
 
 const STRIDE = 16;
-const regNo = (name: string | null): number => (name === null ? 255 : name === "rip" ? 16 : GPR64.indexOf(name as never));
+const regNo = (name: AddressRegister | null): number => (name === null ? 255 : registerNumber(name));
 
 /** Plans fed from the decoder's fetch window, as the #VE engine does it. */
 function planOf(window: Uint8Array, kernel: boolean): VePlan {

@@ -3,7 +3,7 @@
 // does all arithmetic on 64-bit BigInts straight from SPEC §7-8. The engine works on 32-bit
 // words and the decoder's view; where the two disagree, one of them is wrong.
 import type { DecodedInsn, MemOperand } from "../../src/decoder/record.js";
-import { GPR64 } from "../../src/decoder/names.js";
+import { GPR64, GPR32 } from "../../src/decoder/names.js";
 
 export interface RefState {
   regs: bigint[];
@@ -40,17 +40,22 @@ const M64 = (1n << 64n) - 1n;
 const mask = (bytes: number): bigint => (1n << BigInt(bytes * 8)) - 1n;
 const u64 = (v: bigint): bigint => v & M64;
 
+/** A register as a memory operand names it: a 32-bit name (67h) reads the register's low half. */
+function registerValue(name: string, s: RefState): bigint {
+  return GPR64.includes(name as never) ? s.regs[GPR64.indexOf(name as never)] : s.regs[GPR32.indexOf(name as never)] & 0xffffffffn;
+}
+
 /** The kernel's vaddr from the instruction and saved registers (SPEC §7 step 7). */
 function kernelVaddr(mem: MemOperand, insn: DecodedInsn, s: RefState): bigint {
   const l = insn.linux;
   if (!l.emulated) throw new Error("no kernel operand");
   if (l.addressInvalid) return M64;
-  const reg = (name: string) => s.regs[GPR64.indexOf(name as never)];
+  const reg = (name: string) => registerValue(name, s);
   let va: bigint;
-  if (l.registerForm) va = mem.base && mem.base !== "rip" ? reg(mem.base) : 0n;
+  if (l.registerForm) va = mem.base && !mem.rip ? reg(mem.base) : 0n;
   else {
     va = mem.disp;
-    if (mem.base === "rip") va += s.rip + BigInt(l.length);
+    if (mem.rip) va += s.rip + BigInt(l.length);
     else if (mem.base) va += reg(mem.base);
     if (mem.index) va += reg(mem.index) * BigInt(mem.scale);
   }
@@ -62,9 +67,9 @@ function kernelVaddr(mem: MemOperand, insn: DecodedInsn, s: RefState): bigint {
 
 /** The CPU's linear address of the memory operand (SDM: base + index * scale + disp, 67h, FS/GS base). */
 function archVaddr(mem: MemOperand, insn: DecodedInsn, s: RefState): bigint {
-  const reg = (name: string) => s.regs[GPR64.indexOf(name as never)];
+  const reg = (name: string) => registerValue(name, s);
   let va = mem.disp;
-  if (mem.base === "rip") va += s.rip + BigInt(insn.length);
+  if (mem.rip) va += s.rip + BigInt(insn.length);
   else if (mem.base) va += reg(mem.base);
   if (mem.index) va += reg(mem.index) * BigInt(mem.scale);
   if (insn.addressSize === 4) va &= 0xffffffffn;
