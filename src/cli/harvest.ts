@@ -5,7 +5,7 @@ import path from "node:path";
 import Table from "cli-table3";
 import type { Command } from "commander";
 import type { VeDecoder } from "../decoder/engine.js";
-import { loadDecoder } from "../decoder/node.js";
+import { decoderFor, KERNEL_HELP } from "./kernel-option.js";
 import { harvest, bootFunctions, type HarvestResult } from "../harvest/harvest.js";
 import { HarvestError } from "../harvest/tools.js";
 import { resolveKernel } from "../harvest/kernel.js";
@@ -124,5 +124,6 @@ export function registerHarvest(program: Command, write: (line: string) => void)
     .option("--timeout <seconds>", "give up on a boot after this long (default 600)")
     .option("--fresh", "boot again even if a cached result exists")
     .option("--json", "one JSON document: summary, checks, comparison")
-    .action(async (o: HarvestCliOptions) => runHarvest(await loadDecoder(), o, write));
+    .option("--kernel <release>", `${KERNEL_HELP}; sites are checked with it`)
+    .action(async (o: HarvestCliOptions & { kernel?: string }) => runHarvest(await decoderFor(o), o, write));
 }

@@ -4,8 +4,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { loadDecoder } from "../decoder/node.js";
-import { parseKernelProfile, KERNEL_PROFILES, DEFAULT_KERNEL } from "../decoder/profile.js";
-import type { VeDecoder } from "../decoder/engine.js";
+import { KERNEL_HELP, decoderFor } from "./kernel-option.js";
 import type { OutputFormat } from "./decode.js";
 import { addressWidth } from "./format.js";
 import { InputError, isInputError, parseHex, parseNumber, rawFileBlocks, elfBlocks, type CodeBlock } from "./inputs.js";
@@ -52,17 +51,6 @@ async function decodeInput(args: string[], o: DecodeOptions): Promise<{ blocks: 
   const bytes = parseHex(o.hex ?? args.join(" "));
   if (ip + BigInt(bytes.length) > 1n << 64n) throw new InputError("--ip plus the input length passes 2^64");
   return { blocks: [{ name: null, ip, bytes, start: 0, end: bytes.length }], count: 1, width: addressWidth(ip + BigInt(bytes.length)) };
-}
-
-const KERNEL_HELP = `kernel release whose #VE handler the linux reading follows: ${KERNEL_PROFILES.join(" or ")} (default ${DEFAULT_KERNEL})`;
-
-/** A decoder whose linux reading follows the --kernel release. */
-async function decoderFor(o: { kernel?: string }): Promise<VeDecoder> {
-  const kernel = parseKernelProfile(o.kernel ?? DEFAULT_KERNEL);
-  if (!kernel) throw new InputError(`--kernel must be ${KERNEL_PROFILES.join(" or ")}, not ${o.kernel}`);
-  const decoder = await loadDecoder();
-  decoder.kernel = kernel;
-  return decoder;
 }
 
 /**

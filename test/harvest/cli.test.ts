@@ -25,6 +25,7 @@ describe("ve-mmio harvest: bad input", () => {
       [["--timeout", "soon"], /--timeout wants seconds/],
       [["--system-map", "/nonexistent/System.map"], /--system-map .*no such file/],
       [["--system-map", CLI], /is not "ADDRESS TYPE NAME/],
+      [["--kernel", "5.4"], /--kernel must be 6\.12 or 6\.1, not 5\.4/],
     ] as const) {
       const r = run(["harvest", ...args]);
       expect(r.status).toBe(2);
