@@ -50,29 +50,27 @@ function kernelVaddr(mem: MemOperand, insn: DecodedInsn, s: RefState): bigint {
   const l = insn.linux;
   if (!l.emulated) throw new Error("no kernel operand");
   if (l.addressInvalid) return M64;
-  const reg = (name: string) => registerValue(name, s);
-  let va: bigint;
-  if (l.registerForm) va = mem.base && !mem.rip ? reg(mem.base) : 0n;
-  else {
-    va = mem.disp;
-    if (mem.rip) va += s.rip + BigInt(l.length);
-    else if (mem.base) va += reg(mem.base);
-    if (mem.index) va += reg(mem.index) * BigInt(mem.scale);
-  }
-  if (l.addressSize === 4) va &= 0xffffffffn;
-  if (mem.seg === "fs") va += s.fsBase;
-  if (mem.seg === "gs") va += s.gsBase;
-  return u64(va);
+  if (l.registerForm) return segmented(mem.base && !mem.rip ? registerValue(mem.base, s) : 0n, mem, l.addressSize, s);
+  return segmented(offsetOf(mem, l.length, s), mem, l.addressSize, s);
 }
 
 /** The CPU's linear address of the memory operand (SDM: base + index * scale + disp, 67h, FS/GS base). */
 function archVaddr(mem: MemOperand, insn: DecodedInsn, s: RefState): bigint {
-  const reg = (name: string) => registerValue(name, s);
+  return segmented(offsetOf(mem, insn.length, s), mem, insn.addressSize, s);
+}
+
+/** base + index * scale + disp (RIP-relative: from the next instruction at `length`). */
+function offsetOf(mem: MemOperand, length: number, s: RefState): bigint {
   let va = mem.disp;
-  if (mem.rip) va += s.rip + BigInt(insn.length);
-  else if (mem.base) va += reg(mem.base);
-  if (mem.index) va += reg(mem.index) * BigInt(mem.scale);
-  if (insn.addressSize === 4) va &= 0xffffffffn;
+  if (mem.rip) va += s.rip + BigInt(length);
+  else if (mem.base) va += registerValue(mem.base, s);
+  if (mem.index) va += registerValue(mem.index, s) * BigInt(mem.scale);
+  return va;
+}
+
+/** 67h truncates the offset to 32 bits; FS/GS add their base (other overrides do nothing). */
+function segmented(va: bigint, mem: MemOperand, addressSize: number, s: RefState): bigint {
+  if (addressSize === 4) va &= 0xffffffffn;
   if (mem.seg === "fs") va += s.fsBase;
   if (mem.seg === "gs") va += s.gsBase;
   return u64(va);
