@@ -217,7 +217,11 @@ export class Td {
     return v;
   }
 
-  /** Maps linear [va, va+size) to private GPAs (kernel text/data). */
+  /**
+   * Maps linear [va, va+size) to private GPAs (kernel text/data). Like every mapping call here,
+   * it replaces earlier mappings where it overlaps them (the latest call wins, at every size, as a
+   * new PTE does).
+   */
   mapPrivate(va: bigint, gpa: bigint, size: number): void {
     this.need("finalized", "mapping");
     this.mapper.map(va, gpa & ~this.memory.sharedBit, size);
