@@ -21,16 +21,30 @@ import { DecodeCache } from "../guest/decode-cache.js";
 import { convertPages, type MapGpaResult } from "../guest/map-gpa.js";
 import { Measurement } from "./measurement.js";
 import { handlePortIoVe, type PortIoVe, type PortIoOutcome } from "../guest/port-io.js";
-import { traceEvent, portIoTraceEvent, CallRecorder, type VeListener } from "./trace.js";
+import { traceEvent, portIoTraceEvent, CallRecorder, type VeListener, type VeTraceEvent } from "./trace.js";
 
 /** Where a TD is in its lifecycle: private memory is added while "created", vCPUs run once "finalized". */
 export type TdPhase = "created" | "finalized";
 
 /** A call the TD refuses: the wrong lifecycle phase, too many vCPUs, or a bad memory region. */
 export class TdError extends Error {
-  constructor(readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region" | "bad_ve", message: string) {
-    super(message);
+  constructor(readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region" | "bad_ve" | "listener_failed", message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "TdError";
+  }
+}
+
+/**
+ * One or more trace listeners threw. Thrown only after the #VE is complete and consistent (RIP,
+ * registers and devices as the handler left them, the #VE counted) and every listener has had
+ * the event; `outcome` is what the call would have returned, `errors` what the listeners threw
+ * (the first is also the `cause`).
+ */
+export class TdListenerError<T = MmioRun | VeResult | PortIoOutcome> extends TdError {
+  constructor(readonly outcome: T, readonly errors: unknown[]) {
+    const first = errors[0];
+    super("listener_failed", `${errors.length} trace listener(s) threw after the #VE completed: ${first instanceof Error ? first.message : String(first)}`, { cause: first });
+    this.name = "TdListenerError";
   }
 }
 
@@ -95,6 +109,8 @@ export class Td {
   /** The current #VE's TDVMCALLs, recorded while there are listeners. */
   private readonly recorder = new CallRecorder();
   private veCount = 0;
+  /** How many times a trace listener has thrown (each throw is also reported: see onVe). */
+  listenerFailures = 0;
 
   constructor(readonly decoder: VeDecoder, readonly config: TdConfig = {}) {
     const gpaw = config.gpaw ?? 48;
@@ -147,14 +163,19 @@ export class Td {
     const run = handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
     this.veCount++;
     const calls = this.recorder.end();
-    if (this.listeners.length) {
-      const event = portIoTraceEvent(this.veCount, rip, ve, run, calls);
-      for (const l of this.listeners) l(event);
-    }
+    if (this.listeners.length) this.notify(portIoTraceEvent(this.veCount, rip, ve, run, calls), run);
     return run;
   }
 
-  /** Receives one trace event per #VE. */
+  /**
+   * Receives one trace event per #VE, after the #VE is complete. A listener cannot break
+   * delivery: if it throws, the #VE stays complete (RIP, registers, devices and veDelivered as
+   * the handler left them), the other listeners still get the event, `listenerFailures` counts
+   * the throw, and the delivering call (deliver, deliverFast, deliverPortIo, runMmioInstruction)
+   * then throws a TdListenerError (a TdError, code "listener_failed") carrying the outcome it would
+   * have returned and what the listeners threw. The failure is never swallowed; a simulator that
+   * wants to go on takes `error.outcome` and continues.
+   */
   onVe(listener: VeListener): void {
     this.listeners.push(listener);
     this.host.onCall = this.recorder.onCall; // the calls are recorded as the host answers them
@@ -281,21 +302,35 @@ export class Td {
     }
     this.recorder.begin();
     const result = this.engine.handle(vcpu, ve);
-    this.described(vcpu, ve);
+    this.described(vcpu, ve, result);
     return result;
   }
 
   /** Counts the #VE the engine just handled, describes it and tells the trace listeners. */
-  private described(vcpu: VeCpu, ve: VeInfo): MmioRun {
+  private described(vcpu: VeCpu, ve: VeInfo, outcome?: VeResult): MmioRun {
     const run = describeVe(this.engine, vcpu, this.decoder) as MmioRun & { ve: VeInfo };
     run.ve = ve;
     this.veCount++;
     const calls = this.recorder.end();
     if (this.listeners.length) {
       const event = traceEvent(this.veCount, this.engine.result.rip, run, calls);
-      if (event) for (const l of this.listeners) l(event);
+      if (event) this.notify(event, outcome ?? run);
     }
     return run;
+  }
+
+  /** Gives every listener the event; throws TdListenerError afterwards if any of them threw. */
+  private notify<T extends MmioRun | VeResult | PortIoOutcome>(event: VeTraceEvent, outcome: T): void {
+    let errors: unknown[] | null = null;
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        this.listenerFailures++;
+        (errors ??= []).push(e);
+      }
+    }
+    if (errors) throw new TdListenerError<T>(outcome, errors);
   }
 }
 
