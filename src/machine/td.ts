@@ -69,7 +69,11 @@ export interface TdConfig {
   fiveLevelPaging?: boolean;
   /** Host behaviour (adversarial overrides, port I/O, hypercalls). */
   host?: Omit<HostOptions, "gpaw">;
-  /** Cache decoded #VE instructions by RIP (invalidated when code pages change). Default off. */
+  /**
+   * Cache decoded #VE instructions by RIP. An entry is used as is only while nothing that could
+   * change the code at RIP has changed (memory, mappings, page tables, CR3); otherwise the bytes
+   * are re-read and a decode is kept only if they match. Default off.
+   */
   decodeCache?: boolean;
   /** Port I/O #VE handling with the 2026 fixes (default) or as older kernels do it (Q16). */
   portIoFixed?: boolean;
