@@ -9,7 +9,7 @@ export { registerName, divergencesOf, DIVERGENCES } from "./decoder/names.js";
 export type { DivergenceInfo, MmioKind, LinuxRejection, Status, Encoding, Segment, Gpr64 } from "./decoder/names.js";
 
 // ---- the TD: lifecycle, guest memory and paging, vCPUs, the CPU side, traces ----
-export { Td, TdError, TdListenerError, type TdConfig, type TdPhase, type MmioRun } from "./machine/td.js";
+export { Td, TdError, type TdConfig, type TdPhase, type MmioRun } from "./machine/td.js";
 export { jsonlWriter, type VeTraceEvent, type VeListener } from "./machine/trace.js";
 export { GuestMemory, MemoryError, PAGE_SIZE, type VeInfo, type Gpaw, type PageKind, type Access } from "./guest/memory.js";
 export { DirectMap, PageTableBuilder, PageTableWalker, PF, type Translator, type Translation } from "./guest/paging.js";

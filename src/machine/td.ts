@@ -26,25 +26,25 @@ import { traceEvent, portIoTraceEvent, CallRecorder, type VeListener, type VeTra
 /** Where a TD is in its lifecycle: private memory is added while "created", vCPUs run once "finalized". */
 export type TdPhase = "created" | "finalized";
 
-/** A call the TD refuses: the wrong lifecycle phase, too many vCPUs, or a bad memory region. */
-export class TdError extends Error {
-  constructor(readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region" | "bad_ve" | "listener_failed", message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "TdError";
-  }
-}
-
 /**
- * One or more trace listeners threw. Thrown only after the #VE is complete and consistent (RIP,
- * registers and devices as the handler left them, the #VE counted) and every listener has had
- * the event; `outcome` is what the call would have returned, `errors` what the listeners threw
- * (the first is also the `cause`).
+ * A call the TD refuses (the wrong lifecycle phase, too many vCPUs, a bad memory region or #VE),
+ * or "listener_failed": trace listeners threw after the #VE completed (see Td.onVe).
  */
-export class TdListenerError<T = MmioRun | VeResult | PortIoOutcome> extends TdError {
-  constructor(readonly outcome: T, readonly errors: unknown[]) {
-    const first = errors[0];
-    super("listener_failed", `${errors.length} trace listener(s) threw after the #VE completed: ${first instanceof Error ? first.message : String(first)}`, { cause: first });
-    this.name = "TdListenerError";
+export class TdError extends Error {
+  /**
+   * For "listener_failed": what the delivering call would have returned; the #VE is complete.
+   * The listener's error is the `cause` (an AggregateError when several listeners threw).
+   */
+  readonly outcome?: MmioRun | VeResult | PortIoOutcome;
+
+  constructor(
+    readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region" | "bad_ve" | "listener_failed",
+    message: string,
+    options?: { cause?: unknown; outcome?: MmioRun | VeResult | PortIoOutcome },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "TdError";
+    if (options?.outcome !== undefined) this.outcome = options.outcome;
   }
 }
 
@@ -176,9 +176,9 @@ export class Td {
    * delivery: if it throws, the #VE stays complete (RIP, registers, devices and veDelivered as
    * the handler left them), the other listeners still get the event, `listenerFailures` counts
    * the throw, and the delivering call (deliver, deliverFast, deliverPortIo, runMmioInstruction)
-   * then throws a TdListenerError (a TdError, code "listener_failed") carrying the outcome it would
-   * have returned and what the listeners threw. The failure is never swallowed; a simulator that
-   * wants to go on takes `error.outcome` and continues.
+   * then throws a TdError with code "listener_failed", its `outcome` the value the call would have
+   * returned and its `cause` what the listener threw. The failure is never swallowed; a simulator
+   * that wants to go on takes `error.outcome` and continues.
    */
   onVe(listener: VeListener): void {
     this.listeners.push(listener);
@@ -323,8 +323,8 @@ export class Td {
     return run;
   }
 
-  /** Gives every listener the event; throws TdListenerError afterwards if any of them threw. */
-  private notify<T extends MmioRun | VeResult | PortIoOutcome>(event: VeTraceEvent, outcome: T): void {
+  /** Gives every listener the event; throws a "listener_failed" TdError afterwards if any threw. */
+  private notify(event: VeTraceEvent, outcome: MmioRun | VeResult | PortIoOutcome): void {
     let errors: unknown[] | null = null;
     for (const l of this.listeners) {
       try {
@@ -334,7 +334,10 @@ export class Td {
         (errors ??= []).push(e);
       }
     }
-    if (errors) throw new TdListenerError<T>(outcome, errors);
+    if (errors === null) return;
+    const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} trace listeners threw`);
+    const what = cause instanceof Error ? cause.message : String(cause);
+    throw new TdError("listener_failed", `a trace listener threw after the #VE completed: ${what}`, { cause, outcome });
   }
 }
 
