@@ -30,6 +30,8 @@ export class CodeFetcher {
   private readonly tlbGpaPage = new Float64Array(TLB_SIZE);
   private tlbMemoryGeneration = -1;
   private tlbTranslatorGeneration = -1;
+  /** Bumped each time the TLB sees guest memory or the translator change (see `epoch`). */
+  private translationEpoch = 0;
 
   /** GPA page numbers of the last fetch (one or two), valid up to `pageCount`. */
   readonly pages = new Float64Array(2);
@@ -69,6 +71,16 @@ export class CodeFetcher {
     return n;
   }
 
+  /**
+   * The fetch's one notion of "what code is where": a number that stays the same exactly while
+   * neither guest memory (bytes, pages, page tables) nor the translator (mappings, CR3) has
+   * changed, so anything fetched under one epoch reads the same under it again. -1 when the
+   * memory or translator keeps no generation: nothing may then be assumed to hold still.
+   */
+  get epoch(): number {
+    return this.tlbValid() ? this.translationEpoch : -1;
+  }
+
   private tlbValid(): boolean {
     const tg = this.translator.generation;
     const mg = this.memory.generation;
@@ -77,6 +89,7 @@ export class CodeFetcher {
       this.tlbCpl.fill(-1);
       this.tlbMemoryGeneration = mg;
       this.tlbTranslatorGeneration = tg;
+      this.translationEpoch++;
     }
     return true;
   }

@@ -41,6 +41,13 @@ export interface VeMemory {
    * Needed only with a decode cache, which forgets a decode when one of its pages changes.
    */
   codePages?(): number[];
+  /**
+   * A number that stays the same only while fetchCode at any RIP would read the same bytes
+   * (no change to guest memory, mappings, page tables or CR3); -1 or absent: unknown. A decode
+   * cache uses a kept decode as is only under the epoch it was made in, and re-reads the code
+   * otherwise.
+   */
+  codeEpoch?(): number;
   /** Linear to guest-physical for a data access (arch-mode string moves). */
   translate(va: bigint, access: "read" | "write", cpl: number): Translation;
   /** True when a data access at `gpa` is MMIO: an EPT violation, emulated with a TDVMCALL. */

@@ -1,6 +1,8 @@
 // Decoded #VE instructions cached by RIP, for the "cached decode" emulation path. An entry holds
-// the GPAs of the code it came from; writing or converting any of those pages drops it, so a
-// cached decode never outlives the bytes it decoded. (The kernel itself has no such cache.)
+// the GPAs of the code it came from (writing or converting any of them drops it) and the code
+// epoch it was made in: after any change of memory, mappings or CR3 the engine re-reads the code
+// at RIP and uses the entry only if the bytes are still the same, so a cached decode never
+// outlives the bytes it decoded, wherever they now come from. (The kernel has no such cache.)
 import type { DecodedInsn } from "../decoder/record.js";
 import { VePlan } from "../decoder/plan.js";
 
@@ -11,6 +13,8 @@ export class DecodeCacheEntry {
   insn: DecodedInsn | null = null;
   /** False once the entry has been dropped (the front table may still point at it). */
   live = true;
+  /** The code epoch (VeMemory.codeEpoch) its bytes were last read in; -1: always re-read. */
+  epoch = -1;
 
   constructor(
     /** RIP as 32-bit halves. */

@@ -24,6 +24,10 @@ export class MappedMemory implements VeMemory {
     return pages;
   }
 
+  codeEpoch(): number {
+    return this.fetcher.epoch;
+  }
+
   translate(va: bigint, access: "read" | "write", cpl: number): Translation {
     return this.translator.translate(va, access, cpl);
   }

@@ -20,23 +20,32 @@ export interface Translator {
   readonly generation?: number;
 }
 
-interface Mapping { va: bigint; end: bigint; gpa: bigint }
+/** One map() call; `seq` orders the calls (a later mapping wins where two overlap). */
+interface Mapping { va: bigint; end: bigint; gpa: bigint; seq: number }
 
 /** Mappings up to this many pages are also indexed by page, so lookups stay O(1) with many devices. */
 const INDEXED_PAGES = 64;
 
-/** Fixed linear ranges onto guest-physical ranges (like the kernel's direct map or ioremap). */
+/**
+ * Fixed linear ranges onto guest-physical ranges (like the kernel's direct map or ioremap). Where
+ * mappings overlap, the latest map() call decides, at every size, as a new PTE replaces the old
+ * one in real page tables (PageTableBuilder behaves the same).
+ */
 export class DirectMap implements Translator {
   private readonly all: Mapping[] = [];
   private readonly large: Mapping[] = [];
+  /** Per page: the latest small mapping touching it. */
   private readonly byPage = new Map<bigint, Mapping>();
   generation = 0;
 
   constructor(private readonly memory: GuestMemory) {}
 
-  /** Maps [va, va + size) to [gpa, gpa + size); gpa carries the shared bit for shared mappings. */
+  /**
+   * Maps [va, va + size) to [gpa, gpa + size); gpa carries the shared bit for shared mappings.
+   * Replaces earlier mappings where it overlaps them.
+   */
   map(va: bigint, gpa: bigint, size: number): void {
-    const m = { va, end: va + BigInt(size), gpa };
+    const m = { va, end: va + BigInt(size), gpa, seq: this.all.length };
     this.all.push(m);
     this.generation++;
     const pages = Math.ceil(size / 4096) + 1;
@@ -44,11 +53,15 @@ export class DirectMap implements Translator {
     for (let p = va >> 12n; p <= (m.end - 1n) >> 12n; p++) this.byPage.set(p, m);
   }
 
+  /** The latest mapping containing `va`. */
   private find(va: bigint): Mapping | undefined {
-    const m = this.byPage.get(va >> 12n);
-    if (m && va >= m.va && va < m.end) return m;
-    // Large mappings, then (rare) several small mappings sharing one page.
-    return this.large.find((x) => va >= x.va && va < x.end) ?? this.all.find((x) => va >= x.va && va < x.end);
+    const small = this.byPage.get(va >> 12n);
+    // Several small mappings share this page and the latest does not hold va (rare): search all.
+    if (small && !(va >= small.va && va < small.end)) return latestContaining(this.all, va);
+    // Otherwise `small` is the latest small mapping holding va (if any): the later of it and the
+    // latest large one decides.
+    const large = latestContaining(this.large, va);
+    return !small || (large && large.seq > small.seq) ? large : small;
   }
 
   translate(va: bigint, access: Access, cpl: number): Translation {
@@ -62,6 +75,11 @@ export class DirectMap implements Translator {
     if (access === "fetch" && (pageKind === "shared" || this.memory.isSharedGpa(gpa))) return { pageFault: kind | PF.PRESENT };
     return { gpa };
   }
+}
+
+function latestContaining(list: readonly Mapping[], va: bigint): Mapping | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (va >= list[i].va && va < list[i].end) return list[i];
+  return undefined;
 }
 
 const ADDR_MASK = 0x000f_ffff_ffff_f000n;

@@ -211,13 +211,28 @@ export class VeEngine {
   /** Step 2-3: the cached plan for RIP, or fetch 15 bytes and decode them (null: fetch failed). */
   private planAt(ripLo: number, ripHi: number, cpl: number): VePlan | null {
     const cache = this.cache;
+    const window = this.decoder.fetchWindow;
+    let epoch = -1;
     if (cache !== null) {
+      epoch = this.memory.codeEpoch?.() ?? -1;
       const hit = cache.get(ripLo, ripHi);
-      if (hit !== null && hit.plan.kernel === this.linux) { this.result.entry = hit; return hit.plan; }
+      if (hit !== null && hit.plan.kernel === this.linux) {
+        if (epoch !== -1 && hit.epoch === epoch) { this.result.entry = hit; return hit.plan; }
+        // Memory or the translation changed since: the decode holds only if RIP still reads the
+        // same 15 bytes (a remap may show other bytes, or none, without writing the old page).
+        if (this.memory.fetchCode(ripLo, ripHi, cpl, window, 15) < 15) return null;
+        if (sameBytes(window, hit.bytes)) { hit.epoch = epoch; this.result.entry = hit; return hit.plan; }
+        return this.decodeFetched(ripLo, ripHi, window, epoch);
+      }
     }
     // A fault-safe copy of 15 bytes: every byte must be readable.
-    const window = this.decoder.fetchWindow;
     if (this.memory.fetchCode(ripLo, ripHi, cpl, window, 15) < 15) return null;
+    return this.decodeFetched(ripLo, ripHi, window, epoch);
+  }
+
+  /** Step 3 on the 15 bytes in the decoder's window; kept in the cache (if any) under `epoch`. */
+  private decodeFetched(ripLo: number, ripHi: number, window: Uint8Array, epoch: number): VePlan {
+    const cache = this.cache;
     const d = this.decoder;
     let plan: VePlan;
     if (this.describing && d.decodeWithPlan) {
@@ -226,6 +241,7 @@ export class VeEngine {
     } else plan = d.decodePlan(15, this.scratchPlan, this.linux ? this.kernel : false);
     if (cache === null) return plan;
     const entry = cache.put(ripLo, ripHi, plan, window, this.memory.codePages!());
+    entry.epoch = epoch;
     entry.insn = this.result.insn;
     this.result.entry = entry;
     return entry.plan;
@@ -353,4 +369,10 @@ export function kernelAddressWords(p: VePlan, w: Uint32Array, out: Uint32Array):
   if (p.addressSize === 4) out[1] = 0;
   if (p.seg === SEG_FS) add64(out, w[FS_LO], w[FS_LO + 1]);
   else if (p.seg === SEG_GS) add64(out, w[GS_LO], w[GS_LO + 1]);
+}
+
+/** Whether the 15 fetched bytes equal a cached entry's bytes. */
+function sameBytes(window: Uint8Array, bytes: Uint8Array): boolean {
+  for (let i = 0; i < 15; i++) if (window[i] !== bytes[i]) return false;
+  return true;
 }

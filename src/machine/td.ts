@@ -21,16 +21,30 @@ import { DecodeCache } from "../guest/decode-cache.js";
 import { convertPages, type MapGpaResult } from "../guest/map-gpa.js";
 import { Measurement } from "./measurement.js";
 import { handlePortIoVe, type PortIoVe, type PortIoOutcome } from "../guest/port-io.js";
-import { traceEvent, portIoTraceEvent, CallRecorder, type VeListener } from "./trace.js";
+import { traceEvent, portIoTraceEvent, CallRecorder, type VeListener, type VeTraceEvent } from "./trace.js";
 
 /** Where a TD is in its lifecycle: private memory is added while "created", vCPUs run once "finalized". */
 export type TdPhase = "created" | "finalized";
 
-/** A call the TD refuses: the wrong lifecycle phase, too many vCPUs, or a bad memory region. */
+/**
+ * A call the TD refuses (the wrong lifecycle phase, too many vCPUs, a bad memory region or #VE),
+ * or "listener_failed": trace listeners threw after the #VE completed (see Td.onVe).
+ */
 export class TdError extends Error {
-  constructor(readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region" | "bad_ve", message: string) {
-    super(message);
+  /**
+   * For "listener_failed": what the delivering call would have returned; the #VE is complete.
+   * The listener's error is the `cause` (an AggregateError when several listeners threw).
+   */
+  readonly outcome?: MmioRun | VeResult | PortIoOutcome;
+
+  constructor(
+    readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region" | "bad_ve" | "listener_failed",
+    message: string,
+    options?: { cause?: unknown; outcome?: MmioRun | VeResult | PortIoOutcome },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "TdError";
+    if (options?.outcome !== undefined) this.outcome = options.outcome;
   }
 }
 
@@ -55,7 +69,11 @@ export interface TdConfig {
   fiveLevelPaging?: boolean;
   /** Host behaviour (adversarial overrides, port I/O, hypercalls). */
   host?: Omit<HostOptions, "gpaw">;
-  /** Cache decoded #VE instructions by RIP (invalidated when code pages change). Default off. */
+  /**
+   * Cache decoded #VE instructions by RIP. An entry is used as is only while nothing that could
+   * change the code at RIP has changed (memory, mappings, page tables, CR3); otherwise the bytes
+   * are re-read and a decode is kept only if they match. Default off.
+   */
   decodeCache?: boolean;
   /** Port I/O #VE handling with the 2026 fixes (default) or as older kernels do it (Q16). */
   portIoFixed?: boolean;
@@ -95,6 +113,8 @@ export class Td {
   /** The current #VE's TDVMCALLs, recorded while there are listeners. */
   private readonly recorder = new CallRecorder();
   private veCount = 0;
+  /** How many times a trace listener has thrown (each throw is also reported: see onVe). */
+  listenerFailures = 0;
 
   constructor(readonly decoder: VeDecoder, readonly config: TdConfig = {}) {
     const gpaw = config.gpaw ?? 48;
@@ -147,14 +167,19 @@ export class Td {
     const run = handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
     this.veCount++;
     const calls = this.recorder.end();
-    if (this.listeners.length) {
-      const event = portIoTraceEvent(this.veCount, rip, ve, run, calls);
-      for (const l of this.listeners) l(event);
-    }
+    if (this.listeners.length) this.notify(portIoTraceEvent(this.veCount, rip, ve, run, calls), run);
     return run;
   }
 
-  /** Receives one trace event per #VE. */
+  /**
+   * Receives one trace event per #VE, after the #VE is complete. A listener cannot break
+   * delivery: if it throws, the #VE stays complete (RIP, registers, devices and veDelivered as
+   * the handler left them), the other listeners still get the event, `listenerFailures` counts
+   * the throw, and the delivering call (deliver, deliverFast, deliverPortIo, runMmioInstruction)
+   * then throws a TdError with code "listener_failed", its `outcome` the value the call would have
+   * returned and its `cause` what the listener threw. The failure is never swallowed; a simulator
+   * that wants to go on takes `error.outcome` and continues.
+   */
   onVe(listener: VeListener): void {
     this.listeners.push(listener);
     this.host.onCall = this.recorder.onCall; // the calls are recorded as the host answers them
@@ -217,7 +242,11 @@ export class Td {
     return v;
   }
 
-  /** Maps linear [va, va+size) to private GPAs (kernel text/data). */
+  /**
+   * Maps linear [va, va+size) to private GPAs (kernel text/data). Like every mapping call here,
+   * it replaces earlier mappings where it overlaps them (the latest call wins, at every size, as a
+   * new PTE does).
+   */
   mapPrivate(va: bigint, gpa: bigint, size: number): void {
     this.need("finalized", "mapping");
     this.mapper.map(va, gpa & ~this.memory.sharedBit, size);
@@ -277,21 +306,38 @@ export class Td {
     }
     this.recorder.begin();
     const result = this.engine.handle(vcpu, ve);
-    this.described(vcpu, ve);
+    this.described(vcpu, ve, result);
     return result;
   }
 
   /** Counts the #VE the engine just handled, describes it and tells the trace listeners. */
-  private described(vcpu: VeCpu, ve: VeInfo): MmioRun {
+  private described(vcpu: VeCpu, ve: VeInfo, outcome?: VeResult): MmioRun {
     const run = describeVe(this.engine, vcpu, this.decoder) as MmioRun & { ve: VeInfo };
     run.ve = ve;
     this.veCount++;
     const calls = this.recorder.end();
     if (this.listeners.length) {
       const event = traceEvent(this.veCount, this.engine.result.rip, run, calls);
-      if (event) for (const l of this.listeners) l(event);
+      if (event) this.notify(event, outcome ?? run);
     }
     return run;
+  }
+
+  /** Gives every listener the event; throws a "listener_failed" TdError afterwards if any threw. */
+  private notify(event: VeTraceEvent, outcome: MmioRun | VeResult | PortIoOutcome): void {
+    let errors: unknown[] | null = null;
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        this.listenerFailures++;
+        (errors ??= []).push(e);
+      }
+    }
+    if (errors === null) return;
+    const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} trace listeners threw`);
+    const what = cause instanceof Error ? cause.message : String(cause);
+    throw new TdError("listener_failed", `a trace listener threw after the #VE completed: ${what}`, { cause, outcome });
   }
 }
 
