@@ -1,15 +1,10 @@
 // Seeded generators of instruction-shaped byte windows for differential tests.
+import { prng } from "../../src/verify/kernel-windows.js";
 
-/** mulberry32: small, fast, good enough to spread bytes; deterministic per seed. */
+/** The kernel-window generator's mulberry32, as floats in [0, 1); deterministic per seed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
+  return () => next() / 4294967296;
 }
 
 const LEGACY_PREFIXES = [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3];
