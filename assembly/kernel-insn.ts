@@ -11,7 +11,7 @@ import { MAX_INSN_LEN } from "./decoder";
 import { profileRex2 } from "./profile";
 import {
   kernelPrimary, kernelEscape, kernelAvx, kernelAvxGroupRow, kernelGroupImm, kernelLegacyGroup,
-  KI_MODRM, KI_IMM_MASK, KI_IB, KI_IW, KI_ID, KI_IQ, KI_PTR, KI_IZ, KI_IV, KI_SECOND_IB, KI_MOFFS,
+  KI_MODRM, KI_IMM_MASK, KI_IB, KI_IW, KI_ID, KI_PTR, KI_IZ, KI_IV, KI_SECOND_IB, KI_MOFFS,
   KI_FORCE64, KI_ESC_SHIFT, KI_ESC_MASK, KI_GROUP, KI_VEX_OK, KI_MUST_VEX, KI_EVEX_ONLY, KI_SCALABLE,
 } from "./tables/kernel-attrs";
 
@@ -28,11 +28,14 @@ function isLegacyPrefix(b: u32): bool {
     || b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3;
 }
 
-/** Where the last failing kernelInsnLength() stopped: the bytes it had read (at most 15). */
+/**
+ * Where the last failing kernelInsnLength() stopped: the bytes the decoder had consumed when it
+ * failed (the kernel's next_byte; a field that does not fit in the window is not consumed).
+ */
 export let kernelInsnStop: u32 = 0;
 
 @inline function fail(start: usize): u32 {
-  kernelInsnStop = <u32>(left() == 0 ? lim - start : p - start);
+  kernelInsnStop = <u32>(p - start);
   return 0;
 }
 
@@ -50,25 +53,25 @@ export function kernelInsnLength(start: usize, end: usize): u32 {
     if ((a == 0x78 && b == 0x65 && c == 0x6e) || (a == 0x6b && b == 0x76 && c == 0x6d)) p += 5;
   }
 
-  // Legacy prefixes: operand/address size toggle once each; the last prefix byte selects variants.
+  // Legacy prefixes: up to 4 distinct ones (a repeat is skipped, a 5th distinct one is the opcode);
+  // 66 and 67 set the sizes; the last prefix byte selects opcode variants.
   let opnd: u32 = 4;
   let addr: u32 = 8;
-  let seen: u32 = 0; // bit per distinct prefix kind: 66, 67
   let distinct: u32 = 0;
-  let slots: u64 = 0;
+  let slots: u32 = 0;
   let last: u32 = 0;
   for (;;) {
     if (left() == 0) return fail(start);
     const b = <u32>load<u8>(p);
     if (!isLegacyPrefix(b)) break;
     let dup = false;
-    for (let i: u32 = 0; i < distinct; i++) if (<u32>((slots >> (i * 8)) & 0xff) == b) dup = true;
+    for (let i: u32 = 0; i < distinct; i++) if (((slots >> (i * 8)) & 0xff) == b) dup = true;
     if (!dup) {
-      if (distinct == 4) break; // a 5th distinct prefix is the opcode
-      slots |= (<u64>b) << (distinct * 8);
+      if (distinct == 4) break;
+      slots |= b << (distinct * 8);
       distinct++;
-      if (b == 0x66 && (seen & 1) == 0) { opnd = 2; seen |= 1; }
-      else if (b == 0x67 && (seen & 2) == 0) { addr = 4; seen |= 2; }
+      if (b == 0x66) opnd = 2;
+      else if (b == 0x67) addr = 4;
     }
     last = b;
     p++;
@@ -133,8 +136,7 @@ export function kernelInsnLength(start: usize, end: usize): u32 {
   let map: u32 = 0;
   let attr: u32;
   if (avx) {
-    map = vexMap;
-    attr = kernelAvx(evex, vexMap, op, lp);
+    attr = kernelAvx(vexMap, op, lp);
     if ((attr & KI_SCALABLE) != 0 && !vexW && lp == 1) opnd = 2;
     if (((attr & KI_EVEX_ONLY) != 0 && !evex) || ((attr & KI_VEX_OK) == 0 && (attr & KI_GROUP) == 0)) return fail(start);
   } else if (rex2) {
@@ -186,7 +188,6 @@ export function kernelInsnLength(start: usize, end: usize): u32 {
       case KI_IB: imm = 1; break;
       case KI_IW: imm = 2; break;
       case KI_ID: imm = 4; break;
-      case KI_IQ: imm = 8; break;
       case KI_PTR: if (opnd == 8) return fail(start); imm = opnd + 2; break;
       case KI_IZ: imm = opnd == 2 ? 2 : 4; break;
       case KI_IV: imm = opnd; break;

@@ -26,8 +26,7 @@ export const KI_IMM_MASK: u32 = 7 << KI_IMM_SHIFT;
 export const KI_IB: u32 = 1 << KI_IMM_SHIFT;
 export const KI_IW: u32 = 2 << KI_IMM_SHIFT;
 export const KI_ID: u32 = 3 << KI_IMM_SHIFT;
-export const KI_IQ: u32 = 4 << KI_IMM_SHIFT;
-/** Far pointer (CALLF/JMPF Ap): 16 bits + a 16- or 32-bit offset; refused with a 64-bit operand. */
+/** (4: a 64-bit immediate, which no row of the kernel's map has.) Far pointer (CALLF/JMPF Ap): 16 bits + a 16- or 32-bit offset; refused with a 64-bit operand. */
 export const KI_PTR: u32 = 5 << KI_IMM_SHIFT;
 /** Iz: 2 bytes with a 16-bit operand size, else 4. */
 export const KI_IZ: u32 = 6 << KI_IMM_SHIFT;
@@ -229,11 +228,27 @@ function fromArch(a: u32): u32 {
   return (map == 1 && op >= 0x71 && op <= 0x73) || (map == 2 && (op == 0xc6 || op == 0xc7 || op == 0xf3));
 }
 
+// Answers are remembered per opcode-map generation (profile.ts switches APX map 4 with it; KNOWN
+// marks a computed answer): a refusal's reason costs a table read after the first time.
+const KNOWN: u32 = 0x8000;
+const ESC_MEMO = new StaticArray<u16>(2 * 3 * 1024);
+const AVX_MEMO = new StaticArray<u16>(2 * 8 * 1024);
+
 /**
  * The escape maps reached by 0F (map 1), 0F 38 (2) or 0F 3A (3), or by REX2 with M0 = 1 (map 1),
  * under last-prefix id `lp` (0 none, 1 66, 2 F3, 3 F2).
  */
 export function kernelEscape(map: u32, op: u32, lp: u32): u32 {
+  const i = ((profileNewerOpcodeMap ? 3 : 0) + map - 1) * 1024 + op * 4 + lp;
+  let a = <u32>unchecked(ESC_MEMO[i]);
+  if (a == 0) {
+    a = escape(map, op, lp) | KNOWN;
+    unchecked(ESC_MEMO[i] = <u16>a);
+  }
+  return a & ~KNOWN;
+}
+
+function escape(map: u32, op: u32, lp: u32): u32 {
   if (map == 1) {
     if (op == 0x38) return 2 << KI_ESC_SHIFT;
     if (op == 0x3a) return 3 << KI_ESC_SHIFT;
@@ -291,9 +306,23 @@ function vexImm(m: u32, op: u32): u32 {
   return 0;
 }
 
-/** The VEX (`evex` false) or EVEX encoding of map `m`, opcode `op`, pp `pp`; 0 when refused. */
-export function kernelAvx(evex: bool, m: u32, op: u32, pp: u32): u32 {
-  if (m == 4) return evex && profileApxMap4 ? kernelApx(op, pp) : 0;
+/**
+ * A VEX or EVEX encoding of map `m` (0-31), opcode `op`, pp `pp`: 0 when refused; KI_EVEX_ONLY
+ * when only an EVEX encoding is accepted.
+ */
+export function kernelAvx(m: u32, op: u32, pp: u32): u32 {
+  if (m > 7) return 0;
+  const i = ((profileNewerOpcodeMap ? 8 : 0) + m) * 1024 + op * 4 + pp;
+  let a = <u32>unchecked(AVX_MEMO[i]);
+  if (a == 0) {
+    a = avx(m, op, pp) | KNOWN;
+    unchecked(AVX_MEMO[i] = <u16>a);
+  }
+  return a & ~KNOWN;
+}
+
+function avx(m: u32, op: u32, pp: u32): u32 {
+  if (m == 4) return profileApxMap4 ? kernelApx(op, pp) : 0;
   // USER_MSR (6.10+): VEX map 7 F8 /0, URDMSR (F2) and UWRMSR (F3) with a 32-bit immediate.
   if (m == 7) return profileNewerOpcodeMap && op == 0xf8 && pp >= 2 ? KI_VEX_OK | KI_MODRM | KI_ID : 0;
   if (!((m >= 1 && m <= 3) || m == 5 || m == 6)) return 0;

@@ -150,13 +150,6 @@ export function compareWithKernel(
   }
 }
 
-/** Mismatch classes the guest can observe (the others only change a record's `detail`). */
-export function guestVisible(tally: DiffTally): number {
-  let n = 0;
-  for (const [c, k] of tally.classes) if (!c.startsWith("detail:")) n += k;
-  return n;
-}
-
 /** Human summary, one line per class with examples. */
 export function formatTally(tally: DiffTally): string {
   const lines = [`windows ${tally.windows}, kernel emulates ${tally.emulated}, windows with a mismatch ${tally.mismatched}`];
