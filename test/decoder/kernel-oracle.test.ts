@@ -117,6 +117,19 @@ const REFUSALS: [string, KernelProfile, "not_mmio" | "decode_failed", number][] 
   ["C5 F8 54 C0", "6.12", "not_mmio", 4],
   // VEX group 13 (72 /0 VPRORD is EVEX-only): the kernel checks only the row's VEX flag.
   ["C5 F9 72 C0 01", "6.1", "not_mmio", 5],
+  // Group 17 (BLSR...) has no prefixed rows: VEX pp = 66 finds the unprefixed ones.
+  ["C4 E2 79 F3 C8", "6.12", "not_mmio", 5],
+  // VEX 0F 78 without prefix: VMREAD's row also holds the EVEX-only VCVTTPS2UDQ, so VEX decodes.
+  ["C5 F8 78 C0", "6.12", "not_mmio", 4],
+  // Group 12 rows without an instruction have no immediate; under F3 no row has one.
+  ["0F 71 C0 01", "6.12", "not_mmio", 3],
+  ["F3 0F 71 C0 01", "6.1", "not_mmio", 4],
+  // 3DNow!: ModRM, then the suffix as an 8-bit immediate. XOP 8F: group 1A, ModRM only. UD0
+  // (0F FF): no ModRM. PUSH Iz under 66: a 16-bit immediate (d64 does not force the size).
+  ["0F 0F C0 9E", "6.12", "not_mmio", 4],
+  ["8F E8 78 C0 01", "6.12", "not_mmio", 2],
+  ["0F FF C0", "6.1", "not_mmio", 2],
+  ["66 68 11 22 33 44", "6.12", "not_mmio", 4],
 ];
 
 describe("why the kernel refuses: its decoder fails or decodes another instruction", () => {
@@ -158,6 +171,16 @@ for (const profile of KERNEL_PROFILES) {
       expect(formatTally(tally)).toMatch(/windows with a mismatch 0$/m);
     });
 
+    it("the refusal examples: what this release's decoder does", () => {
+      const rows = REFUSALS.filter((r) => r[1] === profile);
+      const rec = runOracle(o, FILES, windowsOf(rows.map((r) => r[0])));
+      rows.forEach(([bytes, , verdict, n], i) => {
+        const at = i * ORACLE_RECORD;
+        const outcome = verdict === "not_mmio" ? OUTCOME.not_mmio : OUTCOME.decode_failed;
+        expect({ bytes, outcome: rec[at + 5], n: verdict === "not_mmio" ? rec[at + 1] : n }).toEqual({ bytes, outcome, n });
+      });
+    });
+
     it("section 17 and issue 9 examples", () => {
       const list = ["66 67 26 8B 07", "F3 66 36 89 CB", "D5 00 8A C7", "D5 7C 89 F8", "D5 80 8B 07 00 00 00 00",
         "C5 FA C6 07 00", "C4 02 09 C6 30", "62 F4 7C 08 88 07", "62 72 7D 08 8B 07", "62 F2 FD 08 8B 07", "62 F2 7D 88 8B 07", "63"];
@@ -175,6 +198,9 @@ for (const profile of KERNEL_PROFILES) {
         ["62 F2 7D 88 8B 07", { "6.1": [OUTCOME.emulated, K.read, 0], "6.12": [OUTCOME.emulated, K.read, 0] }],
         ["C4 02 09 C6 30", { "6.1": [OUTCOME.emulated, K.write_imm, -1], "6.12": [OUTCOME.emulated, K.write_imm, -1] }],
         ["C5 FA C6 07 00", { "6.1": [OUTCOME.decode_failed, 0, -1], "6.12": [OUTCOME.decode_failed, 0, -1] }],
+        ["C4 E2 79 E0 07", { "6.1": [OUTCOME.decode_failed, 0, -1], "6.12": [OUTCOME.not_mmio, 0, -1] }],
+        ["C4 E7 7B F8 C0 11 22 33 44", { "6.1": [OUTCOME.decode_failed, 0, -1], "6.12": [OUTCOME.not_mmio, 0, -1] }],
+        ["66 0F 78 C0 01 02", { "6.1": [OUTCOME.decode_failed, 0, -1], "6.12": [OUTCOME.decode_failed, 0, -1] }],
       ];
       // Register file 0 with RDI/RAX page-aligned, so only the all-ones address splits.
       const files = new BigUint64Array(FILES.length);
@@ -222,6 +248,7 @@ for (const profile of KERNEL_PROFILES) {
         const w = windows.subarray(start * WINDOW_BYTES, Math.min(labels.length, start + chunk) * WINDOW_BYTES);
         compareWithKernel(decoder, profile, w, FILES, runOracle(o, FILES, w), tally);
       }
+      expect(labels.length).toBe(1_167_360); // the README's figure
       expect(tally.windows).toBe(labels.length);
       expect(tally.mismatched, formatTally(tally)).toBe(0);
     });
