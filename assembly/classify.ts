@@ -139,7 +139,7 @@ function classifyDecoded(at: usize, end: usize): void {
   } else {
     linuxNotMmio(at, end);
   }
-  classify(end);
+  classify();
   classified = true;
 }
 
@@ -215,7 +215,7 @@ export function isMmioCandidate(): bool {
 }
 
 /** Classifies the instruction last decoded by decodeAt() and decodeLinux() at the same start. */
-function classify(end: usize): void {
+function classify(): void {
   linuxLength = lLen;
   classifyArch();
   classifyArchMovs();
