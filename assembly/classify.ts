@@ -139,7 +139,7 @@ function classifyDecoded(at: usize, end: usize): void {
   } else {
     linuxNotMmio(at, end);
   }
-  classify(end);
+  classify();
   classified = true;
 }
 
@@ -215,32 +215,17 @@ export function isMmioCandidate(): bool {
 }
 
 /** Classifies the instruction last decoded by decodeAt() and decodeLinux() at the same start. */
-function classify(end: usize): void {
+function classify(): void {
+  linuxLength = lLen;
   classifyArch();
   classifyArchMovs();
-  fixLinuxLength(end);
   divergence = compare();
 }
 
 /**
- * The kernel stops its scan at a non-MMIO opcode (its verdict does not depend on the rest); its
- * length is then the architectural one, except where its prefix rules picked another opcode byte.
+ * Kernel length n: what RIP would advance by; for a refusal, the kernel decoder's length of the
+ * instruction it refused, or the bytes it read before its decode failed.
  */
-function fixLinuxLength(end: usize): void {
-  linuxLength = lLen;
-  if (lReject != LR_NOT_MMIO || (lQuirks & (LQ_REX_ORDER | LQ_PREFIX_LIMIT | LQ_REX2)) != 0) return;
-  if ((lQuirks & LQ_EMULATE_PREFIX) == 0) { linuxLength = dLen; return; }
-  // Rare: UD2 + marker + another instruction. Decode the rest, then restore the real decode.
-  const start = dStart;
-  const rest = decodeAt(start + 5, end);
-  decodeAt(start, end);
-  classifyArch();
-  classifyArchMovs();
-  linuxLength = 5 + rest;
-}
-
-
-/** Kernel length n (what RIP would advance by), after fixLinuxLength(). */
 export let linuxLength: u32 = 0;
 
 function compare(): u32 {

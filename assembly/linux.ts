@@ -4,11 +4,12 @@
 // (test/decoder/kernel-oracle.test.ts, npm run check:linux).
 //
 // Only the kernel's MMIO opcodes need its full decode (their attributes: tables/kernel-mmio.ts);
-// for every other opcode the kernel's answer is "not MMIO" whatever its length, so the scan stops
-// at the opcode.
+// for every other opcode the kernel refuses whatever follows, so the scan stops at the opcode, and
+// only then kernel-insn.ts says why: its decoder fails ("insn_decode") or decodes a non-MMIO
+// instruction ("not_mmio", with the kernel's length).
 import { REG_NONE, REG_RIP, SEG_NONE, MAX_INSN_LEN } from "./decoder";
 import { profileRex2, profileApxMap4 } from "./profile";
-import { vexFormExists, ENC_VEX, ENC_EVEX } from "./tables/vex";
+import { kernelInsnLength, kernelInsnStop } from "./kernel-insn";
 import { kernelMap0, kernelMap0F, kernelVex, KA_REJECT, KA_MODRM, KA_IMM8, KA_IMMZ, KA_FORCE64, KA_SCALABLE } from "./tables/kernel-mmio";
 
 // Kernel MMIO types (enum insn_mmio_type, numbered as our kinds) and why the kernel refuses: the
@@ -103,7 +104,18 @@ export function setLinuxKind(kind: u32): void {
  */
 export function linuxNotMmio(start: usize, end: usize): void {
   reset(start, end);
-  lReject = LR_NOT_MMIO;
+  refuse(start);
+}
+
+/**
+ * A refusal before insn_decode_mmio() could classify anything: the kernel's decoder either fails
+ * (LR_DECODE_FAILED, lLen = the bytes it read) or decodes another instruction (LR_NOT_MMIO, lLen =
+ * its length).
+ */
+function refuse(start: usize): void {
+  const n = kernelInsnLength(start, lim);
+  lReject = n == 0 ? LR_DECODE_FAILED : LR_NOT_MMIO;
+  lLen = n == 0 ? kernelInsnStop : n;
 }
 
 /**
@@ -259,15 +271,7 @@ export function decodeLinux(start: usize, end: usize): void {
   if (!failed && op0 == 0x0f && !vex && !rex2) op1 = next();
   if (failed) { finish(start, LR_DECODE_FAILED); return; }
   if (vex) {
-    if (!isMmioOpcode(op0)) {
-      // Not MMIO either way; whether the decode itself fails is the opcode map's say: the kernel
-      // rejects an opcode with no form under this map and pp (an EVEX escape also takes the VEX
-      // forms: only VEX escapes of EVEX-only rows are refused).
-      const exists = vexFormExists(evex ? ENC_EVEX : ENC_VEX, vexMap, op0, vexPp)
-        || (evex && vexFormExists(ENC_VEX, vexMap, op0, vexPp));
-      finish(start, exists ? LR_NOT_MMIO : LR_DECODE_FAILED);
-      return;
-    }
+    if (!isMmioOpcode(op0)) { finish(start, LR_NOT_MMIO); return; }
     const reg = p < lim ? (at(0) >> 3) & 7 : 0;
     attr = kernelVex(evex, vexMap, vexPp, op0, reg, profileApxMap4);
     if (attr == KA_REJECT) { finish(start, LR_DECODE_FAILED); return; }
@@ -321,11 +325,13 @@ function finish(start: usize, reject: u32): void {
   lLen = <u32>(p - start);
   lReject = reject;
   if (reject == LR_NONE || reject == LR_MOVS) return;
+  // Not one of the MMIO opcodes: whether the kernel's decoder gets that far is kernel-insn.ts's say.
+  if (reject == LR_NOT_MMIO) refuse(start);
   // A refused instruction has no operands: keep only what says why, so the record is the same
   // whichever way the verdict was reached.
   lKind = K_NONE;
   resetOperands();
-  if (reject == LR_NOT_MMIO) lQuirks &= OPCODE_QUIRKS;
+  lQuirks &= OPCODE_QUIRKS;
 }
 
 function classifyOpcode(op0: u32, op1: u32): void {

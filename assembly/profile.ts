@@ -14,10 +14,17 @@ export let profileRex2: bool = true;
 /** EVEX map 4 (APX-promoted legacy instructions, 6.10+): 6.12 decodes it, 6.1's tables lack it. */
 export let profileApxMap4: bool = true;
 
+/**
+ * The newer x86-opcode-map.txt (6.12): which VEX/EVEX rows exist and which also take the legacy
+ * encoding (AVX-VNNI-INT, AVX-IFMA, CMPccXADD, SHA512/SM3/SM4, USER_MSR...; tables/kernel-attrs.ts).
+ */
+export let profileNewerOpcodeMap: bool = true;
+
 /** Selects the profile for the following decodes (an unknown number keeps the current one). */
 export function setKernelProfile(profile: u32): void {
   if (profile != PROFILE_6_12 && profile != PROFILE_6_1) return;
   kernelProfile = profile;
   profileRex2 = profile == PROFILE_6_12;
   profileApxMap4 = profile == PROFILE_6_12;
+  profileNewerOpcodeMap = profile == PROFILE_6_12;
 }

@@ -91,6 +91,22 @@ export function vexFormExists(enc: u32, map: u32, opcode: u32, pp: u32): bool {
   return (unchecked(BUCKET[(slot << 10) | ((opcode & 255) << 2) | (pp & 3)]) & 15) != 0;
 }
 
+/**
+ * Some form of this encoding, map, opcode and pp exists for ModRM.reg `reg`: an opcode-extension
+ * row counts only for its own reg, any other row for every reg.
+ */
+export function vexFormExistsForReg(enc: u32, map: u32, opcode: u32, pp: u32, reg: u32): bool {
+  const slot = <u32>unchecked(SLOT[((enc & 3) << 5) | (map & 31)]);
+  if (slot == 0xff) return false;
+  const e = <u32>unchecked(BUCKET[(slot << 10) | ((opcode & 255) << 2) | (pp & 3)]);
+  const end = (e >> 4) + (e & 15);
+  for (let i = e >> 4; i < end; i++) {
+    const f = unchecked(ROWS[i]);
+    if ((f & (8 << 8)) == 0 || ((f >> 8) & 7) == reg) return true;
+  }
+  return false;
+}
+
 export function vexValid(enc: u32, map: u32, opcode: u32, fields: u32, modrm: u32): bool {
   return vexValidSib(enc, map, opcode, fields, modrm, -1);
 }
