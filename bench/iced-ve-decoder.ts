@@ -1,74 +1,70 @@
 // Path (d) of the #VE benchmark: iced-x86 as the decoder inside the guest's handler. Each #VE
 // creates an iced Decoder for the 15-byte window (as a handler would), and the MOV access is read
 // from iced's operands into the engine's plan (decodePlan) or into a full result (decode), in our
-// terms: registers by number from a table indexed by iced's Register value (no string work), memory
-// operands named at the address width (ebp, eip under 67h), the reg operand as our records name it.
+// terms: memory operands named at the address width (ebp, eip under 67h), the reg operand as our
+// records name it. Registers are looked up by iced's name in a table made once (no widening, no
+// string work per #VE), and iced is asked only for what its operand reading (refAccess) does not
+// already give: the segment, and for the rare forms (no base or index, MOVS) the address size.
 // test/guest/iced-ve-decoder.test.ts holds both against our decoder on the corpus MOV windows.
 // Kernel quirks are not modelled here: this measures decode cost only.
 import { Code, Decoder, OpKind, Register, type Instruction } from "iced-x86";
 import type { VeDecoder } from "../src/decoder/engine.js";
 import type { DecodedInsn, MmioAccess, MemOperand } from "../src/decoder/record.js";
 import { GPR64, GPR32, registerName, type AddressRegister } from "../src/decoder/names.js";
-import { refAccess } from "../src/verify/iced.js";
+import { refAccess, type RefAccess } from "../src/verify/iced.js";
 import { KIND } from "../src/decoder/layout.js";
 import { REJECT, type VePlan } from "../src/decoder/plan.js";
 import { REG_NONE, REG_RIP, SEG_FS, SEG_GS } from "../src/decoder/wasm-layout.js";
 
-// Per iced Register value: our register number (0-15, REG_RIP, REG_NONE), its width in bytes,
-// whether it is AH..BH, and our name for it.
-const REGS = Math.max(...Object.values(Register).filter((v): v is number => typeof v === "number")) + 1;
-const regNumber = new Uint8Array(REGS).fill(REG_NONE);
-const regSize = new Uint8Array(REGS);
-const regHigh = new Uint8Array(REGS);
-const regOurName: (string | null)[] = new Array<string | null>(REGS).fill(null);
+/** A register as iced names it (lower case): our number (0-15, REG_RIP), width, AH..BH, and our name. */
+interface Reg { n: number; size: number; high: boolean; name: string }
+const REGS = new Map<string, Reg>();
 for (let n = 0; n < 16; n++) {
   for (const size of [1, 2, 4, 8]) {
     for (const high of size === 1 && n >= 4 && n < 8 ? [false, true] : [false]) {
-      const ours = registerName(n, size, high);
-      const r = (Register as unknown as Record<string, number>)[ours.toUpperCase().replace(/^(R\d+)B$/, "$1L")];
-      regNumber[r] = n; regSize[r] = size; regHigh[r] = high ? 1 : 0; regOurName[r] = ours;
+      const name = registerName(n, size, high);
+      REGS.set(name.replace(/^(r\d+)b$/, "$1l"), { n, size, high, name }); // iced: r8l, ours: r8b
     }
   }
 }
-regNumber[Register.RIP] = REG_RIP; regSize[Register.RIP] = 8;
-regNumber[Register.EIP] = REG_RIP; regSize[Register.EIP] = 4;
-
-/**
- * The address size of `ins`'s memory operand: its base or index register's width, else the
- * displacement's (8 or 4); a string move's from its destination operand ([EDI] or [RDI]).
- */
-function addressSizeOf(ins: Instruction, movs: boolean): number {
-  if (movs) return ins.op0Kind === OpKind.MemoryESEDI ? 4 : 8;
-  const base = ins.memoryBase, index = ins.memoryIndex;
-  if (base !== Register.None) return regSize[base];
-  if (index !== Register.None) return regSize[index];
-  return ins.memoryDisplSize === 4 ? 4 : 8;
-}
+REGS.set("rip", { n: REG_RIP, size: 8, high: false, name: "rip" });
+REGS.set("eip", { n: REG_RIP, size: 4, high: false, name: "eip" });
 
 /** MOV's moffs forms (A0-A3): the displacement is an absolute address. */
 const MOFFS = new Set<number>([Code.Mov_AL_moffs8, Code.Mov_AX_moffs16, Code.Mov_EAX_moffs32, Code.Mov_RAX_moffs64,
   Code.Mov_moffs8_AL, Code.Mov_moffs16_AX, Code.Mov_moffs32_EAX, Code.Mov_moffs64_RAX]);
 
-/**
- * The displacement as our records give it: signed at the address width; RIP-relative: the raw
- * disp32 (iced gives the target, ip 0); moffs: the absolute address, unsigned.
- */
-function displacement(ins: Instruction, addressSize: number): bigint {
-  const d = ins.memoryDisplacementU64;
-  if (MOFFS.has(ins.code)) return BigInt.asUintN(addressSize * 8, d);
-  if (ins.memoryBase === Register.RIP || ins.memoryBase === Register.EIP) return BigInt.asIntN(32, d - BigInt(ins.length));
-  return BigInt.asIntN(addressSize * 8, d);
+/** What our records and plans need of iced's reading beyond refAccess. */
+interface Operand { addressSize: number; base: Reg | null; index: Reg | null; reg: Reg | null; moffs: boolean; seg: number; disp: bigint }
+
+/** Reads the memory operand of `ins` (whose access is `ref`) in our terms. */
+function operandOf(ins: Instruction, ref: RefAccess): Operand {
+  const movs = ref.kind === "movs";
+  const base = movs || ref.base === null ? null : REGS.get(ref.base)!;
+  const index = ref.index === null ? null : REGS.get(ref.index)!;
+  let addressSize: number, moffs = false;
+  if (movs) addressSize = ins.op0Kind === OpKind.MemoryESEDI ? 4 : 8; // from [EDI] or [RDI]
+  else if (base || index) addressSize = (base ?? index)!.size;
+  else {
+    moffs = MOFFS.has(ins.code);
+    addressSize = ins.memoryDisplSize === 4 ? 4 : 8;
+  }
+  // Our displacement: signed at the address width; RIP-relative the raw disp32 (iced gives the
+  // target, ip 0: length + disp); moffs the absolute address.
+  const d = ref.dispU64;
+  const disp = movs ? 0n : moffs ? BigInt.asUintN(addressSize * 8, d)
+    : base?.n === REG_RIP ? BigInt.asIntN(32, d - BigInt(ins.length)) : BigInt.asIntN(addressSize * 8, d);
+  const s = ins.segmentPrefix;
+  return {
+    addressSize, base: movs ? REGS.get(addressSize === 4 ? "esi" : "rsi")! : base, index, moffs, disp,
+    reg: ref.reg === null ? null : REGS.get(ref.reg)!, seg: s === Register.FS ? SEG_FS : s === Register.GS ? SEG_GS : 0,
+  };
 }
 
-const addressName = (r: Register, addressSize: number): AddressRegister | null => {
-  const n = regNumber[r];
-  if (n === REG_NONE) return null;
-  if (n === REG_RIP) return addressSize === 4 ? "eip" : "rip";
-  return addressSize === 4 ? GPR32[n] : GPR64[n];
-};
+const addressName = (r: Reg | null, addressSize: number): AddressRegister | null =>
+  r === null ? null : r.n === REG_RIP ? (addressSize === 4 ? "eip" : "rip") : addressSize === 4 ? GPR32[r.n] : GPR64[r.n];
 
-/** FS and GS (the only segments that change an address in 64-bit mode), as SEGMENT_NAMES indexes. */
-const segmentOf = (ins: Instruction): number => (ins.segmentPrefix === Register.FS ? SEG_FS : ins.segmentPrefix === Register.GS ? SEG_GS : 0);
+const extending = (ref: RefAccess) => ref.kind === "read_zero_extend" || ref.kind === "read_sign_extend";
 
 export function icedVeDecoder(): VeDecoder {
   const decode = (bytes: Uint8Array, ip = 0n): DecodedInsn => {
@@ -76,25 +72,21 @@ export function icedVeDecoder(): VeDecoder {
     const ins = d.decode();
     const ref = ins.isInvalid ? null : refAccess(ins);
     const length = ins.length;
-    let access: MmioAccess | null = null;
-    let addressSize = 8;
-    if (ref) {
-      addressSize = addressSizeOf(ins, ref.kind === "movs");
-      const reg = ref.kind === "write" ? ins.op1Register : ref.reg === null ? Register.None : ins.op0Register;
-      const extend = ref.kind === "read_zero_extend" || ref.kind === "read_sign_extend";
-      const seg = segmentOf(ins);
-      const mem: MemOperand = {
-        base: ref.kind === "movs" ? (addressSize === 4 ? "esi" : "rsi") : addressName(ins.memoryBase, addressSize), index: addressName(ins.memoryIndex, addressSize) as MemOperand["index"],
-        scale: ins.memoryIndexScale as 1, disp: ref.kind === "movs" ? 0n : displacement(ins, addressSize),
-        seg: seg === SEG_FS ? "fs" : seg === SEG_GS ? "gs" : null, rip: ins.memoryBase === Register.RIP || ins.memoryBase === Register.EIP,
-      };
-      access = {
-        kind: ref.kind as MmioAccess["kind"], size: ref.size as 1, reg: regOurName[reg] as never,
-        regNumber: reg === Register.None ? null : regNumber[reg], imm: ref.imm === null ? null : BigInt.asIntN(ref.size * 8, ref.imm), extendTo: extend ? regSize[reg] as 4 : null, mem,
-      };
-    }
+    const o = ref ? operandOf(ins, ref) : null;
     ins.free();
     d.free();
+    let access: MmioAccess | null = null;
+    if (ref && o) {
+      const mem: MemOperand = {
+        base: addressName(o.base, o.addressSize), index: addressName(o.index, o.addressSize) as MemOperand["index"],
+        scale: ref.scale as 1, disp: o.disp, seg: o.seg === SEG_FS ? "fs" : o.seg === SEG_GS ? "gs" : null, rip: o.base?.n === REG_RIP,
+      };
+      access = {
+        kind: ref.kind as MmioAccess["kind"], size: ref.size as 1, reg: (o.reg?.name ?? null) as never, regNumber: o.reg?.n ?? null,
+        imm: ref.imm === null ? null : BigInt.asIntN(ref.size * 8, ref.imm), extendTo: extending(ref) ? o.reg!.size as 4 : null, mem,
+      };
+    }
+    const addressSize = o?.addressSize ?? 8;
     return {
       offset: 0, ip, length, valid: !!ref || length > 0, status: "ok", bytes: bytes.subarray(0, length), encoding: "legacy", map: 0, opcode: 0,
       prefixes: { lock: false, rep: false, repne: false, operandSize: false, addressSize: addressSize === 4, segment: null, rex: null },
@@ -110,35 +102,32 @@ export function icedVeDecoder(): VeDecoder {
     const d = new Decoder(64, fetchWindow.subarray(0, len), 0);
     const ins = d.decode();
     const ref = ins.isInvalid ? null : refAccess(ins);
-    plan.kernel = isKernel;
+    const o = ref ? operandOf(ins, ref) : null;
     plan.length = ins.length;
     plan.verdict = ins.isInvalid ? (isKernel ? REJECT.decode_failed : 1) : ref ? 0 : isKernel ? REJECT.not_mmio : 0;
+    plan.rep = ref?.kind === "movs" && (ins.hasRepPrefix || ins.hasRepnePrefix);
+    ins.free();
+    d.free();
+    plan.kernel = isKernel;
     plan.kind = ref ? KIND[ref.kind as keyof typeof KIND] : 0;
     if (isKernel && plan.kind === KIND.movs) plan.verdict = REJECT.movs;
     plan.size = ref?.size ?? 0;
-    const reg = !ref || ref.reg === null ? Register.None : ref.kind === "write" ? ins.op1Register : ins.op0Register;
-    plan.reg = reg === Register.None ? -1 : regNumber[reg];
-    plan.highByte = regHigh[reg] === 1;
-    plan.extendTo = ref && (ref.kind === "read_zero_extend" || ref.kind === "read_sign_extend") ? regSize[reg] : 0;
-    // The immediate sign-extended from its operand size to 64 bits, as our plans carry it.
-    // (moffs: the plan's immediate is the absolute address.)
-    const imm = ref?.imm ? BigInt.asUintN(64, BigInt.asIntN(ref.size * 8, ref.imm)) : ref && MOFFS.has(ins.code) ? displacement(ins, addressSizeOf(ins, false)) : 0n;
+    plan.reg = o?.reg?.n ?? -1;
+    plan.highByte = o?.reg?.high ?? false;
+    plan.extendTo = ref && extending(ref) ? o!.reg!.size : 0;
+    // The immediate sign-extended from the operand size to 64 bits; moffs: the absolute address.
+    const imm = ref?.imm ? BigInt.asUintN(64, BigInt.asIntN(ref.size * 8, ref.imm)) : o?.moffs ? o.disp : 0n;
     plan.immLo = Number(imm & 0xffffffffn);
     plan.immHi = Number(imm >> 32n);
     const movs = ref?.kind === "movs";
-    plan.addressSize = ref ? addressSizeOf(ins, movs) : 8;
-    plan.base = !ref || movs ? REG_NONE : regNumber[ins.memoryBase];
-    plan.index = !ref || movs ? REG_NONE : regNumber[ins.memoryIndex];
-    plan.scale = ref ? ins.memoryIndexScale : 1;
-    // Bits 31:0 of the displacement (RIP-relative: iced gives the target with ip 0, i.e. length + disp).
-    const rel = ins.memoryBase === Register.RIP || ins.memoryBase === Register.EIP;
-    plan.dispLo = !ref || movs ? 0 : Number(BigInt.asUintN(32, rel ? ins.memoryDisplacementU64 - BigInt(ins.length) : ins.memoryDisplacementU64));
-    plan.seg = ref ? segmentOf(ins) : 0;
-    plan.rep = ins.hasRepPrefix || ins.hasRepnePrefix;
+    plan.addressSize = o?.addressSize ?? 8;
+    plan.base = !o || movs ? REG_NONE : o.base?.n ?? REG_NONE;
+    plan.index = !o || movs ? REG_NONE : o.index?.n ?? REG_NONE;
+    plan.scale = ref?.scale ?? 1;
+    plan.dispLo = o ? Number(BigInt.asUintN(32, o.disp)) : 0;
+    plan.seg = o?.seg ?? 0;
     plan.addressInvalid = false;
     plan.registerForm = false;
-    ins.free();
-    d.free();
     return plan;
   };
   return { decode, fetchWindow, decodePlan } as unknown as VeDecoder;
