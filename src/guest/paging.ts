@@ -158,6 +158,26 @@ export class PageTableBuilder {
     return t;
   }
 
+  /** How many new tables mapping [va, va + size) would take (stops counting past the pool's size). */
+  private tablesNeeded(va: bigint, size: number): number {
+    const made = new Set<string>();
+    const limit = this.poolPages + 1;
+    for (let off = 0n; off < BigInt(size) && made.size < limit; off += 4096n) {
+      const v = va + off;
+      let table: bigint | null = this.cr3;
+      for (let level: number = this.levels; level > 1; level--) {
+        const shift = 12n + 9n * BigInt(level - 1);
+        if (table !== null) {
+          const e = this.readEntry(table + ((v >> shift) & 0x1ffn) * 8n);
+          if ((e & P) !== 0n) { table = e & ADDR_MASK; continue; }
+        }
+        made.add(`${level}:${v >> shift}`); // the table this level's missing entry would point to
+        table = null;
+      }
+    }
+    return made.size;
+  }
+
   private readEntry(gpa: bigint): bigint {
     const b = this.memory.read(gpa, 8);
     return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
@@ -171,6 +191,11 @@ export class PageTableBuilder {
 
   /** Maps 4 KiB pages [va, va+size) -> [gpa, gpa+size) (gpa carries the shared bit for shared pages). */
   map(va: bigint, gpa: bigint, size: number, flags: { writable?: boolean; user?: boolean; noExec?: boolean } = {}): void {
+    // Refused before any entry is written when the pool cannot hold the tables it needs.
+    if (size / 4096 > this.poolPages * 512) throw new Error(`page-table pool exhausted: ${this.poolPages} tables cannot map ${size} bytes`);
+    const needed = this.tablesNeeded(va, size);
+    const free = Number((this.cr3 + BigInt(this.poolPages * 4096) - this.nextTable) >> 12n);
+    if (needed > free) throw new Error(`page-table pool exhausted: the mapping needs ${needed} new tables, ${free} are left`);
     const leafFlags = P | (flags.writable === false ? 0n : RW) | (flags.user ? US : 0n) | (flags.noExec ? NX : 0n);
     for (let off = 0n; off < BigInt(size); off += 4096n) {
       let table = this.cr3;

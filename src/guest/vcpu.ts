@@ -56,8 +56,14 @@ export class Vcpu implements VeCpu {
   readonly gprs: BigUint64Array;
   /** The same state as 32-bit words (layout: SLOT): slot n is words[2n] (bits 31:0) and words[2n+1] (bits 63:32). */
   readonly words: Uint32Array;
-  /** Current privilege level: 0 kernel, 3 user. */
-  cpl = 0;
+  private level = 0;
+
+  /** Current privilege level: 0 kernel, 3 user; anything but 0-3 is a VcpuError. */
+  get cpl(): number { return this.level; }
+  set cpl(v: number) {
+    if (v !== 0 && v !== 1 && v !== 2 && v !== 3) throw new VcpuError("bad_value", `cpl is 0-3, not ${String(v)}`);
+    this.level = v;
+  }
 
   /**
    * A vCPU with its own zeroed registers (RFLAGS 0x2), or a BigInt view over `words`, an existing

@@ -22,6 +22,14 @@ export interface MmioDevice {
 
 interface Claim { base: number; end: number; device: MmioDevice }
 
+/** A device's read() answered something other than a bigint (the host reports it as a HostError "bad_answer"). */
+export class DeviceAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeviceAnswerError";
+  }
+}
+
 const LOW_MASK = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0xffffffff];
 
 /** Bits 31:0 of a value of `size` bytes given as halves, and its bits 63:32. */
@@ -45,6 +53,12 @@ export class DeviceBus {
     }
     this.claims.push(claim);
     this.claims.sort((a, b) => a.base - b.base);
+  }
+
+  /** Whether a device claims any byte of [base, base + size). */
+  claimed(base: bigint, size: number): boolean {
+    const lo = Number(base), hi = lo + size;
+    return this.claims.some((c) => lo < c.end && c.base < hi);
   }
 
   /** The device whose range holds gpa, by binary search. */
@@ -75,7 +89,8 @@ export class DeviceBus {
     const offset = gpa - c.base;
     if (c.device.readWords) c.device.readWords(offset, size, out, at);
     else {
-      const v = c.device.read(offset, size);
+      const v: unknown = c.device.read(offset, size);
+      if (typeof v !== "bigint") throw new DeviceAnswerError(`device ${c.device.name} read ${size} bytes at offset 0x${offset.toString(16)} and answered a ${typeof v}, not a bigint`);
       out[at] = lowWord(v);
       out[at + 1] = highWord(v);
     }

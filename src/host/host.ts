@@ -3,7 +3,7 @@
 // guest sees only registers. MMIO requests take an allocation-free path on the frame's words.
 import { FRAME, STATUS, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
 import { exitOf, isMmioRequest, mmioOperandsValid, type AccessSize, type HostExit, type Refusal } from "../tdvmcall/exit.js";
-import { DeviceBus, cutLo, cutHi } from "./bus.js";
+import { DeviceBus, DeviceAnswerError, cutLo, cutHi } from "./bus.js";
 import { joinWords } from "../words.js";
 
 export type { AccessSize, HostExit };
@@ -18,6 +18,20 @@ export interface HostCall {
 /** Told of every call as it is answered: the frame (request and answer) and its exit, null when refused. */
 export type HostCallListener = (frame: TdvmcallFrame, exit: HostExit | null) => void;
 
+/**
+ * A host that cannot answer a TDVMCALL: an override or handler answered something that is not a
+ * TDVMCALL answer ("bad_answer": R10 and R11 are bigints in [0, 2^64), a port I/O value a bigint,
+ * a MapGPA answer "ok", "retry" or "invalid", a device read a bigint), or an override, handler or
+ * device threw ("threw", the error is the `cause`). The call is not answered: the frame's answer
+ * slots, `calls` and `last` are as before it. (A Td reports it as a TdError "host_failed".)
+ */
+export class HostError extends Error {
+  constructor(readonly code: "bad_answer" | "threw", message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = "HostError";
+  }
+}
+
 /** How the host behaves: GPA width, devices, adversarial overrides, port I/O, MapGPA and hypercall handlers. */
 export interface HostOptions {
   /** Guest physical address width: the shared bit is bit gpaw - 1. */
@@ -25,7 +39,8 @@ export interface HostOptions {
   bus?: DeviceBus;
   /**
    * Adversarial or scripted host: called first for every request; a returned result is sent to
-   * the guest as is (any status, any garbage in R11), skipping validation and devices.
+   * the guest as is (any status, any value in R11), skipping validation and devices. It must be
+   * two bigints in [0, 2^64) (else a HostError "bad_answer"); undefined lets the host answer.
    */
   override?: (request: TdvmcallRegs) => TdvmcallResult | undefined;
   /** Port I/O handler (exit reason 30); unhandled IN reads all-ones. */
@@ -61,6 +76,8 @@ export class Host implements FrameHost {
   private lastExitKind: "none" | "mmio" | "object" = "none";
   private lastExitObject: HostExit | null = null;
   private readonly lastMmio = { size: 1 as AccessSize, isWrite: false, gpaLo: 0, gpaHi: 0, data: new Uint32Array(2) };
+  /** A device read lands here first: the frame is answered only once the device returned. */
+  private readonly readOut = new Uint32Array(2);
 
   private readonly override: HostOptions["override"];
 
@@ -98,16 +115,32 @@ export class Host implements FrameHost {
    * into its answer slots. MMIO requests are checked and served without BigInt arithmetic.
    */
   handleFrame(f: TdvmcallFrame): void {
-    this.calls++;
-    this.lastExitKind = "none";
     const w = f.words;
-    const forced = this.override === undefined ? undefined : this.override(f.request());
-    if (forced) f.answer(forced.r10, forced.r11);
-    else if (isMmioRequest(w)) this.mmio(f);
-    else this.serve(f, exitOf(f, this.opts.gpaw));
+    try {
+      if (this.override === undefined || !this.overridden(f)) {
+        if (isMmioRequest(w)) this.mmio(f);
+        else this.serve(f, exitOf(f, this.opts.gpaw));
+      }
+    } catch (e) {
+      // Nothing was answered: the frame's answer slots are written only once the answer is whole.
+      if (e instanceof HostError) throw e;
+      if (e instanceof DeviceAnswerError) throw new HostError("bad_answer", e.message);
+      throw new HostError("threw", `the host's override, handler or device threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    this.calls++;
     const q = this.lastWords;
     for (let i = 0; i < WORDS; i++) q[i] = w[i]; // (a plain loop: cheaper than set() for 20 words)
     if (this.onCall !== null) this.onCall(f, this.lastExit());
+  }
+
+  /** Asks the override; true when it answered (the answer is then in the frame). */
+  private overridden(f: TdvmcallFrame): boolean {
+    const forced: unknown = this.override!(f.request());
+    if (forced === undefined) return false;
+    const r10 = answerRegister(forced, "r10"), r11 = answerRegister(forced, "r11");
+    this.lastExitKind = "none";
+    f.answer(r10, r11);
+    return true;
   }
 
   /** Answers a non-MMIO request from its exit. */
@@ -120,11 +153,12 @@ export class Host implements FrameHost {
     switch (exit.type) {
       case "refused": return this.finish(f, null, exit.status, exit.data);
       case "hypercall": {
-        const r = this.opts.hypercall?.(exit) ?? { r10: KVM_ENOSYS, r11: 0n };
-        return this.finish(f, exit, r.r10, r.r11);
+        const r: unknown = this.opts.hypercall?.(exit) ?? { r10: KVM_ENOSYS, r11: 0n };
+        return this.finish(f, exit, answerRegister(r, "r10", "hypercall handler"), answerRegister(r, "r11", "hypercall handler"));
       }
       case "pio": {
-        const value = this.opts.pio?.(exit);
+        const value: unknown = this.opts.pio?.(exit);
+        if (value !== undefined && typeof value !== "bigint") throw new HostError("bad_answer", `the port I/O handler answered a ${typeof value}, not a bigint or undefined`);
         if (exit.isWrite) return this.finish(f, exit, STATUS.SUCCESS, 0n);
         exit.data = BigInt.asUintN(exit.size * 8, value ?? -1n); // unhandled IN reads all-ones
         return this.finish(f, exit, STATUS.SUCCESS, exit.data);
@@ -151,28 +185,34 @@ export class Host implements FrameHost {
     if (!mmioOperandsValid(w, this.sharedBitPosition)) {
       w[S] = 0; w[S + 1] = 0x80000000; // INVALID_OPERAND
       w[D] = 0; w[D + 1] = 0;
+      this.lastExitKind = "none";
       return;
     }
     const size = w[2 * FRAME.R12], dir = w[2 * FRAME.R13];
     const lo = w[2 * FRAME.R14];
     const gpaHi = (w[2 * FRAME.R14 + 1] & ~(1 << (this.sharedBitPosition - 32))) >>> 0;
     const gpa = gpaHi * 0x1_0000_0000 + lo;
-    const m = this.lastMmio;
-    m.gpaLo = lo; m.gpaHi = gpaHi; m.size = size as AccessSize; m.isWrite = dir === 1;
-    this.lastExitKind = "mmio";
+    // The device first, the answer and the record of the call after it (a device that throws, or
+    // calls the host again, leaves neither half-written).
+    let dataLo: number, dataHi: number;
     if (dir === 1) {
-      m.data[0] = cutLo(size, w[2 * FRAME.R15]);
-      m.data[1] = cutHi(size, w[2 * FRAME.R15 + 1]);
-      this.bus.writeWords(gpa, size as AccessSize, m.data[0], m.data[1]);
+      dataLo = cutLo(size, w[2 * FRAME.R15]);
+      dataHi = cutHi(size, w[2 * FRAME.R15 + 1]);
+      this.bus.writeWords(gpa, size as AccessSize, dataLo, dataHi);
       // R11 returns the request's value (the guest ignores it on writes).
       w[D] = w[2 * FRAME.R11]; w[D + 1] = w[2 * FRAME.R11 + 1];
     } else {
       // KVM completes the read with the data zero-extended from `size` bytes; R10 stays 0.
-      this.bus.readWords(gpa, size as AccessSize, w, D);
-      m.data[0] = w[D];
-      m.data[1] = w[D + 1];
+      const out = this.readOut;
+      this.bus.readWords(gpa, size as AccessSize, out, 0);
+      dataLo = w[D] = out[0];
+      dataHi = w[D + 1] = out[1];
     }
     w[S] = 0; w[S + 1] = 0;
+    const m = this.lastMmio;
+    m.gpaLo = lo; m.gpaHi = gpaHi; m.size = size as AccessSize; m.isWrite = dir === 1;
+    m.data[0] = dataLo; m.data[1] = dataHi;
+    this.lastExitKind = "mmio";
   }
 
   /** KVM's tdx_map_gpa after the checks: 2 MiB chunks handed to userspace one by one. */
@@ -182,7 +222,8 @@ export class Host implements FrameHost {
     let at = range.gpa;
     while (at < end) {
       const chunk = end - at < 0x200000n ? end - at : 0x200000n;
-      const answer = handler({ type: "mapGpa", gpa: at, pages: Number(chunk >> 12n), toShared: range.toShared });
+      const answer: unknown = handler({ type: "mapGpa", gpa: at, pages: Number(chunk >> 12n), toShared: range.toShared });
+      if (answer !== "ok" && answer !== "retry" && answer !== "invalid") throw new HostError("bad_answer", `the MapGPA handler answered ${describe(answer)}, not "ok", "retry" or "invalid"`);
       // R11 = the next unprocessed GPA (with the shared bit, as the guest asked).
       if (answer === "retry") return this.finish(f, range, STATUS.RETRY, at | shared);
       if (answer === "invalid") return this.finish(f, range, STATUS.INVALID_OPERAND, at | shared);
@@ -190,4 +231,25 @@ export class Host implements FrameHost {
     }
     this.finish(f, range, STATUS.SUCCESS, 0n);
   }
+}
+
+const U64_END = 1n << 64n;
+
+/** A value for a message: its type, and the value itself when it is short. */
+function describe(v: unknown): string {
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "string") return JSON.stringify(v.slice(0, 20));
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === "number" || typeof v === "boolean") return `${String(v)} (a ${typeof v})`;
+  return `a ${typeof v}`;
+}
+
+/** R10 or R11 of an override's or handler's answer: a bigint in [0, 2^64), else a HostError. */
+function answerRegister(answer: unknown, reg: "r10" | "r11", who = "override"): bigint {
+  const v = typeof answer === "object" && answer !== null ? (answer as Record<string, unknown>)[reg] : undefined;
+  if (typeof v !== "bigint" || v < 0n || v >= U64_END) {
+    const what = typeof answer === "object" && answer !== null ? `${reg} = ${describe(v)}` : describe(answer);
+    throw new HostError("bad_answer", `the host's ${who} answered ${what}: R10 and R11 are bigints in [0, 2^64)`);
+  }
+  return v;
 }

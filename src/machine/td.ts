@@ -8,9 +8,10 @@ import type { VeDecoder } from "../decoder/engine.js";
 import { GuestMemory, type Gpaw, type VeInfo } from "../guest/memory.js";
 import { DirectMap, PageTableBuilder, PageTableWalker, type Translator } from "../guest/paging.js";
 import { Vcpu } from "../guest/vcpu.js";
-import type { VeCpu } from "../guest/cpu.js";
-import { Host, type HostOptions } from "../host/host.js";
-import type { MmioDevice } from "../host/bus.js";
+import { REGISTER_WORDS, type VeCpu } from "../guest/cpu.js";
+import { KERNEL_PROFILES } from "../decoder/profile.js";
+import { Host, HostError, type HostOptions } from "../host/host.js";
+import { DeviceBus, type MmioDevice } from "../host/bus.js";
 import { describeVe, type VeMode } from "../guest/ve-handler.js";
 import { runMmioInstruction, type CpuSide, type MmioRun } from "./cpu-side.js";
 
@@ -27,8 +28,13 @@ import { traceEvent, portIoTraceEvent, CallRecorder, type VeListener, type VeTra
 export type TdPhase = "created" | "finalized";
 
 /**
- * A call the TD refuses (the wrong lifecycle phase, too many vCPUs, a bad memory region or #VE),
- * or "listener_failed": trace listeners threw after the #VE completed (see Td.onVe).
+ * A call the TD refuses, having changed nothing: "bad_config" (a TdConfig value or trace listener
+ * of the wrong kind), "wrong_phase" (the lifecycle), "too_many_vcpus", "bad_region" (an address,
+ * size or device a memory or mapping call cannot use), "bad_ve" (a #VE or vCPU that is not one),
+ * "reentrant" (a delivering call made while one runs on this TD: from a device, host handler or
+ * trace listener), "host_failed" (the host could not answer a TDVMCALL: an override, handler or
+ * device threw, its error the `cause`, or answered something that is not an answer; the #VE is
+ * not applied). Or "listener_failed": trace listeners threw after the #VE completed (see Td.onVe).
  */
 export class TdError extends Error {
   /**
@@ -38,7 +44,7 @@ export class TdError extends Error {
   readonly outcome?: MmioRun | VeResult | PortIoOutcome;
 
   constructor(
-    readonly code: "wrong_phase" | "too_many_vcpus" | "bad_region" | "bad_ve" | "listener_failed",
+    readonly code: "bad_config" | "wrong_phase" | "too_many_vcpus" | "bad_region" | "bad_ve" | "reentrant" | "host_failed" | "listener_failed",
     message: string,
     options?: { cause?: unknown; outcome?: MmioRun | VeResult | PortIoOutcome },
   ) {
@@ -101,7 +107,9 @@ export class Td {
   private readonly mapper: Mapper;
   readonly host: Host;
   readonly vcpus: Vcpu[] = [];
-  phase: TdPhase = "created";
+  private currentPhase: TdPhase = "created";
+  /** Finalized and no delivering call running: a #VE may be taken (one flag for the hot path). */
+  private ready = false;
   readonly decodeCache: DecodeCache | null;
   /** The CPU side; its fetcher (and TLB) is the one the handler uses too. */
   private readonly cpu: CpuSide;
@@ -117,10 +125,16 @@ export class Td {
   listenerFailures = 0;
 
   constructor(readonly decoder: VeDecoder, readonly config: TdConfig = {}) {
+    checkConfig(decoder, config);
     const gpaw = config.gpaw ?? 48;
     this.memory = new GuestMemory(gpaw);
     if (config.paging) {
-      const builder = new PageTableBuilder(this.memory, config.paging.poolGpa, config.paging.poolPages, config.paging.levels);
+      let builder: PageTableBuilder;
+      try {
+        builder = new PageTableBuilder(this.memory, config.paging.poolGpa, config.paging.poolPages, config.paging.levels);
+      } catch (e) {
+        throw new TdError("bad_config", `TdConfig.paging: ${(e as Error).message}`);
+      }
       this.mapper = builder;
       this.translator = new PageTableWalker(this.memory, builder.cr3, config.paging.levels);
     } else {
@@ -143,12 +157,17 @@ export class Td {
       this.memory.onPageChange = (page) => cache.invalidatePage(page);
     }
     this.mapped = new MappedMemory(this.memory, this.translator);
-    this.cpu = { decoder, fetcher: this.mapped.fetcher, translator: this.translator, memory: this.memory, deliver: (vcpu, ve) => this.deliver(vcpu, ve) };
+    this.cpu = { decoder, fetcher: this.mapped.fetcher, translator: this.translator, memory: this.memory, deliver: (vcpu, ve) => this.deliverEntered(vcpu, ve) };
     this.engine = new VeEngine({
       decoder, memory: this.mapped, tdvmcall: this.host, gpaw, cache: this.decodeCache,
       mode: config.mode ?? "linux", kernel: config.kernel, glaCheck: config.glaCheck ?? true,
       fiveLevelPaging: config.fiveLevelPaging ?? config.paging?.levels === 5,
     });
+  }
+
+  /** Where the TD is in its lifecycle. */
+  get phase(): TdPhase {
+    return this.currentPhase;
   }
 
   get attributes(): bigint {
@@ -160,14 +179,29 @@ export class Td {
    * instruction length.
    */
   deliverPortIo(vcpu: Vcpu, ve: PortIoVe): PortIoOutcome {
-    this.need("finalized", "delivering a #VE");
-    checkPortIoVe(ve);
+    this.enter("delivering a #VE");
+    try {
+      checkVcpu(vcpu, true);
+      checkPortIoVe(ve);
+    } catch (e) {
+      this.ready = true;
+      throw e;
+    }
     const rip = vcpu.rip;
     if (this.listeners.length) this.recorder.begin();
-    const run = handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
+    let run: PortIoOutcome;
+    try {
+      run = handlePortIoVe(vcpu, ve, (regs) => this.host.handle(regs), { fixed: this.config.portIoFixed ?? true });
+    } catch (e) {
+      throw this.failed(e, vcpu, ve);
+    }
     this.veCount++;
     const calls = this.recorder.end();
-    if (this.listeners.length) this.notify(portIoTraceEvent(this.veCount, rip, ve, run, calls), run);
+    try {
+      if (this.listeners.length) this.notify(portIoTraceEvent(this.veCount, rip, ve, run, calls), run);
+    } finally {
+      this.ready = true;
+    }
     return run;
   }
 
@@ -181,6 +215,7 @@ export class Td {
    * that wants to go on takes `error.outcome` and continues.
    */
   onVe(listener: VeListener): void {
+    if (typeof listener !== "function") throw new TdError("bad_config", `a trace listener is a function, not a ${typeof listener}`);
     this.listeners.push(listener);
     this.host.onCall = this.recorder.onCall; // the calls are recorded as the host answers them
     this.engine.describing = true; // each event describes the instruction: decode it once, in full
@@ -192,7 +227,30 @@ export class Td {
   }
 
   private need(phase: TdPhase, what: string): void {
-    if (this.phase !== phase) throw new TdError("wrong_phase", `${what} needs a ${phase} TD (it is ${this.phase})`);
+    if (this.currentPhase !== phase) throw new TdError("wrong_phase", `${what} needs a ${phase} TD (it is ${this.currentPhase})`);
+  }
+
+  /** Starts a delivering call: finalized, and no other one running (the caller sets ready again). */
+  private enter(what: string): void {
+    if (this.ready) { this.ready = false; return; }
+    this.need("finalized", what);
+    throw new TdError("reentrant", `${what} while another delivering call runs on this TD (from a device, host handler or trace listener)`);
+  }
+
+  /**
+   * A delivering call failed before its #VE was applied (nothing of it changed): the TD is free
+   * again, the host's failure becomes a TdError "host_failed", a malformed #VE or vCPU (which
+   * the hot path does not check up front) a TdError "bad_ve"; anything else passes unchanged.
+   */
+  private failed(e: unknown, vcpu: unknown, ve: unknown): unknown {
+    this.ready = true;
+    this.recorder.end();
+    if (e instanceof HostError) return hostFailure(e);
+    if (e instanceof TypeError) {
+      const bad = veProblem(vcpu, ve);
+      if (bad !== null) return new TdError("bad_ve", bad);
+    }
+    return e;
   }
 
   private readonly mrtd = new Measurement();
@@ -214,6 +272,8 @@ export class Td {
     if (!(contents instanceof Uint8Array) && !(typeof contents === "number" && Number.isSafeInteger(contents))) {
       throw new TdError("bad_region", "a region's contents are a Uint8Array or a size in bytes");
     }
+    if (typeof gpa !== "bigint") throw new TdError("bad_region", `a region's GPA is a bigint, not a ${typeof gpa}`);
+    if (typeof options !== "object" || options === null) throw new TdError("bad_region", "addPrivateRegion's options are an object");
     const size = typeof contents === "number" ? contents : Math.ceil(contents.length / 4096) * 4096;
     try {
       this.memory.addPrivate(gpa, size);
@@ -231,7 +291,8 @@ export class Td {
 
   finalize(): void {
     this.need("created", "finalize");
-    this.phase = "finalized";
+    this.currentPhase = "finalized";
+    this.ready = true;
   }
 
   createVcpu(): Vcpu {
@@ -249,28 +310,78 @@ export class Td {
    */
   mapPrivate(va: bigint, gpa: bigint, size: number): void {
     this.need("finalized", "mapping");
-    this.mapper.map(va, gpa & ~this.memory.sharedBit, size);
+    this.checkMapping(va, gpa, size);
+    this.map(va, gpa & ~this.memory.sharedBit, size);
   }
 
-  /** Converts guest pages between private and shared through MapGPA, as the guest kernel does. */
+  /**
+   * Converts guest pages between private and shared through MapGPA, as the guest kernel does.
+   * `gpa` and `size` are whole pages inside the GPA space (without the shared bit).
+   */
   convert(gpa: bigint, size: number, toShared: boolean): MapGpaResult {
-    return convertPages(this.memory, (r) => this.host.handle(r), gpa, size, toShared);
+    this.enter("converting pages");
+    try {
+      if (typeof gpa !== "bigint" || gpa < 0n || (gpa & 0xfffn) !== 0n || !Number.isSafeInteger(size) || size <= 0 || size % 4096 !== 0
+        || gpa + BigInt(size) > this.memory.sharedBit || typeof toShared !== "boolean") {
+        throw new TdError("bad_region", "convert() takes a page-aligned bigint GPA below the shared bit, a size in whole pages and a boolean");
+      }
+      return convertPages(this.memory, (r) => this.host.handle(r), gpa, size, toShared);
+    } catch (e) {
+      throw e instanceof HostError ? hostFailure(e) : e;
+    } finally {
+      this.ready = true;
+    }
   }
 
   /** Maps linear [va, va+size) to existing shared GPAs (gpa carries the shared bit). */
   mapShared(va: bigint, gpa: bigint, size: number): void {
     this.need("finalized", "mapping");
-    this.mapper.map(va, gpa | this.memory.sharedBit, size);
+    this.checkMapping(va, gpa, size);
+    this.map(va, gpa | this.memory.sharedBit, size);
   }
 
-  /** Creates unbacked shared pages at `gpa` (shared bit added) mapped at `va`, and attaches a device. */
+  /**
+   * Creates unbacked shared pages at `gpa` (shared bit added) mapped at `va`, and attaches a
+   * device (an object with a name and read/write methods) to them; all of it or, refused, none.
+   */
   mapMmio(va: bigint, gpa: bigint, size: number, device?: MmioDevice): void {
     this.need("finalized", "mapping");
-    const shared = gpa | this.memory.sharedBit;
-    const pages = Math.ceil(size / 4096) * 4096;
-    this.memory.addShared(shared & ~0xfffn, pages, false);
-    this.mapper.map(va, shared, size);
-    if (device) this.host.bus.attach(gpa & ~this.memory.sharedBit, size, device);
+    this.checkMapping(va, gpa, size);
+    const d = device as Partial<MmioDevice> | undefined;
+    if (d !== undefined && (typeof d !== "object" || d === null || typeof d.name !== "string" || typeof d.read !== "function" || typeof d.write !== "function")) {
+      throw new TdError("bad_region", "a device is an object with a name and read/write methods");
+    }
+    const base = gpa & ~this.memory.sharedBit;
+    if (device && this.host.bus.claimed(base, size)) throw new TdError("bad_region", `GPA 0x${base.toString(16)} (+${size}) overlaps an attached device`);
+    try {
+      this.memory.addShared((gpa | this.memory.sharedBit) & ~0xfffn, Math.ceil(size / 4096) * 4096, false);
+    } catch (e) {
+      throw new TdError("bad_region", (e as Error).message);
+    }
+    this.map(va, gpa | this.memory.sharedBit, size);
+    if (device) this.host.bus.attach(base, size, device);
+  }
+
+  /**
+   * The checks every mapping call makes before changing anything: a page-aligned bigint linear
+   * address and GPA, a size of at least one byte, both ranges inside their address spaces.
+   */
+  private checkMapping(va: unknown, gpa: unknown, size: unknown): void {
+    const limit = this.memory.limit;
+    if (typeof va !== "bigint" || typeof gpa !== "bigint" || typeof size !== "number" || !Number.isSafeInteger(size) || size <= 0
+      || va < 0n || (va & 0xfffn) !== 0n || va + BigInt(size) > 1n << 64n
+      || gpa < 0n || (gpa & 0xfffn) !== 0n || (gpa | this.memory.sharedBit) + BigInt(size) > limit) {
+      throw new TdError("bad_region", "a mapping takes a page-aligned bigint address and GPA and a size of 1 byte or more, inside the linear and GPA spaces");
+    }
+  }
+
+  /** Installs a mapping: real page tables refuse one their pool cannot hold before writing any entry. */
+  private map(va: bigint, gpa: bigint, size: number): void {
+    try {
+      this.mapper.map(va, gpa, size);
+    } catch (e) {
+      throw new TdError("bad_region", (e as Error).message);
+    }
   }
 
   /**
@@ -279,7 +390,13 @@ export class Td {
    * handler takes.
    */
   runMmioInstruction(vcpu: Vcpu): MmioRun {
-    return runMmioInstruction(this.cpu, vcpu);
+    this.enter("running an instruction");
+    try {
+      checkVcpu(vcpu, true);
+      return runMmioInstruction(this.cpu, vcpu);
+    } finally {
+      this.ready = true;
+    }
   }
 
   /**
@@ -287,9 +404,24 @@ export class Td {
    * CPU side has found the access; also lets simulators inject #VEs of their own).
    */
   deliver(vcpu: VeCpu, ve: VeInfo): MmioRun {
-    this.need("finalized", "delivering a #VE");
+    this.enter("delivering a #VE");
+    try {
+      return this.deliverEntered(vcpu, ve);
+    } finally {
+      this.ready = true;
+    }
+  }
+
+  /** deliver() once the TD is entered (runMmioInstruction's #VE comes here too). */
+  private deliverEntered(vcpu: VeCpu, ve: VeInfo): MmioRun {
+    const bad = veProblem(vcpu, ve);
+    if (bad !== null) throw new TdError("bad_ve", bad);
     if (this.listeners.length) this.recorder.begin();
-    this.engine.handle(vcpu, ve);
+    try {
+      this.engine.handle(vcpu, ve);
+    } catch (e) {
+      throw this.failed(e, vcpu, ve);
+    }
     return this.described(vcpu, ve);
   }
 
@@ -299,14 +431,25 @@ export class Td {
    * allocated, for simulators that take millions of #VEs. Trace listeners still get every event.
    */
   deliverFast(vcpu: VeCpu, ve: VeInfo): VeResult {
-    this.need("finalized", "delivering a #VE");
-    if (this.listeners.length === 0) {
-      this.veCount++;
-      return this.engine.handle(vcpu, ve);
+    this.enter("delivering a #VE");
+    const traced = this.listeners.length !== 0;
+    if (traced) this.recorder.begin();
+    let result: VeResult;
+    try {
+      result = this.engine.handle(vcpu, ve);
+    } catch (e) {
+      throw this.failed(e, vcpu, ve);
     }
-    this.recorder.begin();
-    const result = this.engine.handle(vcpu, ve);
-    this.described(vcpu, ve, result);
+    if (!traced) {
+      this.veCount++;
+      this.ready = true;
+      return result;
+    }
+    try {
+      this.described(vcpu, ve, result);
+    } finally {
+      this.ready = true;
+    }
     return result;
   }
 
@@ -351,4 +494,66 @@ function checkPortIoVe(ve: PortIoVe): void {
     const len = typeof ve === "object" && ve !== null ? String(ve.instrLen) : "none";
     throw new TdError("bad_ve", `a port I/O #VE has exit reason 30, a bigint exit qualification and instrLen 1-15 (instrLen ${len})`);
   }
+}
+
+const GPAWS = [48, 52];
+
+/** The host's failure as the TD reports it: what the host threw is the cause. */
+function hostFailure(e: HostError): TdError {
+  return new TdError("host_failed", e.message, e.code === "threw" ? { cause: e.cause } : undefined);
+}
+
+/** The constructor's checks: a decoder and a config whose every given field has its type. */
+function checkConfig(decoder: unknown, config: unknown): void {
+  const bad = (what: string) => { throw new TdError("bad_config", what); };
+  if (typeof decoder !== "object" || decoder === null || typeof (decoder as VeDecoder).decodePlan !== "function") bad("a Td needs a VeDecoder");
+  if (typeof config !== "object" || config === null) bad("a TdConfig is an object");
+  const c = config as Record<string, unknown>;
+  const is = (key: string, ok: (v: unknown) => boolean, what: string) => { if (c[key] !== undefined && !ok(c[key])) bad(`TdConfig.${key} must be ${what}`); };
+  is("attributes", (v) => typeof v === "bigint" && v >= 0n && v < 1n << 64n, "a 64-bit bigint");
+  is("gpaw", (v) => GPAWS.includes(v as number), "48 or 52");
+  is("maxVcpus", (v) => Number.isSafeInteger(v) && (v as number) >= 0, "an integer >= 0");
+  is("mode", (v) => v === "linux" || v === "arch", '"linux" or "arch"');
+  is("kernel", (v) => (KERNEL_PROFILES as readonly unknown[]).includes(v), KERNEL_PROFILES.join(" or "));
+  for (const key of ["glaCheck", "fiveLevelPaging", "decodeCache", "portIoFixed", "mapGpa"]) is(key, (v) => typeof v === "boolean", "a boolean");
+  is("mapGpaAnswer", (v) => typeof v === "function", "a function");
+  is("host", (v) => typeof v === "object" && v !== null, "an object");
+  const host = (c.host ?? {}) as Record<string, unknown>;
+  for (const key of ["override", "pio", "hypercall", "mapGpa"]) {
+    if (host[key] !== undefined && typeof host[key] !== "function") bad(`TdConfig.host.${key} must be a function`);
+  }
+  if (host.bus !== undefined && !(host.bus instanceof DeviceBus)) bad("TdConfig.host.bus must be a DeviceBus");
+  is("paging", (v) => {
+    const p = v as { levels?: unknown; poolGpa?: unknown; poolPages?: unknown } | null;
+    return typeof p === "object" && p !== null && (p.levels === 4 || p.levels === 5) && typeof p.poolGpa === "bigint"
+      && p.poolGpa >= 0n && (p.poolGpa & 0xfffn) === 0n && Number.isSafeInteger(p.poolPages) && (p.poolPages as number) >= 1 && (p.poolPages as number) <= 1 << 20;
+  }, "{ levels: 4 or 5, poolGpa: a page-aligned bigint, poolPages: 1..2^20 }");
+}
+
+/**
+ * Why `vcpu` is not a VeCpu (its REGISTER_WORDS words, a CPL of 0-3), or null. A Vcpu is
+ * wanted where the call uses its BigInt API.
+ */
+function vcpuProblem(vcpu: unknown, needVcpu: boolean): string | null {
+  if (needVcpu && !(vcpu instanceof Vcpu)) return "the vCPU is not a Vcpu (createVcpu())";
+  const v = vcpu as VeCpu | null;
+  if (typeof v !== "object" || v === null || !(v.words instanceof Uint32Array) || v.words.length < REGISTER_WORDS) {
+    return `the vCPU is not a VeCpu (${REGISTER_WORDS} register words in a Uint32Array)`;
+  }
+  if (v.cpl !== 0 && v.cpl !== 1 && v.cpl !== 2 && v.cpl !== 3) return "the vCPU's cpl is not 0-3";
+  return null;
+}
+
+function checkVcpu(vcpu: unknown, needVcpu: boolean): void {
+  const bad = vcpuProblem(vcpu, needVcpu);
+  if (bad !== null) throw new TdError("bad_ve", bad);
+}
+
+/** Why (vcpu, ve) cannot be an EPT-violation #VE: the vCPU, or a gla/gpa that is not a bigint. Null when they can. */
+function veProblem(vcpu: unknown, ve: unknown): string | null {
+  const bad = vcpuProblem(vcpu, false);
+  if (bad !== null) return bad;
+  const v = ve as VeInfo | null;
+  if (typeof v !== "object" || v === null || typeof v.gla !== "bigint" || typeof v.gpa !== "bigint") return "a #VE has a bigint gla and gpa";
+  return null;
 }
