@@ -5,12 +5,12 @@
 // follow from REX, opcode, ModRM, SIB, displacement and immediate, computed in locals and written
 // with wide stores. Anything else returns 0 and takes decodeAt() + classify.ts.
 // test/decoder/fast-path.test.ts checks the records equal the general path's byte for byte.
-import { REG_RIP, REG_NONE, P_REX } from "./decoder";
+import { REG_RIP, REG_NONE, P_REX, SEG_FS, SEG_GS } from "./decoder";
 import { K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, LR_NONE } from "./linux";
 import { DV_HIGH_BYTE, DV_EXTEND_UPPER } from "./classify";
 import { fastTablesOn } from "./fastlen";
 import {
-  PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM, PF_HIGH_BYTE, R_A_KIND, R_L_KIND, R_FLAGS, FULL_SIZE,
+  PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM, PLAN_DISP_HI, PF_HIGH_BYTE, R_A_KIND, R_L_KIND, R_FLAGS, FULL_SIZE,
   F_MODRM, F_SIB, F_MEM, F_RIP, F_HIGH_BYTE, LF_RIP, R_OFFSET, R_LEN, R_OPCODE, R_PREFIXES, R_MODRM, R_MEM_BASE,
   R_DISP, R_IMM, R_IMM2, R_IMM_SIZE, R_L_EXTEND, R_DIVERGENCE, R_L_IMM, R_L_DISP, R_L_BASE, R_L_FLAGS,
 } from "../src/decoder/wasm-layout";
@@ -107,32 +107,71 @@ export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
   return len | (kind << 16) | (kind << 24);
 }
 
-/** A full record's worth of scratch for movPlan(). */
-const SCRATCH: usize = memory.data(FULL_SIZE, 16);
-
 /**
- * The #VE plan (record.ts writeKernelPlan / writeArchPlan layout) of the MOV at `at`, from
- * movRecord(): false when it is not the common shape. At least 12 bytes must be readable at `at`
- * (the longest such MOV: REX, C7, ModRM, SIB, disp32, imm32).
+ * The #VE plan (record.ts writePlan layout) of the MOV at `at`, computed straight into the plan's
+ * words: false when it is not such a MOV. The shapes are movRecord()'s
+ * and, common in kernel code, the same behind one FS, GS or operand-size prefix (a per-CPU
+ * `%gs:` access, a 16-bit `writew`); on these the kernel's decoder takes the same opcode and
+ * operands as the CPU, and both readings agree but for the CPU's AH..BH flag. At least 14 bytes
+ * must be readable at `at`, all inside the instruction's range (the longest such MOV is 13 bytes,
+ * and loads a shape does not use are made anyway and dropped by select(): fewer branches to
+ * mispredict from one #VE to the next).
  */
 export function movPlan(at: usize, out: usize, kernel: bool): bool {
   if (!fastTablesOn) return false;
-  const compact = movRecord(load<u64>(at), at, 0, SCRATCH);
-  if (compact == 0) return false;
-  const len = compact & 0xff;
-  if (kernel) {
-    store<u32>(out, load<u32>(SCRATCH, R_L_KIND), PLAN_KIND);              // kind, size, register, opnd_bytes
-    store<u32>(out, len << 8, PLAN_VERDICT);                                // LR_NONE, length, no flags or segment
-    store<u32>(out, (load<u32>(SCRATCH, R_L_BASE) & 0xffffff) | (8 << 24), PLAN_BASE); // base, index, scale, 8
-    store<u32>(out, load<u32>(SCRATCH, R_L_DISP), PLAN_DISP);
-    store<i64>(out, load<i64>(SCRATCH, R_L_IMM), PLAN_IMM);
-  } else {
-    const highByte = (load<u8>(SCRATCH, R_FLAGS) & F_HIGH_BYTE) != 0;
-    store<u32>(out, load<u32>(SCRATCH, R_A_KIND), PLAN_KIND);              // kind, size, register, extension
-    store<u32>(out, (len << 8) | ((highByte ? PF_HIGH_BYTE : 0) << 16), PLAN_VERDICT); // ST_OK, no REP or segment
-    store<u32>(out, (load<u32>(SCRATCH, R_MEM_BASE) & 0xffffff) | (8 << 24), PLAN_BASE); // base, index, scale, 8
-    store<u32>(out, load<u32>(SCRATCH, R_DISP), PLAN_DISP);                 // (arch mode splits page-crossing accesses)
-    store<i64>(out, load<i64>(SCRATCH, R_IMM), PLAN_IMM);
-  }
+  const w = load<u64>(at);
+  const b0 = <u32>w & 0xff;
+  const prefix: u32 = b0 == 0x64 || b0 == 0x65 || b0 == 0x66 ? b0 : 0;
+  let pos: u32 = prefix != 0 ? 1 : 0;
+  let rex = <u32>(w >> (<u64>pos << 3)) & 0xff;
+  const hasRex = (rex & 0xf0) == 0x40;
+  if (!hasRex) rex = 0;
+  pos += hasRex ? 1 : 0;
+  let op = <u32>(w >> (<u64>pos << 3)) & 0xff;
+  const map: u32 = op == 0x0f ? 1 : 0;
+  pos += map;
+  op = <u32>(w >> (<u64>pos << 3)) & 0xff;
+  let kind: u32 = 0;
+  if (map == 0) {
+    if ((op & 0xfc) == 0x88) kind = (op & 2) != 0 ? K_READ : K_WRITE;
+    else if ((op & 0xfe) == 0xc6) kind = K_WRITE_IMM;
+  } else if ((op & 0xf6) == 0xb6) kind = (op & 8) != 0 ? K_READ_SIGN_EXTEND : K_READ_ZERO_EXTEND;
+  const modrm = <u32>(w >> ((<u64>pos + 1) << 3)) & 0xff;
+  const mod = modrm >> 6, rm = modrm & 7, regField = (modrm >> 3) & 7;
+  if (kind == 0 || mod == 3 || (kind == K_WRITE_IMM && regField != 0)) return false; // not such a MOV
+
+  // The memory operand, as decodeModrm() finds it: a SIB byte (rm 4), RIP + disp32 (mod 0, rm 5),
+  // or a base register; a SIB with base 5 under mod 0 has no base but a disp32.
+  const rexB = rex & 1;
+  const hasSib = rm == 4;
+  const sib = <u32>(w >> ((<u64>pos + 2) << 3)) & 0xff;
+  const idx = ((sib >> 3) & 7) | ((rex & 2) << 2);
+  const sibNoBase = hasSib && mod == 0 && (sib & 7) == 5;
+  const ripRel = !hasSib && mod == 0 && rm == 5;
+  let base: u32 = (hasSib ? sib & 7 : rm) | (rexB << 3);
+  if (ripRel) base = REG_RIP;
+  if (sibNoBase) base = REG_NONE;
+  const index: u32 = hasSib && idx != 4 ? idx : REG_NONE;
+  const scale: u32 = hasSib ? 1 << (sib >> 6) : 1;
+  const dispSize: u32 = mod == 1 ? 1 : mod == 2 || ripRel || sibNoBase ? 4 : 0;
+  const p = at + <usize>pos + 2 + <usize>(hasSib ? 1 : 0); // the displacement
+  const disp: i64 = dispSize == 1 ? <i64>load<i8>(p) : dispSize == 4 ? <i64>load<i32>(p) : 0;
+  const q = p + <usize>dispSize; // the immediate
+  const opSize: u32 = (rex & 8) != 0 ? 8 : prefix == 0x66 ? 2 : 4;
+  const immSize: u32 = kind != K_WRITE_IMM ? 0 : op == 0xc6 ? 1 : opSize == 2 ? 2 : 4;
+  const imm: i64 = immSize == 1 ? <i64>load<i8>(q) : immSize == 2 ? <i64>load<i16>(q) : immSize == 4 ? <i64>load<i32>(q) : 0;
+  const len = <u32>(q - at) + immSize;
+
+  const size: u32 = (op & 1) == 0 ? 1 : map == 1 ? 2 : opSize; // 88 8A C6 B6 BE: byte forms
+  const reg: u32 = kind == K_WRITE_IMM ? REG_NONE : regField | ((rex & 4) << 1);
+  const extend: u32 = map == 1 ? opSize : 0; // MOVZX/MOVSX destination (CPU) = opnd_bytes (kernel)
+  const highByte = !kernel && map == 0 && size == 1 && reg >= 4 && reg <= 7 && rex == 0;
+  const seg: u32 = prefix == 0x64 ? SEG_FS : prefix == 0x65 ? SEG_GS : 0;
+  store<u32>(out, kind | (size << 8) | (reg << 16) | (extend << 24), PLAN_KIND);
+  store<u32>(out, (len << 8) | ((highByte ? PF_HIGH_BYTE : 0) << 16) | (seg << 24), PLAN_VERDICT); // verdict 0
+  store<u32>(out, base | (index << 8) | (scale << 16) | (8 << 24), PLAN_BASE);
+  store<u32>(out, <u32>disp, PLAN_DISP);
+  store<i64>(out, imm, PLAN_IMM);
+  store<u32>(out, <u32>(disp >> 32), PLAN_DISP_HI);
   return true;
 }

@@ -69,6 +69,7 @@ export function icedVeDecoder(): VeDecoder {
     plan.index = regNo(ref?.index ?? null);
     plan.scale = ref?.scale ?? 1;
     plan.dispLo = Number((ref?.dispU64 ?? 0n) & 0xffffffffn);
+    plan.dispHi = Number((ref?.dispU64 ?? 0n) >> 32n);
     plan.seg = 0;
     plan.rep = false;
     plan.addressSize = 8;
