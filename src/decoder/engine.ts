@@ -46,6 +46,9 @@ export const MAX_INSN_LEN = 15;
 /** batch(): larger `chunkRecords` are clamped to this (a full-record buffer stays at 96 MiB). */
 export const MAX_CHUNK_RECORDS = 1 << 20;
 
+/** No kernel profile validated yet (decodePlan's memo): equal to nothing a caller can pass. */
+const NO_PROFILE = Symbol("no profile");
+
 /** Largest buffer the decoder reserves at once: its memory is a 32-bit address space. */
 const MAX_BUFFER = 0xffff_0000;
 
@@ -113,8 +116,11 @@ export class VeDecoder implements PlanDecoder {
   private readonly decodePlanFn: (ptr: number, len: number, out: number, kernel: number) => number;
   /** The #VE fetch window: 15 bytes of the one-instruction instance's memory. */
   private readonly window: Uint8Array;
-  /** The profile number of `kernel` as last seen by decodePlan (a string compare per call, not a lookup). */
-  private planKernel: KernelProfile | null = null;
+  /**
+   * The last profile decodePlan validated and its number (a compare per call, not a lookup). Only
+   * a validated profile is ever kept, so a match means a valid one.
+   */
+  private planKernel: unknown = NO_PROFILE;
   private planKernelNumber = 0;
   /**
    * The kernel release whose #VE handler the `linux` reading follows when a call does not say
@@ -212,7 +218,6 @@ export class VeDecoder implements PlanDecoder {
    * `false`), unpacked into `plan`. Nothing is allocated.
    */
   decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan {
-    checkPlanCall(len, plan);
     let reading = 0;
     if (kernel !== false) {
       const profile = kernel === true ? this.kernel : kernel;
@@ -222,6 +227,7 @@ export class VeDecoder implements PlanDecoder {
         this.planKernelNumber = reading;
       } else reading = this.planKernelNumber;
     }
+    checkPlanCall(len, plan);
     this.decodePlanFn(this.windowAt, len, this.oneOut, reading);
     return plan.unpack(this.oneU32, this.oneOut >>> 2, kernel !== false);
   }
