@@ -5,12 +5,12 @@
 // follow from REX, opcode, ModRM, SIB, displacement and immediate, computed in locals and written
 // with wide stores. Anything else returns 0 and takes decodeAt() + classify.ts.
 // test/decoder/fast-path.test.ts checks the records equal the general path's byte for byte.
-import { REG_RIP, REG_NONE, P_REX } from "./decoder";
+import { REG_RIP, REG_NONE, P_REX, SEG_FS, SEG_GS } from "./decoder";
 import { K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, LR_NONE } from "./linux";
 import { DV_HIGH_BYTE, DV_EXTEND_UPPER } from "./classify";
 import { fastTablesOn } from "./fastlen";
 import {
-  PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM, PF_HIGH_BYTE, R_A_KIND, R_L_KIND, R_FLAGS, FULL_SIZE,
+  PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM, PLAN_DISP_HI, PF_HIGH_BYTE, R_A_KIND, R_L_KIND, R_FLAGS, FULL_SIZE,
   F_MODRM, F_SIB, F_MEM, F_RIP, F_HIGH_BYTE, LF_RIP, R_OFFSET, R_LEN, R_OPCODE, R_PREFIXES, R_MODRM, R_MEM_BASE,
   R_DISP, R_IMM, R_IMM2, R_IMM_SIZE, R_L_EXTEND, R_DIVERGENCE, R_L_IMM, R_L_DISP, R_L_BASE, R_L_FLAGS,
 } from "../src/decoder/wasm-layout";
@@ -107,32 +107,85 @@ export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
   return len | (kind << 16) | (kind << 24);
 }
 
-/** A full record's worth of scratch for movPlan(). */
-const SCRATCH: usize = memory.data(FULL_SIZE, 16);
+// movPlan's tables: one load each instead of a chain of compares, so the branch predictor has
+// little to guess from one #VE to the next.
+/** Legacy prefix movPlan takes: 1 FS, 2 GS, 3 operand size, 0 none. */
+const PLAN_PREFIX = new StaticArray<u8>(256);
+PLAN_PREFIX[0x64] = 1; PLAN_PREFIX[0x65] = 2; PLAN_PREFIX[0x66] = 3;
+/** By map << 8 | opcode: K_* kind (bits 0-3), a byte-sized access (bit 4), 0: not handled here. */
+const PLAN_OP = new StaticArray<u8>(512);
+PLAN_OP[0x88] = <u8>(K_WRITE | 16); PLAN_OP[0x89] = <u8>K_WRITE;
+PLAN_OP[0x8a] = <u8>(K_READ | 16); PLAN_OP[0x8b] = <u8>K_READ;
+PLAN_OP[0xc6] = <u8>(K_WRITE_IMM | 16); PLAN_OP[0xc7] = <u8>K_WRITE_IMM;
+PLAN_OP[0x1b6] = <u8>(K_READ_ZERO_EXTEND | 16); PLAN_OP[0x1b7] = <u8>K_READ_ZERO_EXTEND;
+PLAN_OP[0x1be] = <u8>(K_READ_SIGN_EXTEND | 16); PLAN_OP[0x1bf] = <u8>K_READ_SIGN_EXTEND;
+/** By ModRM: displacement bytes (bits 0-2), a SIB byte (bit 3), RIP-relative (bit 4), register form (bit 5). */
+const PLAN_MODRM = new StaticArray<u8>(256);
+for (let m = 0; m < 256; m++) {
+  const mod = m >> 6, rm = m & 7;
+  PLAN_MODRM[m] = <u8>(mod == 3 ? 32 : (mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 5) ? 4 : 0) | (rm == 4 ? 8 : 0) | (mod == 0 && rm == 5 ? 16 : 0));
+}
 
 /**
- * The #VE plan (record.ts writeKernelPlan / writeArchPlan layout) of the MOV at `at`, from
- * movRecord(): false when it is not the common shape. At least 12 bytes must be readable at `at`
- * (the longest such MOV: REX, C7, ModRM, SIB, disp32, imm32).
+ * The #VE plan (record.ts writePlan layout) of the MOV at `at`, computed straight into the plan's
+ * words: false when it is not such a MOV. The shapes are movRecord()'s and, common in kernel code,
+ * the same behind one FS, GS or operand-size prefix (a per-CPU `%gs:` access, a 16-bit
+ * `writew`); on these the kernel's decoder takes the same opcode and operands as the CPU, and both
+ * readings agree but for the CPU's AH..BH flag. At least 14 bytes must be readable at `at`, all
+ * inside the instruction's range (the longest such MOV is 13 bytes; loads a shape does not use
+ * are made anyway and dropped by select()).
  */
 export function movPlan(at: usize, out: usize, kernel: bool): bool {
   if (!fastTablesOn) return false;
-  const compact = movRecord(load<u64>(at), at, 0, SCRATCH);
-  if (compact == 0) return false;
-  const len = compact & 0xff;
-  if (kernel) {
-    store<u32>(out, load<u32>(SCRATCH, R_L_KIND), PLAN_KIND);              // kind, size, register, opnd_bytes
-    store<u32>(out, len << 8, PLAN_VERDICT);                                // LR_NONE, length, no flags or segment
-    store<u32>(out, (load<u32>(SCRATCH, R_L_BASE) & 0xffffff) | (8 << 24), PLAN_BASE); // base, index, scale, 8
-    store<u32>(out, load<u32>(SCRATCH, R_L_DISP), PLAN_DISP);
-    store<i64>(out, load<i64>(SCRATCH, R_L_IMM), PLAN_IMM);
-  } else {
-    const highByte = (load<u8>(SCRATCH, R_FLAGS) & F_HIGH_BYTE) != 0;
-    store<u32>(out, load<u32>(SCRATCH, R_A_KIND), PLAN_KIND);              // kind, size, register, extension
-    store<u32>(out, (len << 8) | ((highByte ? PF_HIGH_BYTE : 0) << 16), PLAN_VERDICT); // ST_OK, no REP or segment
-    store<u32>(out, (load<u32>(SCRATCH, R_MEM_BASE) & 0xffffff) | (8 << 24), PLAN_BASE); // base, index, scale, 8
-    store<u32>(out, load<u32>(SCRATCH, R_DISP), PLAN_DISP);                 // (arch mode splits page-crossing accesses)
-    store<i64>(out, load<i64>(SCRATCH, R_IMM), PLAN_IMM);
-  }
+  const w = load<u64>(at);
+  const prefix = <u32>unchecked(PLAN_PREFIX[<u32>w & 0xff]);
+  let pos: u32 = prefix != 0 ? 1 : 0;
+  let rex = <u32>(w >> (<u64>pos << 3)) & 0xff;
+  const hasRex = (rex & 0xf0) == 0x40;
+  rex = select<u32>(rex, 0, hasRex);
+  pos += <u32>hasRex;
+  const b = <u32>(w >> (<u64>pos << 3)) & 0xff;
+  const map: u32 = <u32>(b == 0x0f);
+  pos += map;
+  const op = <u32>(w >> (<u64>pos << 3)) & 0xff;
+  const opInfo = <u32>unchecked(PLAN_OP[(map << 8) | op]);
+  const kind = opInfo & 15;
+  const modrm = <u32>(w >> ((<u64>pos + 1) << 3)) & 0xff;
+  const mInfo = <u32>unchecked(PLAN_MODRM[modrm]);
+  const regField = (modrm >> 3) & 7;
+  if (kind == 0 || (mInfo & 32) != 0 || (kind == K_WRITE_IMM && regField != 0)) return false; // not such a MOV
+
+  // The memory operand, as decodeModrm() finds it: a SIB byte, RIP + disp32, or a base register;
+  // a SIB with base 5 under mod 0 has no base but a disp32.
+  const hasSib = (mInfo & 8) != 0;
+  const sib = <u32>(w >> ((<u64>pos + 2) << 3)) & 0xff;
+  const idx = ((sib >> 3) & 7) | ((rex & 2) << 2);
+  const sibNoBase = hasSib && modrm < 0x40 && (sib & 7) == 5;
+  let base: u32 = (select<u32>(sib, modrm, hasSib) & 7) | ((rex & 1) << 3);
+  base = select<u32>(REG_RIP, base, (mInfo & 16) != 0);
+  base = select<u32>(REG_NONE, base, sibNoBase);
+  const index: u32 = select<u32>(idx, REG_NONE, hasSib && idx != 4);
+  const scale: u32 = select<u32>(1 << (sib >> 6), 1, hasSib);
+  const dispSize: u32 = select<u32>(4, mInfo & 7, sibNoBase);
+  const p = at + <usize>pos + 2 + <usize>hasSib; // the displacement
+  const disp: i64 = select<i64>(<i64>load<i8>(p), select<i64>(<i64>load<i32>(p), 0, dispSize == 4), dispSize == 1);
+  const q = p + <usize>dispSize; // the immediate
+  const opSize: u32 = select<u32>(8, select<u32>(2, 4, prefix == 3), (rex & 8) != 0);
+  const byteForm = (opInfo & 16) != 0;
+  const immSize: u32 = kind != K_WRITE_IMM ? 0 : byteForm ? 1 : select<u32>(2, 4, opSize == 2);
+  const imm: i64 = select<i64>(<i64>load<i8>(q), select<i64>(<i64>load<i16>(q), select<i64>(<i64>load<i32>(q), 0, immSize == 4), immSize == 2), immSize == 1);
+  const len = <u32>(q - at) + immSize;
+
+  const size: u32 = byteForm ? 1 : map == 1 ? 2 : opSize;
+  const reg: u32 = kind == K_WRITE_IMM ? REG_NONE : regField | ((rex & 4) << 1);
+  const extend: u32 = map == 1 ? opSize : 0; // MOVZX/MOVSX destination (CPU) = opnd_bytes (kernel)
+  const highByte = !kernel && map == 0 && byteForm && reg >= 4 && reg <= 7 && rex == 0;
+  const seg: u32 = prefix == 1 ? SEG_FS : prefix == 2 ? SEG_GS : 0;
+  store<u32>(out, kind | (size << 8) | (reg << 16) | (extend << 24), PLAN_KIND);
+  store<u32>(out, (len << 8) | ((highByte ? PF_HIGH_BYTE : 0) << 16) | (seg << 24), PLAN_VERDICT); // verdict 0
+  store<u32>(out, base | (index << 8) | (scale << 16) | (8 << 24), PLAN_BASE);
+  store<u32>(out, <u32>disp, PLAN_DISP);
+  store<i64>(out, imm, PLAN_IMM);
+  store<u32>(out, <u32>(disp >> 32), PLAN_DISP_HI);
   return true;
 }

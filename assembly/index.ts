@@ -79,8 +79,8 @@ export function decodeOne(ptr: usize, len: u32, out: usize): u32 {
  */
 export function decodePlan(ptr: usize, len: u32, out: usize, kernel: u32): u32 {
   if (len == 0) return 0;
-  // The common MOV shapes (no prefix but REX): both readings straight from the bytes.
-  if (len >= 12 && movPlan(ptr, out, kernel != 0)) return load<u8>(out, PLAN_LEN);
+  // The common MOV shapes (fastmov.ts): both readings straight from the bytes.
+  if (len >= 14 && movPlan(ptr, out, kernel != 0)) return load<u8>(out, PLAN_LEN);
   if (kernel != 0) {
     setKernelProfile(kernel);
     decodeLinux(ptr, ptr + len);

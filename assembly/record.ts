@@ -19,7 +19,7 @@ import {
   R_L_EXTEND, R_L_LEN, R_L_REJECT, R_L_QUIRKS, R_DIVERGENCE, R_L_IMM, R_L_DISP, R_L_BASE, R_L_INDEX,
   R_L_SCALE, R_L_SEG, R_L_FLAGS, R_L_ADDRSIZE, F_MODRM, F_SIB, F_MEM, F_RIP, F_HIGH_BYTE,
   LF_ADDR_INVALID, LF_REG_FORM, LF_RIP, PF_ADDR_INVALID, PF_REG_FORM, PF_HIGH_BYTE, PF_REP,
-  PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND,
+  PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM, PLAN_DISP_HI, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND,
 } from "../src/decoder/wasm-layout";
 
 export { COMPACT_SIZE, FULL_SIZE, PLAN_SIZE };
@@ -28,7 +28,7 @@ export { COMPACT_SIZE, FULL_SIZE, PLAN_SIZE };
 export function writeKernelPlan(out: usize): void {
   const flags = (lAddrInvalid ? PF_ADDR_INVALID : 0) | (lRegForm ? PF_REG_FORM : 0);
   writePlan(out, lKind, lSize, lReg, lKind == K_READ_ZERO_EXTEND || lKind == K_READ_SIGN_EXTEND ? lOpndBytes : 0, lReject, lLen, flags, lSeg,
-    lMemBase, lMemIndex, lMemScale, lAddrBytes, <u32>lDisp, lImm);
+    lMemBase, lMemIndex, lMemScale, lAddrBytes, lDisp, lImm);
 }
 
 /**
@@ -38,19 +38,20 @@ export function writeKernelPlan(out: usize): void {
 export function writeArchPlan(out: usize): void {
   const flags = (aHighByte ? PF_HIGH_BYTE : 0) | ((dPrefixes & (P_REP | P_REPNE)) != 0 ? PF_REP : 0);
   writePlan(out, aKind, aSize, aReg, aExtendTo, dStatus, dLen, flags, dSeg,
-    dHasMem ? dMemBase : REG_NONE, dHasMem ? dMemIndex : REG_NONE, dHasMem ? dMemScale : 1, dAddrSize, dHasMem ? <u32>dDisp : 0, dImm);
+    dHasMem ? dMemBase : REG_NONE, dHasMem ? dMemIndex : REG_NONE, dHasMem ? dMemScale : 1, dAddrSize, dHasMem ? dDisp : 0, dImm);
 }
 
 @inline function writePlan(
   out: usize, kind: u32, size: u32, reg: u32, extendTo: u32, verdict: u32, length: u32, flags: u32, seg: u32,
-  base: u32, index: u32, scale: u32, addrBytes: u32, disp: u32, imm: i64,
+  base: u32, index: u32, scale: u32, addrBytes: u32, disp: i64, imm: i64,
 ): void {
   // Little-endian words: each holds four consecutive byte fields (PLAN_KIND.., PLAN_VERDICT.., PLAN_BASE..).
   store<u32>(out, kind | (size << 8) | (reg << 16) | (extendTo << 24), PLAN_KIND);
   store<u32>(out, verdict | (length << 8) | (flags << 16) | (seg << 24), PLAN_VERDICT);
   store<u32>(out, base | (index << 8) | (scale << 16) | (addrBytes << 24), PLAN_BASE);
-  store<u32>(out, disp, PLAN_DISP);
+  store<u32>(out, <u32>disp, PLAN_DISP);
   store<i64>(out, imm, PLAN_IMM);
+  store<u32>(out, <u32>(disp >> 32), PLAN_DISP_HI);
 }
 
 /** Writes the compact record of the last decode at `out`. */

@@ -124,7 +124,9 @@ export function icedVeDecoder(): VeDecoder {
     plan.base = !o || movs ? REG_NONE : o.base?.n ?? REG_NONE;
     plan.index = !o || movs ? REG_NONE : o.index?.n ?? REG_NONE;
     plan.scale = ref?.scale ?? 1;
-    plan.dispLo = o ? Number(BigInt.asUintN(32, o.disp)) : 0;
+    const disp = o ? BigInt.asUintN(64, o.disp) : 0n;
+    plan.dispLo = Number(disp & 0xffffffffn);
+    plan.dispHi = Number(disp >> 32n);
     plan.seg = o?.seg ?? 0;
     plan.addressInvalid = false;
     plan.registerForm = false;

@@ -46,6 +46,9 @@ export const MAX_INSN_LEN = 15;
 /** batch(): larger `chunkRecords` are clamped to this (a full-record buffer stays at 96 MiB). */
 export const MAX_CHUNK_RECORDS = 1 << 20;
 
+/** No kernel profile validated yet (decodePlan's memo): equal to nothing a caller can pass. */
+const NO_PROFILE = Symbol("no profile");
+
 /** Largest buffer the decoder reserves at once: its memory is a 32-bit address space. */
 const MAX_BUFFER = 0xffff_0000;
 
@@ -86,67 +89,82 @@ export interface BatchSummary {
 }
 
 /**
- * Decoder instance: one WASM instance with its reusable buffers. Calls may nest (a batch() or
- * decodeWindows() callback may call the decoder again): each call owns the buffers it reserves
- * until it returns. Views handed to a callback are valid until the callback calls the decoder.
+ * Decoder instance: one compiled module, instantiated twice. The bulk instance runs batch() and
+ * decodeWindows(), reserving buffers as large as their input (its memory grows). The
+ * one-instruction instance runs decode(), lengthOf(), decodePlan() and decodeWithPlan() on fixed
+ * buffers reserved when the decoder is made, so its memory never grows and views into it are never
+ * detached: the #VE fetch window is decoder memory that a caller may hold for the decoder's whole
+ * life. Calls may nest (a batch() or decodeWindows() callback may call the decoder again): each
+ * call owns the buffers it reserves until it returns. Views handed to a callback are valid until
+ * the callback calls the decoder.
  */
 export class VeDecoder implements PlanDecoder {
   private readonly x: DecoderExports;
-  private oneIn = 0;
-  private oneOut = 0;
+  /** The one-instruction instance (see the class comment): its buffers and views are fixed. */
+  private readonly one: DecoderExports;
+  private readonly oneIn: number;
+  private readonly oneOut: number;
+  /** Where the fetch window lives in the one-instruction instance (16 bytes, 16-aligned). */
+  private readonly windowAt: number;
+  private readonly oneU8: Uint8Array;
+  private readonly oneU32: Uint32Array;
+  private readonly oneDv: DataView;
+  /** View of the bulk instance's memory, refreshed when it grows. */
   private u8: Uint8Array;
-  /** DataView over the whole WASM memory, refreshed with `u8`. */
-  private dv: DataView;
   // Export functions held directly: property lookups on the exports object are slow per call.
   private readonly decodeOneFn: (ptr: number, len: number, out: number) => number;
   private readonly decodePlanFn: (ptr: number, len: number, out: number, kernel: number) => number;
-  /** u32 view of WASM memory, refreshed with `u8` (plan records are read through it). */
-  private u32: Uint32Array;
-  /** JS-owned, so it stays valid when decoder memory grows (a WASM view would be detached). */
-  private readonly window = new Uint8Array(MAX_INSN_LEN);
+  /** The #VE fetch window: 15 bytes of the one-instruction instance's memory. */
+  private readonly window: Uint8Array;
+  /**
+   * The last profile decodePlan validated and its number (a compare per call, not a lookup). Only
+   * a validated profile is ever kept, so a match means a valid one.
+   */
+  private planKernel: unknown = NO_PROFILE;
+  private planKernelNumber = 0;
   /**
    * The kernel release whose #VE handler the `linux` reading follows when a call does not say
    * (decode, iterate, batch, decodeWindows, decodePlan with `true`, TDs built on this decoder).
    */
   kernel: KernelProfile = DEFAULT_KERNEL;
 
-  private constructor(instance: WebAssembly.Instance) {
-    this.x = instance.exports as unknown as DecoderExports;
-    this.decodeOneFn = this.x.decodeOne;
-    this.decodePlanFn = this.x.decodePlan;
+  private constructor(bulk: WebAssembly.Instance, one: WebAssembly.Instance) {
+    this.x = bulk.exports as unknown as DecoderExports;
+    this.one = one.exports as unknown as DecoderExports;
+    this.decodeOneFn = this.one.decodeOne;
+    this.decodePlanFn = this.one.decodePlan;
     this.u8 = new Uint8Array(this.x.memory.buffer);
-    this.u32 = new Uint32Array(this.x.memory.buffer);
-    this.dv = new DataView(this.x.memory.buffer);
-    this.allocScratch();
+    this.x.arenaReset();
+    // The one-instruction instance's only reservations, for its whole life.
+    this.one.arenaReset();
+    this.oneIn = this.one.arenaAlloc(16) >>> 0;
+    this.windowAt = this.one.arenaAlloc(16) >>> 0;
+    this.oneOut = this.one.arenaAlloc(FULL_SIZE) >>> 0; // also holds plan records (16-byte aligned)
+    if (this.oneIn === 0 || this.windowAt === 0 || this.oneOut === 0) throw new DecodeError("out_of_memory", "cannot reserve the decoder's buffers");
+    const buffer = this.one.memory.buffer;
+    this.oneU8 = new Uint8Array(buffer);
+    this.oneU32 = new Uint32Array(buffer);
+    this.oneDv = new DataView(buffer);
+    this.window = new Uint8Array(buffer, this.windowAt, MAX_INSN_LEN);
   }
 
   /** Instantiates from the module's bytes or a compiled module. */
   static async create(source: BufferSource | WebAssembly.Module): Promise<VeDecoder> {
     const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
-    return new VeDecoder(await WebAssembly.instantiate(module, importsFor()));
+    const [bulk, one] = await Promise.all([WebAssembly.instantiate(module, importsFor()), WebAssembly.instantiate(module, importsFor())]);
+    return new VeDecoder(bulk, one);
   }
 
   /** Synchronous variant for an already compiled module. */
   static fromModule(module: WebAssembly.Module): VeDecoder {
-    return new VeDecoder(new WebAssembly.Instance(module, importsFor()));
-  }
-
-  /** Creates the one-instruction buffers at the arena's start; per-call buffers follow them. */
-  private allocScratch(): void {
-    this.x.arenaReset();
-    this.oneIn = this.alloc(16);
-    this.oneOut = this.alloc(FULL_SIZE); // also holds plan records (PLAN_WORDS u32, 16-byte aligned)
+    return new VeDecoder(new WebAssembly.Instance(module, importsFor()), new WebAssembly.Instance(module, importsFor()));
   }
 
   private alloc(size: number): number {
     if (size > MAX_BUFFER) throw new DecodeError("too_large", `${size} bytes do not fit the decoder's 4 GiB memory`);
     const ptr = this.x.arenaAlloc(size) >>> 0;
     if (ptr === 0) throw new DecodeError("out_of_memory", `cannot reserve ${size} bytes of decoder memory`);
-    if (this.u8.buffer !== this.x.memory.buffer) {
-      this.u8 = new Uint8Array(this.x.memory.buffer);
-      this.u32 = new Uint32Array(this.x.memory.buffer);
-      this.dv = new DataView(this.x.memory.buffer);
-    }
+    if (this.u8.buffer !== this.x.memory.buffer) this.u8 = new Uint8Array(this.x.memory.buffer);
     return ptr;
   }
 
@@ -164,8 +182,9 @@ export class VeDecoder implements PlanDecoder {
   }
 
   /**
-   * The current view of WASM memory. Memory only grows in arenaAlloc (decoding never allocates),
-   * and alloc() refreshes the view then, so no per-call check of memory.buffer is needed.
+   * The current view of the bulk instance's memory. Memory only grows in arenaAlloc (decoding
+   * never allocates), and alloc() refreshes the view then, so no per-call check of memory.buffer
+   * is needed.
    */
   private memory(): Uint8Array {
     return this.u8;
@@ -181,13 +200,13 @@ export class VeDecoder implements PlanDecoder {
     kernelNumber(kernel);
     const len = Math.min(bytes.length, MAX_INSN_LEN);
     this.decodeIntoScratch(bytes, kernel);
-    return readRecord(this.dv, len === bytes.length ? bytes : bytes.subarray(0, len), address, this.oneOut);
+    return readRecord(this.oneDv, len === bytes.length ? bytes : bytes.subarray(0, len), address, this.oneOut);
   }
 
   /**
-   * The #VE fetch window: 15 bytes a fetch writes into, read by decodePlan(). The same buffer for
-   * the decoder's whole life (it is not decoder memory, so growing that memory never detaches it);
-   * only decodePlan() reads it, no other call changes it.
+   * The #VE fetch window: 15 bytes of decoder memory a fetch writes into, read by decodePlan() and
+   * decodeWithPlan() with no copy. The same view for the decoder's whole life: the memory it lies
+   * in never grows, so a captured reference never goes stale. No other call changes it.
    */
   get fetchWindow(): Uint8Array {
     return this.window;
@@ -199,22 +218,18 @@ export class VeDecoder implements PlanDecoder {
    * `false`), unpacked into `plan`. Nothing is allocated.
    */
   decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan {
-    const reading = kernel === false ? 0 : kernelNumber(kernel === true ? this.kernel : kernel);
-    this.loadWindow(len, plan);
-    this.decodePlanFn(this.oneIn, len, this.oneOut, reading);
-    return plan.unpack(this.u32, this.oneOut >>> 2, kernel !== false);
-  }
-
-  /** Checks a plan call's arguments, then copies the first `len` bytes of fetchWindow into decoder memory. */
-  private loadWindow(len: number, plan: VePlan): void {
-    if (!Number.isInteger(len) || len < 1 || len > MAX_INSN_LEN) {
-      throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes, not ${describe(len)}`);
+    let reading = 0;
+    if (kernel !== false) {
+      const profile = kernel === true ? this.kernel : kernel;
+      if (profile !== this.planKernel) {
+        reading = kernelNumber(profile);
+        this.planKernel = profile;
+        this.planKernelNumber = reading;
+      } else reading = this.planKernelNumber;
     }
-    if (!(plan instanceof VePlan)) throw new DecodeError("bad_input", "a plan is decoded into a VePlan");
-    const mem = this.u8;
-    const at = this.oneIn;
-    const window = this.window;
-    for (let i = 0; i < len; i++) mem[at + i] = window[i];
+    checkPlanCall(len, plan);
+    this.decodePlanFn(this.windowAt, len, this.oneOut, reading);
+    return plan.unpack(this.oneU32, this.oneOut >>> 2, kernel !== false);
   }
 
   /**
@@ -225,19 +240,19 @@ export class VeDecoder implements PlanDecoder {
   decodeWithPlan(len: number, plan: VePlan, kernel: KernelProfile | boolean, ip: bigint): DecodedInsn {
     const address = checkIp(ip);
     const profile = kernelNumber(typeof kernel === "string" ? kernel : this.kernel);
-    this.loadWindow(len, plan);
-    this.x.setKernelProfile(profile);
-    this.decodeOneFn(this.oneIn, len, this.oneOut);
-    planFromRecord(this.dv, this.oneOut, kernel !== false, plan);
-    return readRecord(this.dv, this.window.slice(0, len), address, this.oneOut);
+    checkPlanCall(len, plan);
+    this.one.setKernelProfile(profile);
+    this.decodeOneFn(this.windowAt, len, this.oneOut);
+    planFromRecord(this.oneDv, this.oneOut, kernel !== false, plan);
+    return readRecord(this.oneDv, this.window.slice(0, len), address, this.oneOut);
   }
 
   /** Copies at most 15 bytes into the one-instruction buffer and decodes them into a full record. */
   private decodeIntoScratch(bytes: Uint8Array, kernel: KernelProfile = this.kernel): number {
     const len = bytes.length < MAX_INSN_LEN ? bytes.length : MAX_INSN_LEN;
     if (len === 0) throw new DecodeError("bad_input", "no bytes to decode");
-    this.x.setKernelProfile(profileNumber(kernel));
-    const mem = this.memory();
+    this.one.setKernelProfile(profileNumber(kernel));
+    const mem = this.oneU8;
     const at = this.oneIn;
     for (let i = 0; i < len; i++) mem[at + i] = bytes[i];
     return this.decodeOneFn(at, len, this.oneOut);
@@ -251,7 +266,7 @@ export class VeDecoder implements PlanDecoder {
     checkBytes(bytes);
     if (bytes.length === 0) return 0;
     const n = this.decodeIntoScratch(bytes);
-    return this.memory()[this.oneOut + R.STATUS] === 0 ? n : -n;
+    return this.oneU8[this.oneOut + R.STATUS] === 0 ? n : -n;
   }
 
   /**
@@ -283,6 +298,7 @@ export class VeDecoder implements PlanDecoder {
    */
   setExhaustiveKernelDecode(on: boolean): void {
     this.x.setAlwaysDecodeLinux(on ? 1 : 0);
+    this.one.setAlwaysDecodeLinux(on ? 1 : 0);
   }
 
   /**
@@ -291,6 +307,7 @@ export class VeDecoder implements PlanDecoder {
    */
   setFastTables(on: boolean): void {
     this.x.setFastTables(on ? 1 : 0);
+    this.one.setFastTables(on ? 1 : 0);
   }
 
   /**
@@ -377,6 +394,14 @@ function checkRange(bytes: Uint8Array, start: number, end: number): void {
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > bytes.length || start > end) {
     throw new DecodeError("bad_range", `range [${describe(start)}, ${describe(end)}) is outside the ${bytes.length}-byte input`);
   }
+}
+
+/** A plan call's length (1-15) and plan, checked before anything changes. */
+function checkPlanCall(len: number, plan: VePlan): void {
+  if (!Number.isInteger(len) || len < 1 || len > MAX_INSN_LEN) {
+    throw new DecodeError("bad_input", `a plan decodes 1-${MAX_INSN_LEN} bytes, not ${describe(len)}`);
+  }
+  if (!(plan instanceof VePlan)) throw new DecodeError("bad_input", "a plan is decoded into a VePlan");
 }
 
 function checkBytes(bytes: unknown): asserts bytes is Uint8Array {

@@ -3,7 +3,7 @@
 // decoder writes it as a packed plan record (wasm-layout.ts PLAN_*); the decode cache keeps plans;
 // the #VE engine reads them.
 import {
-  PLAN_SIZE, PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM,
+  PLAN_SIZE, PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM, PLAN_DISP_HI,
   PF_ADDR_INVALID, PF_REG_FORM, PF_HIGH_BYTE, PF_REP, REG_NONE,
 } from "./wasm-layout.js";
 import { R, FLAG, LFLAG, PREFIX } from "./layout.js";
@@ -17,6 +17,7 @@ import type { KernelProfile } from "./profile.js";
 export const PLAN_WORDS = PLAN_SIZE / 4;
 // Word indexes of the plan record's three packed words, its displacement and immediate.
 const W_KIND = PLAN_KIND / 4, W_VERDICT = PLAN_VERDICT / 4, W_BASE = PLAN_BASE / 4, W_DISP = PLAN_DISP / 4, W_IMM = PLAN_IMM / 4;
+const W_DISP_HI = PLAN_DISP_HI / 4;
 
 /** One reading of an instruction as the #VE handler acts on it, as plain numbers (reused between decodes). */
 export class VePlan {
@@ -47,7 +48,9 @@ export class VePlan {
   base = REG_NONE;
   index = REG_NONE;
   scale = 1;
+  /** The displacement as 32-bit halves: a disp8/disp32 sign-extended, or a moffs's absolute address. */
   dispLo = 0;
+  dispHi = 0;
   addressInvalid = false;
   registerForm = false;
 
@@ -74,6 +77,7 @@ export class VePlan {
     this.scale = (w2 >>> 16) & 0xff;
     this.addressSize = w2 >>> 24;
     this.dispLo = w[i + W_DISP];
+    this.dispHi = w[i + W_DISP_HI];
     this.immLo = w[i + W_IMM];
     this.immHi = w[i + W_IMM + 1];
     return this;
@@ -94,7 +98,8 @@ export function planFromRecord(v: DataView, at: number, kernel: boolean, plan: V
     plan.addressInvalid = (lflags & LFLAG.ADDR_INVALID) !== 0; plan.registerForm = (lflags & LFLAG.REG_FORM) !== 0;
     plan.highByte = false; plan.rep = false;
     plan.seg = u8(R.L_SEG); plan.base = u8(R.L_BASE); plan.index = u8(R.L_INDEX); plan.scale = u8(R.L_SCALE);
-    plan.addressSize = u8(R.L_ADDRSIZE); plan.dispLo = v.getUint32(at + R.L_DISP, true);
+    plan.addressSize = u8(R.L_ADDRSIZE);
+    plan.dispLo = v.getUint32(at + R.L_DISP, true); plan.dispHi = v.getUint32(at + R.L_DISP + 4, true);
     plan.immLo = v.getUint32(at + R.L_IMM, true); plan.immHi = v.getUint32(at + R.L_IMM + 4, true);
     const reg = u8(R.L_REG);
     plan.reg = reg === REG_NONE ? -1 : reg;
@@ -105,7 +110,8 @@ export function planFromRecord(v: DataView, at: number, kernel: boolean, plan: V
     plan.highByte = (u8(R.FLAGS) & FLAG.HIGH_BYTE) !== 0;
     plan.rep = (v.getUint16(at + R.PREFIXES, true) & (PREFIX.REP | PREFIX.REPNE)) !== 0;
     plan.seg = u8(R.SEG); plan.base = u8(R.MEM_BASE); plan.index = u8(R.MEM_INDEX); plan.scale = u8(R.MEM_SCALE);
-    plan.addressSize = u8(R.ADDRSIZE); plan.dispLo = v.getUint32(at + R.DISP, true);
+    plan.addressSize = u8(R.ADDRSIZE);
+    plan.dispLo = v.getUint32(at + R.DISP, true); plan.dispHi = v.getUint32(at + R.DISP + 4, true);
     plan.immLo = v.getUint32(at + R.IMM, true); plan.immHi = v.getUint32(at + R.IMM + 4, true);
     const reg = u8(R.A_REG);
     plan.reg = reg === REG_NONE ? -1 : reg;

@@ -9,8 +9,8 @@
 export const COMPACT_SIZE = 4;
 /** Full record: every R_* field. */
 export const FULL_SIZE = 96;
-/** Plan record: one reading packed for the #VE handler, six u32 words (PLAN_* below). */
-export const PLAN_SIZE = 24;
+/** Plan record: one reading packed for the #VE handler, seven u32 words (PLAN_* below). */
+export const PLAN_SIZE = 28;
 
 // ---- full record offsets (u8 unless noted) ----
 export const R_OFFSET = 0;      // u32: offset of the instruction from the input start
@@ -80,7 +80,8 @@ export const LF_RIP = 4;
 // word 0: kind, size, register (REG_NONE: none), extension (MOVZX/MOVSX destination / opnd_bytes)
 // word 1: verdict (kernel: LR_*; CPU: ST_*), length, flags (PF_*), segment override
 // word 2: base, index, scale (the kernel's address operand), address size
-// word 3: displacement bits 31:0 (kernel); words 4-5: immediate, sign-extended to 64 bits
+// word 3: displacement bits 31:0; words 4-5: immediate, sign-extended to 64 bits; word 6:
+// displacement bits 63:32 (a disp8/disp32 sign-extended, or a moffs64's full absolute address)
 export const PLAN_KIND = 0;
 export const PLAN_SIZE_BYTES = 1;
 export const PLAN_REG = 2;
@@ -95,6 +96,7 @@ export const PLAN_SCALE = 10;
 export const PLAN_ADDRSIZE = 11;
 export const PLAN_DISP = 12;    // u32
 export const PLAN_IMM = 16;     // i64
+export const PLAN_DISP_HI = 24; // u32
 
 // ---- PLAN_FLAGS bits ----
 export const PF_ADDR_INVALID = 1;

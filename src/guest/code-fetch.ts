@@ -27,6 +27,7 @@ export class CodeFetcher {
   private readonly tlbHi = new Uint32Array(TLB_SIZE);
   private readonly tlbCpl = new Int8Array(TLB_SIZE).fill(-1);
   private readonly tlbData: (Uint8Array | null)[] = new Array(TLB_SIZE).fill(null);
+  private readonly tlbView: (DataView | null)[] = new Array(TLB_SIZE).fill(null);
   private readonly tlbGpaPage = new Float64Array(TLB_SIZE);
   private tlbMemoryGeneration = -1;
   private tlbTranslatorGeneration = -1;
@@ -49,6 +50,22 @@ export class CodeFetcher {
     this.pageCount = 0;
     this.pageFault = -1;
     const tlbOn = this.tlbValid();
+    // The #VE case: 15 bytes in one page whose translation the TLB holds, copied as four
+    // overlapping 32-bit words (bytes 0-3, 4-7, 8-11, 11-14) rather than byte by byte.
+    const start = ripLo & 0xfff;
+    if (tlbOn && max === 15 && start <= 4096 - 15 && out.length >= 15) {
+      const slot = this.hit(ripLo, ripHi, cpl);
+      if (slot >= 0) {
+        const from = this.tlbView[slot]!;
+        const to = out === this.outOf ? this.outView! : this.viewOf(out);
+        to.setUint32(0, from.getUint32(start, true), true);
+        to.setUint32(4, from.getUint32(start + 4, true), true);
+        to.setUint32(8, from.getUint32(start + 8, true), true);
+        to.setUint32(11, from.getUint32(start + 11, true), true);
+        this.pages[this.pageCount++] = this.tlbGpaPage[slot];
+        return 15;
+      }
+    }
     let n = 0;
     let lo = ripLo, hi = ripHi;
     while (n < max) {
@@ -95,11 +112,27 @@ export class CodeFetcher {
   }
 
   private cached(lo: number, hi: number, cpl: number): Uint8Array | null {
-    const page = lo >>> 12;
-    const slot = page & (TLB_SIZE - 1);
-    if (this.tlbPage[slot] !== page || this.tlbHi[slot] !== hi || this.tlbCpl[slot] !== cpl) return null;
+    const slot = this.hit(lo, hi, cpl);
+    if (slot < 0) return null;
     this.pages[this.pageCount++] = this.tlbGpaPage[slot];
     return this.tlbData[slot];
+  }
+
+  /** The TLB slot holding the page of (lo, hi) at `cpl`, or -1. */
+  private hit(lo: number, hi: number, cpl: number): number {
+    const page = lo >>> 12;
+    const slot = page & (TLB_SIZE - 1);
+    return this.tlbPage[slot] !== page || this.tlbHi[slot] !== hi || this.tlbCpl[slot] !== cpl ? -1 : slot;
+  }
+
+  // The last `out` fetched into and a DataView of it (the #VE engine fetches into one window).
+  private outOf: Uint8Array | null = null;
+  private outView: DataView | null = null;
+
+  private viewOf(out: Uint8Array): DataView {
+    this.outOf = out;
+    this.outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    return this.outView;
   }
 
   /** Page offset of the GPA the last translate() reached. */
@@ -121,6 +154,7 @@ export class CodeFetcher {
       this.tlbHi[slot] = hi;
       this.tlbCpl[slot] = cpl;
       this.tlbData[slot] = data;
+      this.tlbView[slot] = new DataView(data.buffer, data.byteOffset, data.byteLength);
       this.tlbGpaPage[slot] = gpaPage;
     }
     return data;

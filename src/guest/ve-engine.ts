@@ -358,7 +358,7 @@ export function kernelAddressWords(p: VePlan, w: Uint32Array, out: Uint32Array):
   const base = p.base;
   if (p.registerForm) { if (base < 16) add64(out, w[2 * base], w[2 * base + 1]); } // mod = 3: the register's value
   else {
-    add64(out, p.dispLo, p.dispLo >= 0x80000000 ? 0xffffffff : 0); // disp8/disp32, sign-extended
+    add64(out, p.dispLo, p.dispHi); // disp8/disp32 sign-extended, or a moffs64 absolute address
     if (base === REG_RIP) { add64(out, w[RIP_LO], w[RIP_LO + 1]); add64(out, p.length, 0); }
     else if (base < 16) add64(out, w[2 * base], w[2 * base + 1]);
     if (p.index < 16) {

@@ -111,6 +111,19 @@ describe("fetch window and decodePlan (item 3)", () => {
     }
     expect(code(() => decoder.decodePlan(2, {} as VePlan, true))).toBe("bad_input");
   });
+
+  it("a kernel profile that is not one is a bad_option, as the first call and right after a valid one", async () => {
+    const fresh = await newDecoder();
+    fresh.fetchWindow.set(hex("8B 07"));
+    for (const kernel of [null, undefined]) expect(code(() => fresh.decodePlan(2, new VePlan(), kernel as unknown as boolean))).toBe("bad_option");
+    decoder.fetchWindow.set(hex("8B 07"));
+    for (const kernel of [null, undefined, "", "6.2", 1, {}]) {
+      decoder.decodePlan(2, new VePlan(), "6.1");
+      decoder.decodePlan(2, new VePlan(), true);
+      expect(code(() => decoder.decodePlan(2, new VePlan(), kernel as unknown as boolean)), String(kernel)).toBe("bad_option");
+    }
+    expect(decoder.decodePlan(2, new VePlan(), "6.1")).toMatchObject({ kernel: true, kind: 1, length: 2 });
+  });
 });
 
 describe("full records (item 4)", () => {

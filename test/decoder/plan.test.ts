@@ -2,6 +2,7 @@
 // say exactly what the full decode says about that reading.
 import { describe, it, expect } from "vitest";
 import { decoder, hex } from "../support/decoder.js";
+import { newDecoder } from "../../src/decoder/node.js";
 import { structuredWindows, rng } from "../support/random.js";
 import { VePlan, REJECT } from "../../src/decoder/plan.js";
 import { KIND } from "../../src/decoder/layout.js";
@@ -83,6 +84,27 @@ describe("decodePlan", () => {
     expect(planOf(hex("8A 27"), false)).toMatchObject({ kind: KIND.read, size: 1, reg: 4, highByte: true });
     expect(planOf(hex("2E 3E 8B 07"), true)).toMatchObject({ addressInvalid: true, length: 4 });
     expect(planOf(hex("C6 07 80"), true)).toMatchObject({ kind: KIND.write_imm, immLo: 0xffffff80, immHi: 0xffffffff });
+  });
+});
+
+describe("decodePlan's fast MOV path (assembly/fastmov.ts movPlan)", () => {
+  it("gives the general path's plan, every field, on 200,000 random windows in both readings", async () => {
+    const general = await newDecoder();
+    general.setFastTables(false);
+    const buf = windows(200_000, 777);
+    const bad: string[] = [];
+    const plan = new VePlan(), want = new VePlan();
+    for (let i = 0; i < 200_000 && bad.length < 5; i++) {
+      const w = buf.subarray(i * STRIDE, i * STRIDE + 15);
+      decoder.fetchWindow.set(w);
+      general.fetchWindow.set(w);
+      for (const kernel of [true, false]) {
+        const fast = JSON.stringify({ ...decoder.decodePlan(15, plan, kernel) });
+        const slow = JSON.stringify({ ...general.decodePlan(15, want, kernel) });
+        if (fast !== slow) bad.push(`${hexOf(w)} kernel=${kernel}: ${fast} != ${slow}`);
+      }
+    }
+    expect(bad).toEqual([]);
   });
 });
 

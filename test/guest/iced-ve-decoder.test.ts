@@ -53,7 +53,7 @@ describe("iced-x86 as the #VE decoder (bench path d)", () => {
     const bad: string[] = [];
     const a = new VePlan(), b = new VePlan();
     const fields = (p: VePlan) => ({ length: p.length, verdict: p.verdict, kind: p.kind, size: p.size, reg: p.reg, highByte: p.highByte, extendTo: p.extendTo,
-      imm: [p.immLo, p.immHi], base: p.base, index: p.index, scale: p.scale, dispLo: p.dispLo, seg: p.seg, addressSize: p.addressSize, rep: p.rep });
+      imm: [p.immLo, p.immHi], base: p.base, index: p.index, scale: p.scale, dispLo: p.dispLo, dispHi: p.dispHi, seg: p.seg, addressSize: p.addressSize, rep: p.rep });
     for (const w of windows) {
       if (!decoder.decode(w, 0n).arch) continue;
       decoder.fetchWindow.set(w);

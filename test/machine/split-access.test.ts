@@ -134,3 +134,43 @@ describe("arch mode splits a page-crossing MMIO access (issue 10 item 12)", () =
     expect(a.accesses).toBe(0);
   });
 });
+
+/** A moffs64 operand: the absolute address as 8 little-endian bytes. */
+const moffs = (address: bigint): string =>
+  Array.from({ length: 8 }, (_, i) => ((address >> BigInt(8 * i)) & 0xffn).toString(16).padStart(2, "0")).join(" ");
+
+describe("a moffs64 MOV (A0-A3) above 4 GiB: the plan carries the whole absolute address (issue 10)", () => {
+  it("arch mode: a read crossing a page splits at the full address", () => {
+    const { td, vcpu, a } = splitTd(`A1 ${moffs(BASE + 0xffen)}`); // mov eax, [moffs64]
+    a.poke(0xffe, 2, 0xbbaan);
+    vcpu.set("rax", 0xffff_ffff_ffff_ffffn);
+    expect(td.runMmioInstruction(vcpu)).toMatchObject({ outcome: "handled", length: 9 });
+    expect(vcpu.get("rax")).toBe(0x0100bbaan);
+    expect(a.trace).toEqual([{ op: "read", offset: 0xffe, size: 2, value: 0xbbaan }]);
+    expect(vcpu.rip).toBe(RIP + 9n);
+  });
+
+  it("arch mode: a write crossing a page, and accesses that do not cross", () => {
+    const w = splitTd(`48 A3 ${moffs(BASE + 0xffcn)}`); // mov [moffs64], rax
+    w.vcpu.set("rax", 0x8877665544332211n);
+    expect(w.td.runMmioInstruction(w.vcpu)).toMatchObject({ outcome: "handled", length: 10 });
+    expect(w.a.trace).toEqual([{ op: "write", offset: 0xffc, size: 4, value: 0x44332211n }]);
+    expect([...w.td.memory.read(DATA_GPA, 4)]).toEqual([0x55, 0x66, 0x77, 0x88]);
+
+    const r = splitTd(`48 A1 ${moffs(BASE + 0x2010n)}`); // mov rax, [moffs64]: inside device B's page
+    r.b.poke(0x10, 8, 0x0102030405060708n);
+    expect(r.td.runMmioInstruction(r.vcpu)).toMatchObject({ outcome: "handled", length: 10 });
+    expect(r.vcpu.get("rax")).toBe(0x0102030405060708n);
+    expect(r.b.trace).toEqual([{ op: "read", offset: 0x10, size: 8, value: 0x0102030405060708n }]);
+  });
+
+  it("Linux mode refuses moffs (insn_decode_mmio does not know A0-A3), crossing or not", () => {
+    for (const address of [BASE + 0xffen, BASE + 0x10n]) {
+      const { td, vcpu, a } = splitTd(`A1 ${moffs(address)}`, { mode: "linux" });
+      const before = vcpu.snapshot();
+      expect(td.runMmioInstruction(vcpu)).toMatchObject({ outcome: "fault", error: "EINVAL", step: "classify" });
+      expect(vcpu.snapshot()).toEqual(before);
+      expect(a.trace).toEqual([]);
+    }
+  });
+});
