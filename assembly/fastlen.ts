@@ -51,6 +51,9 @@ export const FAST_SLOW_MMIO: u32 = 1 << 16;
 export const FAST_KIND_SHIFT: u32 = 24;
 
 const FIRST2 = new StaticArray<u8>(65536);
+/** 1 for an opcode byte that is a whole valid instruction by itself, whatever follows it (no
+ *  prefix, ModRM or immediate, and no MMIO access): PUSH/POP r, INT3, NOP, RET, ... */
+export const ONE_BYTE = new StaticArray<u8>(256);
 const SHAPE = new StaticArray<u8>(2 * 65536);
 
 /** Bytes of SIB + displacement that follow each ModRM byte (32/64-bit addressing), SIB base aside. */
@@ -137,10 +140,18 @@ function firstTwo(b0: u32, b1: u32): u32 {
   return 0;
 }
 
-/** Fills the tables; with `on` false FIRST2 sends everything to the general path. */
+/** Fills the tables; with `on` false FIRST2 and ONE_BYTE send everything to the general path. */
 function buildTables(on: bool): void {
   for (let b0: u32 = 0; b0 < 256; b0++) {
-    for (let b1: u32 = 0; b1 < 256; b1++) FIRST2[(b0 << 8) | b1] = <u8>(on ? firstTwo(b0, b1) : X_BAIL);
+    let alone = on;
+    for (let b1: u32 = 0; b1 < 256; b1++) {
+      const e = on ? firstTwo(b0, b1) : X_BAIL;
+      FIRST2[(b0 << 8) | b1] = <u8>e;
+      // A one-byte instruction: the opcode is byte 0 whatever byte 1 is, and its shape is "nothing
+      // after the opcode" whatever the next byte (read as ModRM) is.
+      if (e != 0 || unchecked(SHAPE[(b1 << 8) | b0]) != 0) alone = false;
+    }
+    ONE_BYTE[b0] = alone ? 1 : 0;
   }
 }
 for (let map: u32 = 0; map < 2; map++) {

@@ -1,6 +1,7 @@
 // The only code that touches the decoder's WASM memory. It works in Node and in browsers: it takes
 // the module's bytes or a compiled WebAssembly.Module and uses no Node API.
 import { COMPACT_SIZE, FULL_SIZE, MODE, R } from "./layout.js";
+import { BATCH_INPUT_PAD } from "./wasm-layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
 import { VePlan, planFromRecord, type PlanDecoder } from "./plan.js";
 import { DEFAULT_KERNEL, KERNEL_PROFILES, profileNumber, type KernelProfile } from "./profile.js";
@@ -337,13 +338,14 @@ export class VeDecoder implements PlanDecoder {
   private runBatch(bytes: Uint8Array, mode: BatchMode, ranges: ReadonlyArray<readonly [number, number]>, cap: number,
     profile: number, onChunk: (chunk: BatchChunk) => void, alloc: (size: number) => number): BatchSummary {
     const recordSize = mode === "full" ? FULL_SIZE : COMPACT_SIZE;
-    const input = alloc(bytes.length);
+    const input = alloc(bytes.length + BATCH_INPUT_PAD);
     const rangesPtr = alloc(ranges.length * 12);
     const out = alloc(cap * recordSize);
     const fullCap = mode === "mmio" ? cap : 0;
     const full = alloc(Math.max(1, fullCap) * FULL_SIZE);
     let mem = this.memory();
     mem.set(bytes, input);
+    mem.fill(0, input + bytes.length, input + bytes.length + BATCH_INPUT_PAD);
     const words = new Uint32Array(mem.buffer, rangesPtr, ranges.length * 3);
     ranges.forEach(([s, e], i) => { words[i * 3] = s; words[i * 3 + 1] = e; words[i * 3 + 2] = 0; });
 
