@@ -50,11 +50,14 @@ export const FAST_SLOW_MMIO: u32 = 1 << 16;
 /** Bits 24-31: the kernel's MMIO kind of a register-form MOV/MOVZX/MOVSX (Q3), else K_NONE. */
 export const FAST_KIND_SHIFT: u32 = 24;
 
-const FIRST2 = new StaticArray<u8>(65536);
+// Static memory (constant addresses: the batch loops' loads need no table base), indexed by the
+// bytes as a little-endian word: FIRST2 by byte 0 | byte 1 << 8, SHAPE by map << 16 | opcode |
+// ModRM << 8.
+const FIRST2: usize = memory.data(65536);
 /** 1 for an opcode byte that is a whole valid instruction by itself, whatever follows it (no
  *  prefix, ModRM or immediate, and no MMIO access): PUSH/POP r, INT3, NOP, RET, ... */
-export const ONE_BYTE = new StaticArray<u8>(256);
-const SHAPE = new StaticArray<u8>(2 * 65536);
+export const ONE_BYTE: usize = memory.data(256);
+const SHAPE: usize = memory.data(2 * 65536);
 
 /** Bytes of SIB + displacement that follow each ModRM byte (32/64-bit addressing), SIB base aside. */
 function modrmExtra(m: u32): u32 {
@@ -146,17 +149,17 @@ function buildTables(on: bool): void {
     let alone = on;
     for (let b1: u32 = 0; b1 < 256; b1++) {
       const e = on ? firstTwo(b0, b1) : X_BAIL;
-      FIRST2[(b0 << 8) | b1] = <u8>e;
+      store<u8>(FIRST2 + ((b1 << 8) | b0), <u8>e);
       // A one-byte instruction: the opcode is byte 0 whatever byte 1 is, and its shape is "nothing
       // after the opcode" whatever the next byte (read as ModRM) is.
-      if (e != 0 || unchecked(SHAPE[(b1 << 8) | b0]) != 0) alone = false;
+      if (e != 0 || load<u8>(SHAPE + ((b1 << 8) | b0)) != 0) alone = false;
     }
-    ONE_BYTE[b0] = alone ? 1 : 0;
+    store<u8>(ONE_BYTE + b0, alone ? 1 : 0);
   }
 }
 for (let map: u32 = 0; map < 2; map++) {
   for (let modrm: u32 = 0; modrm < 256; modrm++) {
-    for (let op: u32 = 0; op < 256; op++) SHAPE[(map << 16) | (modrm << 8) | op] = <u8>shapeOf(map, op, modrm);
+    for (let op: u32 = 0; op < 256; op++) store<u8>(SHAPE + ((map << 16) | (modrm << 8) | op), <u8>shapeOf(map, op, modrm));
   }
 }
 buildTables(true);
@@ -173,10 +176,10 @@ export function setFastTables(on: bool): void {
  * tables alone. Q_BAIL: decodeAt() must decide. The caller checks the length against the bytes left.
  */
 @inline export function quickLength(w: u64): u32 {
-  const e = <u32>unchecked(FIRST2[((<u32>w & 0xff) << 8) | ((<u32>w >> 8) & 0xff)]);
+  const e = <u32>load<u8>(FIRST2 + (<u32>w & 0xffff));
   const pos = e & E_POS;
   const opAndModrm = <u32>(w >> (<u64>pos << 3)) & 0xffff;
-  const s = <u32>unchecked(SHAPE[((e & E_MAP1) << 12) | opAndModrm]);
+  const s = <u32>load<u8>(SHAPE + (((e & E_MAP1) << 12) | opAndModrm));
   const sib = <u32>(w >> ((<u64>pos + 2) << 3));
   const sibDisp = select<u32>(4, 0, (s & S_SIB_BASE) != 0 && (sib & 7) == 5);
   return (pos + 1 + (s & S_EXTRA) + (e & E_WIDE_IMM) + sibDisp) | (((e | s) & (X_INVALID | X_BAIL | X_MMIO)) << 8);
@@ -209,7 +212,7 @@ export function setFastTables(on: bool): void {
  * Q3); anything else needs the full decode and classification (FAST_SLOW_MMIO).
  */
 export function mmioTriage(w: u64): u32 {
-  const e = <u32>unchecked(FIRST2[((<u32>w & 0xff) << 8) | ((<u32>w >> 8) & 0xff)]);
+  const e = <u32>load<u8>(FIRST2 + (<u32>w & 0xffff));
   const pos = e & E_POS;
   const op = <u32>(w >> (<u64>pos << 3)) & 0xff;
   const modrm = <u32>(w >> ((<u64>pos + 1) << 3)) & 0xff;

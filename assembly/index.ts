@@ -142,7 +142,7 @@ export function batch(
         const first = out + (<usize>count << 2);
         let rec = first;
         do {
-          if (unchecked(ONE_BYTE[load<u8>(at)]) != 0) {
+          if (load<u8>(ONE_BYTE + <usize>load<u8>(at)) != 0) {
             store<u32>(rec, 1);
             rec += 4;
             at++;
@@ -228,7 +228,7 @@ function batchLengths(input: usize, ranges: usize, nRanges: u32, out: usize, cap
       if (<usize>(cap - count) >= end - at) {
         let rec = out + (<usize>count << 2);
         do {
-          if (unchecked(ONE_BYTE[load<u8>(at)]) != 0) {
+          if (load<u8>(ONE_BYTE + <usize>load<u8>(at)) != 0) {
             store<u32>(rec, 1);
             rec += 4;
             at++;
