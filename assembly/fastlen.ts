@@ -176,12 +176,13 @@ export function setFastTables(on: bool): void {
  * tables alone. Q_BAIL: decodeAt() must decide. The caller checks the length against the bytes left.
  */
 @inline export function quickLength(w: u64): u32 {
-  const e = <u32>load<u8>(FIRST2 + (<u32>w & 0xffff));
+  // Table offsets are load immediates (the tables are static), so no address arithmetic is spent on them.
+  const e = <u32>load<u8>(<usize>(<u32>w & 0xffff), FIRST2);
   const pos = e & E_POS;
-  const opAndModrm = <u32>(w >> (<u64>pos << 3)) & 0xffff;
-  const s = <u32>load<u8>(SHAPE + (((e & E_MAP1) << 12) | opAndModrm));
-  const sib = <u32>(w >> ((<u64>pos + 2) << 3));
-  const sibDisp = select<u32>(4, 0, (s & S_SIB_BASE) != 0 && (sib & 7) == 5);
+  const fromOp = <u32>(w >> (<u64>pos << 3)); // opcode, ModRM, SIB
+  const s = <u32>load<u8>(<usize>(((e & E_MAP1) << 12) | (fromOp & 0xffff)), SHAPE);
+  // 4 when S_SIB_BASE and the SIB base is 101, without a compare: ((base ^ 5) - 1) >> 29 is 7 only for 101.
+  const sibDisp = ((((fromOp >> 16) & 7) ^ 5) - 1) >> 29 & (s >> 2) & 4;
   return (pos + 1 + (s & S_EXTRA) + (e & E_WIDE_IMM) + sibDisp) | (((e | s) & (X_INVALID | X_BAIL | X_MMIO)) << 8);
 }
 
@@ -211,8 +212,8 @@ export function setFastTables(on: bool): void {
  * An opcode that may be MMIO: the register form of a MOV the kernel knows is settled here (its kind,
  * Q3); anything else needs the full decode and classification (FAST_SLOW_MMIO).
  */
-export function mmioTriage(w: u64): u32 {
-  const e = <u32>load<u8>(FIRST2 + (<u32>w & 0xffff));
+@inline export function mmioTriage(w: u64): u32 {
+  const e = <u32>load<u8>(<usize>(<u32>w & 0xffff), FIRST2);
   const pos = e & E_POS;
   const op = <u32>(w >> (<u64>pos << 3)) & 0xff;
   const modrm = <u32>(w >> ((<u64>pos + 1) << 3)) & 0xff;

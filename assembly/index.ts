@@ -142,7 +142,7 @@ export function batch(
         const first = out + (<usize>count << 2);
         let rec = first;
         do {
-          if (load<u8>(ONE_BYTE + <usize>load<u8>(at)) != 0) {
+          if (load<u8>(<usize>load<u8>(at), ONE_BYTE) != 0) {
             store<u32>(rec, 1);
             rec += 4;
             at++;
@@ -228,7 +228,9 @@ function batchLengths(input: usize, ranges: usize, nRanges: u32, out: usize, cap
       if (<usize>(cap - count) >= end - at) {
         let rec = out + (<usize>count << 2);
         do {
-          if (load<u8>(ONE_BYTE + <usize>load<u8>(at)) != 0) {
+          // One-byte instructions (int3/nop padding, push/pop) need no table lookup, so a run of
+          // them does not wait on one.
+          if (load<u8>(<usize>load<u8>(at), ONE_BYTE) != 0) {
             store<u32>(rec, 1);
             rec += 4;
             at++;
