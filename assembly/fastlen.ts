@@ -24,7 +24,7 @@ import { MAP0 } from "./tables/map0";
 import { MAP1 } from "./tables/map0f";
 import { groupCheck, G_VALID } from "./tables/groups";
 import { ST_INVALID } from "./decoder";
-import { K_NONE, K_READ, K_WRITE, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND } from "./linux";
+import { K_NONE, K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND } from "./linux";
 
 // ---- FIRST2 entries (u8) ----
 const E_POS: u32 = 3;          // offset of the opcode byte
@@ -94,16 +94,23 @@ function maybeMmio(map: u32, op: u32): bool {
   return op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf || op == 0x0b;
 }
 
-/** The kernel's kind for the register form of a MOV it knows (it classifies by opcode alone, Q3). */
-function registerFormKind(map: u32, op: u32): u32 {
+/**
+ * mmioTriage() of a valid register form (ModRM.mod 11): the kernel's kind of a MOV it knows (it
+ * classifies by opcode alone, Q3; C6/C7 /0 are its WRITE_IMM), K_NONE for MOVSXD (only the CPU
+ * reads memory with it, and this form reads none), shifted to FAST_KIND_SHIFT; FAST_SLOW_MMIO for
+ * the rest (XABORT/XBEGIN at C6/C7 /7 diverge, UD2 may start the kernel's emulate prefix).
+ */
+function registerFormTriage(map: u32, op: u32, reg: u32): u32 {
+  let kind = K_NONE;
   if (map == 0) {
-    if (op == 0x88 || op == 0x89) return K_WRITE;
-    if (op == 0x8a || op == 0x8b) return K_READ;
-    return K_NONE;
-  }
-  if (op == 0xb6 || op == 0xb7) return K_READ_ZERO_EXTEND;
-  if (op == 0xbe || op == 0xbf) return K_READ_SIGN_EXTEND;
-  return K_NONE;
+    if (op == 0x88 || op == 0x89) kind = K_WRITE;
+    else if (op == 0x8a || op == 0x8b) kind = K_READ;
+    else if ((op == 0xc6 || op == 0xc7) && reg == 0) kind = K_WRITE_IMM;
+    else if (op != 0x63) return FAST_SLOW_MMIO;
+  } else if (op == 0xb6 || op == 0xb7) kind = K_READ_ZERO_EXTEND;
+  else if (op == 0xbe || op == 0xbf) kind = K_READ_SIGN_EXTEND;
+  else return FAST_SLOW_MMIO;
+  return kind << FAST_KIND_SHIFT;
 }
 
 function shapeOf(map: u32, op: u32, modrm: u32): u32 {
@@ -209,14 +216,13 @@ export function setFastTables(on: bool): void {
 }
 
 /**
- * An opcode that may be MMIO: the register form of a MOV the kernel knows is settled here (its kind,
- * Q3); anything else needs the full decode and classification (FAST_SLOW_MMIO).
+ * An opcode that may be MMIO: the register forms of MOVs are settled here (the kernel's kind, Q3,
+ * in bits 24-31, or none); anything else needs the full decode and classification (FAST_SLOW_MMIO).
  */
 @inline export function mmioTriage(w: u64): u32 {
   const e = <u32>load<u8>(<usize>(<u32>w & 0xffff), FIRST2);
   const pos = e & E_POS;
   const op = <u32>(w >> (<u64>pos << 3)) & 0xff;
   const modrm = <u32>(w >> ((<u64>pos + 1) << 3)) & 0xff;
-  const kind = (modrm >> 6) == 3 ? registerFormKind((e & E_MAP1) != 0 ? 1 : 0, op) : K_NONE;
-  return kind != K_NONE ? kind << FAST_KIND_SHIFT : FAST_SLOW_MMIO;
+  return (modrm >> 6) == 3 ? registerFormTriage((e & E_MAP1) != 0 ? 1 : 0, op, (modrm >> 3) & 7) : FAST_SLOW_MMIO;
 }
