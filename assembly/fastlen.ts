@@ -24,7 +24,7 @@ import { MAP0 } from "./tables/map0";
 import { MAP1 } from "./tables/map0f";
 import { groupCheck, G_VALID } from "./tables/groups";
 import { ST_INVALID } from "./decoder";
-import { K_NONE, K_READ, K_WRITE, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND } from "./linux";
+import { K_NONE, K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND } from "./linux";
 
 // ---- FIRST2 entries (u8) ----
 const E_POS: u32 = 3;          // offset of the opcode byte
@@ -50,8 +50,14 @@ export const FAST_SLOW_MMIO: u32 = 1 << 16;
 /** Bits 24-31: the kernel's MMIO kind of a register-form MOV/MOVZX/MOVSX (Q3), else K_NONE. */
 export const FAST_KIND_SHIFT: u32 = 24;
 
-const FIRST2 = new StaticArray<u8>(65536);
-const SHAPE = new StaticArray<u8>(2 * 65536);
+// Static memory (constant addresses: the batch loops' loads need no table base), indexed by the
+// bytes as a little-endian word: FIRST2 by byte 0 | byte 1 << 8, SHAPE by map << 16 | opcode |
+// ModRM << 8.
+const FIRST2: usize = memory.data(65536);
+/** 1 for an opcode byte that is a whole valid instruction by itself, whatever follows it (no
+ *  prefix, ModRM or immediate, and no MMIO access): PUSH/POP r, INT3, NOP, RET, ... */
+export const ONE_BYTE: usize = memory.data(256);
+const SHAPE: usize = memory.data(2 * 65536);
 
 /** Bytes of SIB + displacement that follow each ModRM byte (32/64-bit addressing), SIB base aside. */
 function modrmExtra(m: u32): u32 {
@@ -88,16 +94,23 @@ function maybeMmio(map: u32, op: u32): bool {
   return op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf || op == 0x0b;
 }
 
-/** The kernel's kind for the register form of a MOV it knows (it classifies by opcode alone, Q3). */
-function registerFormKind(map: u32, op: u32): u32 {
+/**
+ * mmioTriage() of a valid register form (ModRM.mod 11): the kernel's kind of a MOV it knows (it
+ * classifies by opcode alone, Q3; C6/C7 /0 are its WRITE_IMM), K_NONE for MOVSXD (only the CPU
+ * reads memory with it, and this form reads none), shifted to FAST_KIND_SHIFT; FAST_SLOW_MMIO for
+ * the rest (XABORT/XBEGIN at C6/C7 /7 diverge, UD2 may start the kernel's emulate prefix).
+ */
+function registerFormTriage(map: u32, op: u32, reg: u32): u32 {
+  let kind = K_NONE;
   if (map == 0) {
-    if (op == 0x88 || op == 0x89) return K_WRITE;
-    if (op == 0x8a || op == 0x8b) return K_READ;
-    return K_NONE;
-  }
-  if (op == 0xb6 || op == 0xb7) return K_READ_ZERO_EXTEND;
-  if (op == 0xbe || op == 0xbf) return K_READ_SIGN_EXTEND;
-  return K_NONE;
+    if (op == 0x88 || op == 0x89) kind = K_WRITE;
+    else if (op == 0x8a || op == 0x8b) kind = K_READ;
+    else if ((op == 0xc6 || op == 0xc7) && reg == 0) kind = K_WRITE_IMM;
+    else if (op != 0x63) return FAST_SLOW_MMIO;
+  } else if (op == 0xb6 || op == 0xb7) kind = K_READ_ZERO_EXTEND;
+  else if (op == 0xbe || op == 0xbf) kind = K_READ_SIGN_EXTEND;
+  else return FAST_SLOW_MMIO;
+  return kind << FAST_KIND_SHIFT;
 }
 
 function shapeOf(map: u32, op: u32, modrm: u32): u32 {
@@ -137,15 +150,23 @@ function firstTwo(b0: u32, b1: u32): u32 {
   return 0;
 }
 
-/** Fills the tables; with `on` false FIRST2 sends everything to the general path. */
+/** Fills the tables; with `on` false FIRST2 and ONE_BYTE send everything to the general path. */
 function buildTables(on: bool): void {
   for (let b0: u32 = 0; b0 < 256; b0++) {
-    for (let b1: u32 = 0; b1 < 256; b1++) FIRST2[(b0 << 8) | b1] = <u8>(on ? firstTwo(b0, b1) : X_BAIL);
+    let alone = on;
+    for (let b1: u32 = 0; b1 < 256; b1++) {
+      const e = on ? firstTwo(b0, b1) : X_BAIL;
+      store<u8>(FIRST2 + ((b1 << 8) | b0), <u8>e);
+      // A one-byte instruction: the opcode is byte 0 whatever byte 1 is, and its shape is "nothing
+      // after the opcode" whatever the next byte (read as ModRM) is.
+      if (e != 0 || load<u8>(SHAPE + ((b1 << 8) | b0)) != 0) alone = false;
+    }
+    store<u8>(ONE_BYTE + b0, alone ? 1 : 0);
   }
 }
 for (let map: u32 = 0; map < 2; map++) {
   for (let modrm: u32 = 0; modrm < 256; modrm++) {
-    for (let op: u32 = 0; op < 256; op++) SHAPE[(map << 16) | (modrm << 8) | op] = <u8>shapeOf(map, op, modrm);
+    for (let op: u32 = 0; op < 256; op++) store<u8>(SHAPE + ((map << 16) | (modrm << 8) | op), <u8>shapeOf(map, op, modrm));
   }
 }
 buildTables(true);
@@ -162,12 +183,13 @@ export function setFastTables(on: bool): void {
  * tables alone. Q_BAIL: decodeAt() must decide. The caller checks the length against the bytes left.
  */
 @inline export function quickLength(w: u64): u32 {
-  const e = <u32>unchecked(FIRST2[((<u32>w & 0xff) << 8) | ((<u32>w >> 8) & 0xff)]);
+  // Table offsets are load immediates (the tables are static), so no address arithmetic is spent on them.
+  const e = <u32>load<u8>(<usize>(<u32>w & 0xffff), FIRST2);
   const pos = e & E_POS;
-  const opAndModrm = <u32>(w >> (<u64>pos << 3)) & 0xffff;
-  const s = <u32>unchecked(SHAPE[((e & E_MAP1) << 12) | opAndModrm]);
-  const sib = <u32>(w >> ((<u64>pos + 2) << 3));
-  const sibDisp = select<u32>(4, 0, (s & S_SIB_BASE) != 0 && (sib & 7) == 5);
+  const fromOp = <u32>(w >> (<u64>pos << 3)); // opcode, ModRM, SIB
+  const s = <u32>load<u8>(<usize>(((e & E_MAP1) << 12) | (fromOp & 0xffff)), SHAPE);
+  // 4 when S_SIB_BASE and the SIB base is 101, without a compare: ((base ^ 5) - 1) >> 29 is 7 only for 101.
+  const sibDisp = ((((fromOp >> 16) & 7) ^ 5) - 1) >> 29 & (s >> 2) & 4;
   return (pos + 1 + (s & S_EXTRA) + (e & E_WIDE_IMM) + sibDisp) | (((e | s) & (X_INVALID | X_BAIL | X_MMIO)) << 8);
 }
 
@@ -194,14 +216,13 @@ export function setFastTables(on: bool): void {
 }
 
 /**
- * An opcode that may be MMIO: the register form of a MOV the kernel knows is settled here (its kind,
- * Q3); anything else needs the full decode and classification (FAST_SLOW_MMIO).
+ * An opcode that may be MMIO: the register forms of MOVs are settled here (the kernel's kind, Q3,
+ * in bits 24-31, or none); anything else needs the full decode and classification (FAST_SLOW_MMIO).
  */
-export function mmioTriage(w: u64): u32 {
-  const e = <u32>unchecked(FIRST2[((<u32>w & 0xff) << 8) | ((<u32>w >> 8) & 0xff)]);
+@inline export function mmioTriage(w: u64): u32 {
+  const e = <u32>load<u8>(<usize>(<u32>w & 0xffff), FIRST2);
   const pos = e & E_POS;
   const op = <u32>(w >> (<u64>pos << 3)) & 0xff;
   const modrm = <u32>(w >> ((<u64>pos + 1) << 3)) & 0xff;
-  const kind = (modrm >> 6) == 3 ? registerFormKind((e & E_MAP1) != 0 ? 1 : 0, op) : K_NONE;
-  return kind != K_NONE ? kind << FAST_KIND_SHIFT : FAST_SLOW_MMIO;
+  return (modrm >> 6) == 3 ? registerFormTriage((e & E_MAP1) != 0 ? 1 : 0, op, (modrm >> 3) & 7) : FAST_SLOW_MMIO;
 }

@@ -4,7 +4,7 @@ import { decodeAt, dStatus, dLen, ST_OK } from "./decoder";
 import { lKind, decodeLinux } from "./linux";
 import { analyze, analyzeWith, isMmioCandidate, alwaysDecodeLinux, classifyArchOnly } from "./classify";
 import { setKernelProfile } from "./profile";
-import { fastDecode, quickLength, firstWord, mmioTriage, FAST_SLOW_MMIO, Q_BAIL, Q_INVALID, Q_MMIO } from "./fastlen";
+import { ONE_BYTE, fastDecode, quickLength, firstWord, mmioTriage, FAST_SLOW_MMIO, Q_BAIL, Q_INVALID, Q_MMIO } from "./fastlen";
 import { movRecord, movPlan } from "./fastmov";
 import { writeCompact, writeFull, writeKernelPlan, writeArchPlan, COMPACT_SIZE, FULL_SIZE, PLAN_SIZE } from "./record";
 
@@ -111,7 +111,8 @@ export let batchStopOffset: u32 = 0;
 /**
  * Decodes ranges of the input at `input`. `ranges` holds nRanges triples of u32:
  * (start offset, end offset, record count written here on return). Decoding never crosses a
- * range end; after an invalid instruction it resumes at the next byte.
+ * range end; after an invalid instruction it resumes at the next byte. BATCH_INPUT_PAD readable
+ * bytes must follow the input (they are loaded, never decoded).
  * Records go to `out` (COMPACT_SIZE or FULL_SIZE each, at most `cap`); MODE_MMIO also writes full
  * records to `full` (at most `fullCap`). Returns the number of records written at `out`; if
  * either buffer fills, batchStopRange/batchStopOffset say where to resume.
@@ -136,15 +137,20 @@ export function batch(
       // As in batchLengths(): a stretch of instructions that are valid and cannot be MMIO in either
       // reading (or are register-form MOVs, Q3) needs only the compact record, and no check per
       // instruction. A full record is never written in it, so the full buffer cannot fill either.
-      if (stretchOk && endOffset - offset >= 16 && cap - count >= endOffset - offset) {
+      if (stretchOk && cap - count >= endOffset - offset) {
         let at = input + <usize>offset;
-        const stop = end - 16;
         const first = out + (<usize>count << 2);
         let rec = first;
         do {
+          if (load<u8>(<usize>load<u8>(at), ONE_BYTE) != 0) {
+            store<u32>(rec, 1);
+            rec += 4;
+            at++;
+            continue;
+          }
           const w = load<u64>(at);
           const q = quickLength(w);
-          if ((q & (Q_BAIL | Q_INVALID)) != 0) break;
+          if ((q & (Q_BAIL | Q_INVALID)) != 0 || <usize>(q & 0xff) > end - at) break;
           let compact = q & 0xff;
           if ((q & Q_MMIO) != 0) {
             const triage = mmioTriage(w);
@@ -162,7 +168,7 @@ export function batch(
           store<u32>(rec, compact);
           rec += 4;
           at += q & 0xff;
-        } while (at <= stop);
+        } while (at < end);
         const n = <u32>((rec - first) >> 2);
         count += n;
         inRange += n;
@@ -216,22 +222,31 @@ function batchLengths(input: usize, ranges: usize, nRanges: u32, out: usize, cap
     const end = input + <usize>load<u32>(triple, 4);
     const first = count;
     while (at < end) {
-      // A stretch with 16 bytes left (longer than any instruction the tables settle) and room for a
-      // record per byte: neither the range end nor the output buffer needs a check per instruction.
-      if (end - at >= 16 && <usize>(cap - count) >= end - at) {
-        const stop = end - 16;
+      // A stretch with room for a record per byte left: no per-instruction check of the output
+      // buffer. 8 bytes are loaded at every start before the range end (BATCH_INPUT_PAD makes them
+      // readable); an instruction longer than what is left takes the careful path below.
+      if (<usize>(cap - count) >= end - at) {
         let rec = out + (<usize>count << 2);
         do {
+          // One-byte instructions (int3/nop padding, push/pop) need no table lookup, so a run of
+          // them does not wait on one.
+          if (load<u8>(<usize>load<u8>(at), ONE_BYTE) != 0) {
+            store<u32>(rec, 1);
+            rec += 4;
+            at++;
+            continue;
+          }
           const q = quickLength(load<u64>(at));
-          if ((q & (Q_BAIL | Q_INVALID)) != 0) break;
+          if ((q & (Q_BAIL | Q_INVALID)) != 0 || <usize>(q & 0xff) > end - at) break;
           store<u32>(rec, q & 0xff); // length, status ok, then two zero kind bytes
           rec += 4;
           at += q & 0xff;
-        } while (at <= stop);
+        } while (at < end);
         count = <u32>((rec - out) >> 2);
         if (at >= end) break;
       }
-      // One instruction the careful way: near the range end, or one the tables leave to decodeAt().
+      // One instruction the careful way: one that runs past the range end, or that the tables
+      // leave to decodeAt().
       if (count == cap) {
         store<u32>(triple, count - first, 8);
         batchStopRange = r;

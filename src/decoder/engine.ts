@@ -1,6 +1,7 @@
 // The only code that touches the decoder's WASM memory. It works in Node and in browsers: it takes
 // the module's bytes or a compiled WebAssembly.Module and uses no Node API.
 import { COMPACT_SIZE, FULL_SIZE, MODE, R } from "./layout.js";
+import { BATCH_INPUT_PAD } from "./wasm-layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
 import { VePlan, planFromRecord, type PlanDecoder } from "./plan.js";
 import { DEFAULT_KERNEL, KERNEL_PROFILES, profileNumber, type KernelProfile } from "./profile.js";
@@ -351,25 +352,26 @@ export class VeDecoder implements PlanDecoder {
     return this.withBuffers((alloc) => this.runBatch(bytes, mode, ranges, cap, profile, onChunk, alloc));
   }
 
-  private runBatch(bytes: Uint8Array, mode: BatchMode, ranges: ReadonlyArray<readonly [number, number]>, cap: number,
+  private runBatch(bytes: Uint8Array, mode: BatchMode, ranges: RangeTriples, cap: number,
     profile: number, onChunk: (chunk: BatchChunk) => void, alloc: (size: number) => number): BatchSummary {
     const recordSize = mode === "full" ? FULL_SIZE : COMPACT_SIZE;
-    const input = alloc(bytes.length);
-    const rangesPtr = alloc(ranges.length * 12);
+    const nRanges = ranges.triples.length / 3;
+    const input = alloc(bytes.length + BATCH_INPUT_PAD);
+    const rangesPtr = alloc(ranges.triples.byteLength);
     const out = alloc(cap * recordSize);
     const fullCap = mode === "mmio" ? cap : 0;
     const full = alloc(Math.max(1, fullCap) * FULL_SIZE);
     let mem = this.memory();
     mem.set(bytes, input);
-    const words = new Uint32Array(mem.buffer, rangesPtr, ranges.length * 3);
-    ranges.forEach(([s, e], i) => { words[i * 3] = s; words[i * 3 + 1] = e; words[i * 3 + 2] = 0; });
+    mem.fill(0, input + bytes.length, input + bytes.length + BATCH_INPUT_PAD);
+    new Uint32Array(mem.buffer, rangesPtr, nRanges * 3).set(ranges.triples);
 
     const summary: BatchSummary = { instructions: 0, invalid: 0, bytes: 0, mmioRecords: 0 };
     let first = 0;
     let firstOffset = 0;
-    while (first < ranges.length) {
+    while (first < nRanges) {
       this.x.setKernelProfile(profile); // again each chunk: a nested call in the callback may change it
-      const count = this.x.batch(input, rangesPtr + first * 12, ranges.length - first, out, cap,
+      const count = this.x.batch(input, rangesPtr + first * 12, nRanges - first, out, cap,
         MODE[mode], full, fullCap, firstOffset);
       // Read the call's results before the callback: a nested call there overwrites them.
       const fullCount = this.x.batchFullCount.value as number;
@@ -381,11 +383,11 @@ export class VeDecoder implements PlanDecoder {
       summary.instructions += count;
       summary.mmioRecords += fullCount;
       onChunk({ records, count, full: mem.subarray(full, full + fullCount * FULL_SIZE), fullCount });
-      if (stopRange >= ranges.length - first) break;
+      if (stopRange >= nRanges - first) break;
       first += stopRange;
       firstOffset = stopOffset;
     }
-    summary.bytes = ranges.reduce((n, [s, e]) => n + (e - s), 0);
+    summary.bytes = ranges.bytes;
     return summary;
   }
 }
@@ -422,8 +424,17 @@ function checkCallback(f: unknown): void {
   if (typeof f !== "function") throw new DecodeError("bad_option", `the callback must be a function, not ${describe(f)}`);
 }
 
-/** batch() options checked and defaulted; the ranges are copied, so a callback cannot change them. */
-function batchOptions(bytes: Uint8Array, options: BatchOptions | undefined): { mode: BatchMode; ranges: [number, number][]; cap: number } {
+/** Checked ranges as the WASM batch reads them: (start, end, 0) u32 triples, and the bytes they cover. */
+interface RangeTriples {
+  triples: Uint32Array;
+  bytes: number;
+}
+
+/**
+ * batch() options checked and defaulted; the ranges are copied (straight into the triples the
+ * decoder reads, no array per range), so a callback cannot change them.
+ */
+function batchOptions(bytes: Uint8Array, options: BatchOptions | undefined): { mode: BatchMode; ranges: RangeTriples; cap: number } {
   if (options === undefined) options = {};
   if (options === null || typeof options !== "object") throw new DecodeError("bad_option", `options must be an object, not ${describe(options)}`);
   const mode = options.mode ?? "length";
@@ -436,12 +447,18 @@ function batchOptions(bytes: Uint8Array, options: BatchOptions | undefined): { m
   }
   const given = options.ranges ?? [[0, bytes.length]];
   if (!Array.isArray(given)) throw new DecodeError("bad_option", `ranges must be an array of [start, end] pairs, not ${describe(given)}`);
-  const ranges = given.map((r: unknown): [number, number] => {
+  const triples = new Uint32Array(given.length * 3);
+  let covered = 0;
+  for (let i = 0; i < given.length; i++) {
+    const r: unknown = given[i];
     if (!Array.isArray(r) || r.length !== 2) throw new DecodeError("bad_range", `a range is a [start, end] pair, not ${describe(r)}`);
-    checkRange(bytes, r[0], r[1]);
-    return [r[0], r[1]];
-  });
-  return { mode: mode as BatchMode, ranges, cap: Math.min(chunk, MAX_CHUNK_RECORDS) };
+    const start: unknown = r[0], end: unknown = r[1];
+    checkRange(bytes, start as number, end as number);
+    triples[i * 3] = start as number;
+    triples[i * 3 + 1] = end as number;
+    covered += (end as number) - (start as number);
+  }
+  return { mode: mode as BatchMode, ranges: { triples, bytes: covered }, cap: Math.min(chunk, MAX_CHUNK_RECORDS) };
 }
 
 /** A short, never-throwing description of a value for error messages. */

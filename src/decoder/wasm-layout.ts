@@ -164,3 +164,11 @@ export const MODE_CLASSIFY = 1;
 export const MODE_FULL = 2;
 /** Compact records for all, plus full records for MMIO candidates and divergences only. */
 export const MODE_MMIO = 3;
+
+// ---- batch input ----
+/**
+ * Readable bytes the caller reserves after a batch's input: the batch loops load 8 bytes at any
+ * instruction start before a range end, so none needs a per-instruction bounds check. Bytes past a
+ * range end never change a result (an instruction that would need one is left to the general path).
+ */
+export const BATCH_INPUT_PAD = 16;
