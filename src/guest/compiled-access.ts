@@ -10,7 +10,6 @@ import { REG_RIP, SEG_FS, SEG_GS } from "../decoder/wasm-layout.js";
 import type { VePlan } from "../decoder/plan.js";
 import { SLOT } from "./cpu.js";
 
-const TWO32 = 0x1_0000_0000;
 const RIP_LO = 2 * SLOT.RIP;
 
 /** How a read lands in its register. */
@@ -54,7 +53,8 @@ export class CompiledAccess {
     readonly baseAt: number,
     readonly ripRelative: boolean,
     readonly indexAt: number,
-    readonly scale: number,
+    /** log2 of the index's scale (1, 2, 4, 8). */
+    readonly scaleShift: number,
     readonly dispLo: number,
     readonly dispHi: number,
     /** 67h: the sum is truncated to 32 bits (before the segment base). */
@@ -94,7 +94,7 @@ export function compileAccess(p: VePlan, linux: boolean): CompiledAccess | null 
   return new CompiledAccess(
     linux, p.length, p.size, isWrite, fromImmediate, p.immLo, p.immHi, slot, lowMask(p.size), highByte,
     p.kind, extendTo, writeBack,
-    p.addressInvalid, baseAt, !form && p.base === REG_RIP, !form && p.index < 16 ? 2 * p.index : -1, p.scale,
+    p.addressInvalid, baseAt, !form && p.base === REG_RIP, !form && p.index < 16 ? 2 * p.index : -1, 31 - Math.clz32(p.scale),
     form ? 0 : p.dispLo, form ? 0 : p.dispHi, p.addressSize === 4,
     p.seg === SEG_FS ? 2 * SLOT.FS_BASE : p.seg === SEG_GS ? 2 * SLOT.GS_BASE : -1,
     4096 - p.size,
@@ -103,26 +103,28 @@ export function compileAccess(p: VePlan, linux: boolean): CompiledAccess | null 
 
 /**
  * The address of the access (what kernelAddressWords computes from the plan) from the compiled
- * terms and the registers, into out[0..1] as 32-bit halves. The terms are summed as plain numbers
- * (each below 2^36, so the sums are exact) and the carry taken once.
+ * terms and the registers, into out[0..1] as 32-bit halves. Every step stays a 32-bit word with
+ * an explicit carry: no intermediate needs a double (which V8 may box into a heap number).
  */
 export function accessAddressWords(c: CompiledAccess, w: Uint32Array, out: Uint32Array): void {
   if (c.allOnes) { out[0] = 0xffffffff; out[1] = 0xffffffff; return; }
-  let lo = c.dispLo, hi = c.dispHi;
+  let lo = c.dispLo >>> 0, hi = c.dispHi >>> 0, sum = 0;
   const b = c.baseAt;
-  if (b >= 0) { lo += w[b]; hi += w[b + 1]; }
-  if (c.ripRelative) { lo += w[RIP_LO] + c.length; hi += w[RIP_LO + 1]; }
-  const x = c.indexAt;
-  if (x >= 0) { lo += w[x] * c.scale; hi += w[x + 1] * c.scale; }
-  // (x >>> 0 is x modulo 2^32 for any integer x: exact here.)
-  hi = c.truncate32 ? 0 : (hi + Math.floor(lo / TWO32)) >>> 0;
-  lo = lo >>> 0;
-  const s = c.segmentAt;
-  if (s >= 0) {
-    lo += w[s];
-    hi = (hi + w[s + 1] + (lo >= TWO32 ? 1 : 0)) >>> 0;
-    lo = lo >>> 0;
+  if (b >= 0) { sum = (lo + w[b]) >>> 0; hi = (hi + w[b + 1] + (sum < lo ? 1 : 0)) >>> 0; lo = sum; }
+  if (c.ripRelative) {
+    sum = (lo + w[RIP_LO]) >>> 0; hi = (hi + w[RIP_LO + 1] + (sum < lo ? 1 : 0)) >>> 0; lo = sum;
+    sum = (lo + c.length) >>> 0; hi = (hi + (sum < lo ? 1 : 0)) >>> 0; lo = sum;
   }
+  const x = c.indexAt;
+  if (x >= 0) {
+    // index << shift as halves (scale 1, 2, 4 or 8).
+    const k = c.scaleShift, xl = w[x], xh = w[x + 1];
+    const il = (xl << k) >>> 0, ih = k === 0 ? xh : ((xh << k) | (xl >>> (32 - k))) >>> 0;
+    sum = (lo + il) >>> 0; hi = (hi + ih + (sum < lo ? 1 : 0)) >>> 0; lo = sum;
+  }
+  if (c.truncate32) hi = 0;
+  const s = c.segmentAt;
+  if (s >= 0) { sum = (lo + w[s]) >>> 0; hi = (hi + w[s + 1] + (sum < lo ? 1 : 0)) >>> 0; lo = sum; }
   out[0] = lo;
   out[1] = hi;
 }

@@ -201,7 +201,7 @@ export class VeEngine {
     // returns false, having changed nothing, where the general path must decide (a refused
     // ve.gla, an access that crosses a page); a trace takes the general path, which describes.
     if (hit !== null && hit.access !== null && hit.epoch !== -1 && !this.describing
-      && hit.epoch === this.memory.codeEpoch!() && this.runCompiled(w, hit, hit.access, ripLo, ripHi, gpaLo, gpaHi)) return r;
+      && hit.epoch === this.memory.codeEpoch!() && this.runCompiled(w, hit, hit.access)) return r;
     r.reset();
     r.ripLo = ripLo;
     r.ripHi = ripHi;
@@ -219,7 +219,10 @@ export class VeEngine {
    * page-split check, the TDVMCALL, the write-back and RIP, with the same result and the same
    * guarantees as the general path. False (nothing changed) where the general path must decide.
    */
-  private runCompiled(w: Uint32Array, e: DecodeCacheEntry, c: CompiledAccess, ripLo: number, ripHi: number, gpaLo: number, gpaHi: number): boolean {
+  private runCompiled(w: Uint32Array, e: DecodeCacheEntry, c: CompiledAccess): boolean {
+    // (RIP and the GPA are read here, not passed: a 32-bit half above 2^30 passed to a call V8
+    // does not inline is boxed as a heap number, an allocation per #VE.)
+    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     if (c.linux !== this.linux || (this.linuxGlaCheck && this.glaRejected())) return false;
     const va = this.result.address;
     accessAddressWords(c, w, va);
@@ -231,13 +234,13 @@ export class VeEngine {
     const f = this.frame;
     const slotAt = 2 * c.slot;
     // A write's value: the immediate, or the register's low bytes (AH..BH: bits 15:8).
-    let valueLo = 0, valueHi = 0;
-    if (c.fromImmediate) { valueLo = c.immLo; valueHi = c.immHi; }
+    const value = this.operand;
+    if (c.fromImmediate) { value[0] = c.immLo; value[1] = c.immHi; }
     else if (c.isWrite) {
-      valueLo = c.highByte ? (w[slotAt] >>> 8) & 0xff : (w[slotAt] & c.valueMask) >>> 0;
-      valueHi = c.size === 8 && !c.highByte ? w[slotAt + 1] : 0;
+      value[0] = c.highByte ? (w[slotAt] >>> 8) & 0xff : w[slotAt] & c.valueMask;
+      value[1] = c.size === 8 && !c.highByte ? w[slotAt + 1] : 0;
     }
-    f.mmio(c.size, c.isWrite, gpaLo, gpaHi, valueLo, valueHi);
+    f.mmioWords(c.size, c.isWrite, this.veWords, value);
     r.calls = 1;
     this.host.handleFrame(f);
     // Registers change only after the host answered successfully.
