@@ -208,10 +208,10 @@ export class VeEngine {
     if (shared === 0) return this.fault("PANIC", "private_gpa");
     if (cpl === 3) return this.fault("EFAULT", "user_mode");
 
-    const plan = this.planAt(ripLo, ripHi, cpl, hit);
+    const plan = this.planAt(w, cpl, hit);
     if (plan === null) return this.fault("EFAULT", "fetch");
     r.plan = plan;
-    return this.linux ? this.emulateLinux(vcpu, plan, gpaLo, gpaHi) : this.emulateArch(vcpu, plan, gpaLo, gpaHi);
+    return this.linux ? this.emulateLinux(vcpu, plan) : this.emulateArch(vcpu, plan);
   }
 
   /**
@@ -276,7 +276,8 @@ export class VeEngine {
    * Step 2-3: the cached plan for RIP (`hit`, the cache's entry for it or null), or fetch 15 bytes
    * and decode them (null: fetch failed).
    */
-  private planAt(ripLo: number, ripHi: number, cpl: number, hit: DecodeCacheEntry | null): VePlan | null {
+  private planAt(w: Uint32Array, cpl: number, hit: DecodeCacheEntry | null): VePlan | null {
+    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     const window = this.decoder.fetchWindow;
     let epoch = -1;
     if (this.cache !== null) {
@@ -321,7 +322,7 @@ export class VeEngine {
     return user || (hi === 0xffffffff && lo >>> 12 === VSYSCALL_PAGE_LO >>> 12);
   }
 
-  private emulateLinux(vcpu: VeCpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
+  private emulateLinux(vcpu: VeCpu, p: VePlan): VeResult {
     switch (p.verdict) {
       case REJECT.decode_failed: return this.fault("EINVAL", "decode");
       case REJECT.bad_register: return this.fault("EINVAL", "register");
@@ -333,10 +334,10 @@ export class VeEngine {
     kernelAddressWords(p, vcpu.words, va);
     if ((va[0] & 0xfff) + p.size - 1 >= 4096) return this.fault("EFAULT", "page_split");
     if (p.verdict === REJECT.movs) return this.fault("EINVAL", "movs");
-    return this.perform(vcpu, p, p.reg, p.extendTo || 8, gpaLo, gpaHi);
+    return this.perform(vcpu, p, p.reg, p.extendTo || 8);
   }
 
-  private emulateArch(vcpu: VeCpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
+  private emulateArch(vcpu: VeCpu, p: VePlan): VeResult {
     if (p.verdict !== 0) return this.fault("EINVAL", "decode");
     if (p.kind === 0) return this.fault("EINVAL", "classify");
     if (p.kind === KIND.movs) return this.composed(emulateStringMove(vcpu, p, this.memory, this.host, this.frame), "movs_operand");
@@ -348,23 +349,21 @@ export class VeEngine {
       const split = emulateSplitAccess(vcpu, p, slot, joinWords(va[0], va[1]), this.memory, this.host, this.frame);
       return this.composed(split, "page_split");
     }
-    return this.perform(vcpu, p, slot, p.extendTo, gpaLo, gpaHi);
+    return this.perform(vcpu, p, slot, p.extendTo);
   }
 
   /** Steps 8-10: the TDVMCALL, then (reads) the register write-back, and RIP += length. */
-  private perform(vcpu: VeCpu, p: VePlan, slot: number, extendTo: number, gpaLo: number, gpaHi: number): VeResult {
+  private perform(vcpu: VeCpu, p: VePlan, slot: number, extendTo: number): VeResult {
     const r = this.result;
     const f = this.frame;
     const w = vcpu.words;
     const { kind, size, highByte } = p;
     const isWrite = kind === KIND.write || kind === KIND.write_imm;
-    if (isWrite) {
-      if (kind === KIND.write_imm) f.mmio(size, true, gpaLo, gpaHi, p.immLo, p.immHi);
-      else {
-        registerOperandWords(w, 2 * slot, size, highByte, this.operand);
-        f.mmio(size, true, gpaLo, gpaHi, this.operand[0], this.operand[1]);
-      }
-    } else f.mmio(size, false, gpaLo, gpaHi, 0, 0);
+    // (The GPA and value go as word pairs: see TdvmcallFrame.mmioWords.)
+    const value = this.operand;
+    if (kind === KIND.write_imm) { value[0] = p.immLo; value[1] = p.immHi; }
+    else if (isWrite) registerOperandWords(w, 2 * slot, size, highByte, value);
+    f.mmioWords(size, isWrite, this.veWords, value);
     r.calls = 1;
     this.host.handleFrame(f);
     // Registers change only after the host answered successfully.
