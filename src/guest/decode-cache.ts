@@ -5,6 +5,7 @@
 // outlives the bytes it decoded, wherever they now come from. (The kernel has no such cache.)
 import type { DecodedInsn } from "../decoder/record.js";
 import { VePlan } from "../decoder/plan.js";
+import type { CompiledAccess } from "./compiled-access.js";
 
 const TWO32 = 0x1_0000_0000;
 
@@ -15,6 +16,8 @@ export class DecodeCacheEntry {
   live = true;
   /** The code epoch (VeMemory.codeEpoch) its bytes were last read in; -1: always re-read. */
   epoch = -1;
+  /** The plan compiled for the engine's straight-line path (compiled-access.ts), null when it is not the plain case. */
+  access: CompiledAccess | null = null;
 
   constructor(
     /** RIP as 32-bit halves. */

@@ -16,6 +16,7 @@ import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
 import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
 import { emulateStringMove, type StringMove } from "./string-move.js";
 import { emulateSplitAccess } from "./split-access.js";
+import { compileAccess, accessAddressWords, WRITE_BACK, type CompiledAccess } from "./compiled-access.js";
 import { joinWords } from "../words.js";
 import type { DecodedInsn } from "../decoder/record.js";
 
@@ -145,6 +146,8 @@ export class VeEngine {
   private readonly veSlots = new BigUint64Array(2);
   private readonly veWords = new Uint32Array(this.veSlots.buffer);
   private readonly glaCheck: boolean;
+  /** Step 6 applies: linux mode with the v6.12+ check on. */
+  private readonly linuxGlaCheck: boolean;
   private readonly linux: boolean;
   private readonly decoder: PlanDecoder;
   private readonly memory: VeMemory;
@@ -174,16 +177,15 @@ export class VeEngine {
     this.linux = options.mode === "linux";
     this.kernel = options.kernel ?? options.decoder.kernel ?? DEFAULT_KERNEL;
     this.glaCheck = options.glaCheck !== false;
+    this.linuxGlaCheck = this.linux && this.glaCheck;
     this.taskSizeMaxHi = options.fiveLevelPaging ? TASK_SIZE_MAX_HI_5LEVEL : TASK_SIZE_MAX_HI_4LEVEL;
   }
 
   /** Handles one EPT-violation #VE. On a fault the vCPU is left exactly as it was. */
   handle(vcpu: VeCpu, ve: VeInfo): VeResult {
     const r = this.result;
-    r.reset();
     const w = vcpu.words;
-    r.ripLo = w[RIP_LO];
-    r.ripHi = w[RIP_LO + 1];
+    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     // ve.gpa and ve.gla as 32-bit halves: a store into a BigUint64Array (taken modulo 2^64) is a
     // fraction of the cost of Number(bigint) or of BigInt comparisons.
     this.veSlots[0] = ve.gpa;
@@ -192,13 +194,75 @@ export class VeEngine {
     const gpaLo = vw[0], gpaHi = vw[1];
     const bit = this.sharedBitPosition;
     const shared = bit >= 32 ? (gpaHi >>> (bit - 32)) & 1 : (gpaLo >>> bit) & 1;
+    const cpl = vcpu.cpl;
+    const cache = this.cache;
+    const hit = cache !== null && shared !== 0 && cpl !== 3 ? cache.get(ripLo, ripHi) : null;
+    // A site decoded under the current code epoch and compiled: run it straight through. It
+    // returns false, having changed nothing, where the general path must decide (a refused
+    // ve.gla, an access that crosses a page); a trace takes the general path, which describes.
+    if (hit !== null && hit.access !== null && hit.epoch !== -1 && !this.describing
+      && hit.epoch === this.memory.codeEpoch!() && this.runCompiled(w, hit, hit.access)) return r;
+    r.reset();
+    r.ripLo = ripLo;
+    r.ripHi = ripHi;
     if (shared === 0) return this.fault("PANIC", "private_gpa");
-    if (vcpu.cpl === 3) return this.fault("EFAULT", "user_mode");
+    if (cpl === 3) return this.fault("EFAULT", "user_mode");
 
-    const plan = this.planAt(r.ripLo, r.ripHi, vcpu.cpl);
+    const plan = this.planAt(w, cpl, hit);
     if (plan === null) return this.fault("EFAULT", "fetch");
     r.plan = plan;
-    return this.linux ? this.emulateLinux(vcpu, plan, gpaLo, gpaHi) : this.emulateArch(vcpu, plan, gpaLo, gpaHi);
+    return this.linux ? this.emulateLinux(vcpu, plan) : this.emulateArch(vcpu, plan);
+  }
+
+  /**
+   * A cached, compiled site (compiled-access.ts) in one function: step 6, the address and its
+   * page-split check, the TDVMCALL, the write-back and RIP, with the same result and the same
+   * guarantees as the general path. False (nothing changed) where the general path must decide.
+   */
+  private runCompiled(w: Uint32Array, e: DecodeCacheEntry, c: CompiledAccess): boolean {
+    // (RIP and the GPA are read here, not passed: a 32-bit half above 2^30 passed to a call V8
+    // does not inline is boxed as a heap number, an allocation per #VE.)
+    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
+    if (c.linux !== this.linux || (this.linuxGlaCheck && this.glaRejected())) return false;
+    const va = this.result.address;
+    accessAddressWords(c, w, va);
+    if ((va[0] & 0xfff) > c.lastOffset) return false;
+    const r = this.result;
+    r.handled = false; r.error = null; r.step = null; r.length = 0; r.slot = -1;
+    r.plan = e.plan; r.entry = e; r.insn = null; r.composite = null;
+    r.ripLo = ripLo; r.ripHi = ripHi;
+    const f = this.frame;
+    const slotAt = 2 * c.slot;
+    // A write's value: the immediate, or the register's low bytes (AH..BH: bits 15:8).
+    const value = this.operand;
+    if (c.fromImmediate) { value[0] = c.immLo; value[1] = c.immHi; }
+    else if (c.isWrite) {
+      value[0] = c.highByte ? (w[slotAt] >>> 8) & 0xff : w[slotAt] & c.valueMask;
+      value[1] = c.size === 8 && !c.highByte ? w[slotAt + 1] : 0;
+    }
+    f.mmioWords(c.size, c.isWrite, this.veWords, value);
+    r.calls = 1;
+    this.host.handleFrame(f);
+    // Registers change only after the host answered successfully.
+    if (!f.succeeded) { this.fault("EIO", "tdvmcall"); return true; }
+    const wb = c.writeBack;
+    if (wb !== WRITE_BACK.none) {
+      r.slot = c.slot;
+      r.oldLo = w[slotAt];
+      r.oldHi = w[slotAt + 1];
+      const fw = f.words;
+      const lo = fw[2 * FRAME.DATA], hi = fw[2 * FRAME.DATA + 1];
+      if (wb === WRITE_BACK.zero32) { w[slotAt] = lo; w[slotAt + 1] = 0; }
+      else if (wb === WRITE_BACK.full64) { w[slotAt] = lo; w[slotAt + 1] = hi; }
+      else if (c.linux) linuxWriteBackWords(w, slotAt, c.kind, c.size, c.extendTo, lo, hi);
+      else archWriteBackWords(w, slotAt, c.kind, c.size, c.extendTo, c.highByte, lo, hi);
+    }
+    const next = w[RIP_LO] + c.length;
+    w[RIP_LO] = next;
+    if (next >= TWO32) w[RIP_LO + 1] = w[RIP_LO + 1] + 1;
+    r.handled = true;
+    r.length = c.length;
+    return true;
   }
 
   /**
@@ -208,14 +272,16 @@ export class VeEngine {
     return this.decoder.fetchWindow;
   }
 
-  /** Step 2-3: the cached plan for RIP, or fetch 15 bytes and decode them (null: fetch failed). */
-  private planAt(ripLo: number, ripHi: number, cpl: number): VePlan | null {
-    const cache = this.cache;
+  /**
+   * Step 2-3: the cached plan for RIP (`hit`, the cache's entry for it or null), or fetch 15 bytes
+   * and decode them (null: fetch failed).
+   */
+  private planAt(w: Uint32Array, cpl: number, hit: DecodeCacheEntry | null): VePlan | null {
+    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     const window = this.decoder.fetchWindow;
     let epoch = -1;
-    if (cache !== null) {
+    if (this.cache !== null) {
       epoch = this.memory.codeEpoch?.() ?? -1;
-      const hit = cache.get(ripLo, ripHi);
       if (hit !== null && hit.plan.kernel === this.linux) {
         if (epoch !== -1 && hit.epoch === epoch) { this.result.entry = hit; return hit.plan; }
         // Memory or the translation changed since: the decode holds only if RIP still reads the
@@ -243,6 +309,7 @@ export class VeEngine {
     const entry = cache.put(ripLo, ripHi, plan, window, this.memory.codePages!());
     entry.epoch = epoch;
     entry.insn = this.result.insn;
+    entry.access = compileAccess(entry.plan, this.linux);
     this.result.entry = entry;
     return entry.plan;
   }
@@ -255,7 +322,7 @@ export class VeEngine {
     return user || (hi === 0xffffffff && lo >>> 12 === VSYSCALL_PAGE_LO >>> 12);
   }
 
-  private emulateLinux(vcpu: VeCpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
+  private emulateLinux(vcpu: VeCpu, p: VePlan): VeResult {
     switch (p.verdict) {
       case REJECT.decode_failed: return this.fault("EINVAL", "decode");
       case REJECT.bad_register: return this.fault("EINVAL", "register");
@@ -267,10 +334,10 @@ export class VeEngine {
     kernelAddressWords(p, vcpu.words, va);
     if ((va[0] & 0xfff) + p.size - 1 >= 4096) return this.fault("EFAULT", "page_split");
     if (p.verdict === REJECT.movs) return this.fault("EINVAL", "movs");
-    return this.perform(vcpu, p, p.reg, p.extendTo || 8, gpaLo, gpaHi);
+    return this.perform(vcpu, p, p.reg, p.extendTo || 8);
   }
 
-  private emulateArch(vcpu: VeCpu, p: VePlan, gpaLo: number, gpaHi: number): VeResult {
+  private emulateArch(vcpu: VeCpu, p: VePlan): VeResult {
     if (p.verdict !== 0) return this.fault("EINVAL", "decode");
     if (p.kind === 0) return this.fault("EINVAL", "classify");
     if (p.kind === KIND.movs) return this.composed(emulateStringMove(vcpu, p, this.memory, this.host, this.frame), "movs_operand");
@@ -282,23 +349,21 @@ export class VeEngine {
       const split = emulateSplitAccess(vcpu, p, slot, joinWords(va[0], va[1]), this.memory, this.host, this.frame);
       return this.composed(split, "page_split");
     }
-    return this.perform(vcpu, p, slot, p.extendTo, gpaLo, gpaHi);
+    return this.perform(vcpu, p, slot, p.extendTo);
   }
 
   /** Steps 8-10: the TDVMCALL, then (reads) the register write-back, and RIP += length. */
-  private perform(vcpu: VeCpu, p: VePlan, slot: number, extendTo: number, gpaLo: number, gpaHi: number): VeResult {
+  private perform(vcpu: VeCpu, p: VePlan, slot: number, extendTo: number): VeResult {
     const r = this.result;
     const f = this.frame;
     const w = vcpu.words;
     const { kind, size, highByte } = p;
     const isWrite = kind === KIND.write || kind === KIND.write_imm;
-    if (isWrite) {
-      if (kind === KIND.write_imm) f.mmio(size, true, gpaLo, gpaHi, p.immLo, p.immHi);
-      else {
-        registerOperandWords(w, 2 * slot, size, highByte, this.operand);
-        f.mmio(size, true, gpaLo, gpaHi, this.operand[0], this.operand[1]);
-      }
-    } else f.mmio(size, false, gpaLo, gpaHi, 0, 0);
+    // (The GPA and value go as word pairs: see TdvmcallFrame.mmioWords.)
+    const value = this.operand;
+    if (kind === KIND.write_imm) { value[0] = p.immLo; value[1] = p.immHi; }
+    else if (isWrite) registerOperandWords(w, 2 * slot, size, highByte, value);
+    f.mmioWords(size, isWrite, this.veWords, value);
     r.calls = 1;
     this.host.handleFrame(f);
     // Registers change only after the host answered successfully.

@@ -87,6 +87,23 @@ export class TdvmcallFrame {
     w[14] = isWrite ? valueLo : 0; w[15] = isWrite ? valueHi : 0; // R15
   }
 
+  /**
+   * mmio() with the GPA and the value given as word pairs (gpa[0..1], value[0..1]) rather than
+   * as arguments: V8 boxes a number above 2^30 passed to a call it does not inline into a heap
+   * number, an allocation per call on the #VE engine's hot path.
+   */
+  mmioWords(size: number, isWrite: boolean, gpa: Uint32Array, value: Uint32Array): void {
+    const w = this.words;
+    w[0] = 0; w[1] = 0;
+    w[2] = EXPOSE_MASK; w[3] = 0;
+    w[4] = 0; w[5] = 0;
+    w[6] = EPT_VIOLATION; w[7] = 0;
+    w[8] = size; w[9] = 0;
+    w[10] = isWrite ? 1 : 0; w[11] = 0;
+    w[12] = gpa[0]; w[13] = gpa[1];
+    w[14] = isWrite ? value[0] : 0; w[15] = isWrite ? value[1] : 0;
+  }
+
   /** A port I/O request (exit reason 30): R15 carries the OUT value, 0 for IN. */
   portIo(size: number, isWrite: boolean, port: number, value: bigint): void {
     this.call(IO_INSTRUCTION);
