@@ -109,9 +109,6 @@ export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
 
 // movPlan's tables: one load each instead of a chain of compares, so the branch predictor has
 // little to guess from one #VE to the next.
-/** Legacy prefix movPlan takes: 1 FS, 2 GS, 3 operand size, 0 none. */
-const PLAN_PREFIX = new StaticArray<u8>(256);
-PLAN_PREFIX[0x64] = 1; PLAN_PREFIX[0x65] = 2; PLAN_PREFIX[0x66] = 3;
 /** By map << 8 | opcode: K_* kind (bits 0-3), a byte-sized access (bit 4), 0: not handled here. */
 const PLAN_OP = new StaticArray<u8>(512);
 PLAN_OP[0x88] = <u8>(K_WRITE | 16); PLAN_OP[0x89] = <u8>K_WRITE;
@@ -135,11 +132,14 @@ for (let m = 0; m < 256; m++) {
  * inside the instruction's range (the longest such MOV is 13 bytes; loads a shape does not use
  * are made anyway and dropped by select()).
  */
-export function movPlan(at: usize, out: usize, kernel: bool): bool {
+@inline export function movPlan(at: usize, out: usize, kernel: bool): bool {
   if (!fastTablesOn) return false;
   const w = load<u64>(at);
-  const prefix = <u32>unchecked(PLAN_PREFIX[<u32>w & 0xff]);
-  let pos: u32 = prefix != 0 ? 1 : 0;
+  // The legacy prefix taken: 1 FS (64), 2 GS (65), 3 operand size (66), 0 none. Arithmetic, not a
+  // table: the prefix starts the chain of byte positions every later field waits on.
+  const p0 = (<u32>w & 0xff) - 0x63;
+  const prefix: u32 = select<u32>(p0, 0, p0 - 1 < 3);
+  let pos: u32 = <u32>(prefix != 0);
   let rex = <u32>(w >> (<u64>pos << 3)) & 0xff;
   const hasRex = (rex & 0xf0) == 0x40;
   rex = select<u32>(rex, 0, hasRex);
@@ -168,12 +168,16 @@ export function movPlan(at: usize, out: usize, kernel: bool): bool {
   const scale: u32 = select<u32>(1 << (sib >> 6), 1, hasSib);
   const dispSize: u32 = select<u32>(4, mInfo & 7, sibNoBase);
   const p = at + <usize>pos + 2 + <usize>hasSib; // the displacement
-  const disp: i64 = select<i64>(<i64>load<i8>(p), select<i64>(<i64>load<i32>(p), 0, dispSize == 4), dispSize == 1);
+  // One 32-bit load each for the displacement and the immediate, narrowed by shifts: fewer loads
+  // and selects on the path every field waits on.
+  const d32 = load<i32>(p);
+  const disp: i64 = <i64>select<i32>((d32 << 24) >> 24, select<i32>(d32, 0, dispSize == 4), dispSize == 1);
   const q = p + <usize>dispSize; // the immediate
   const opSize: u32 = select<u32>(8, select<u32>(2, 4, prefix == 3), (rex & 8) != 0);
   const byteForm = (opInfo & 16) != 0;
   const immSize: u32 = kind != K_WRITE_IMM ? 0 : byteForm ? 1 : select<u32>(2, 4, opSize == 2);
-  const imm: i64 = select<i64>(<i64>load<i8>(q), select<i64>(<i64>load<i16>(q), select<i64>(<i64>load<i32>(q), 0, immSize == 4), immSize == 2), immSize == 1);
+  const immShift = (4 - immSize) << 3; // 24, 16, 0 for 1, 2, 4 bytes (32 = 0 for none: selected away)
+  const imm: i64 = <i64>select<i32>((load<i32>(q) << immShift) >> immShift, 0, immSize != 0);
   const len = <u32>(q - at) + immSize;
 
   const size: u32 = byteForm ? 1 : map == 1 ? 2 : opSize;
