@@ -54,8 +54,7 @@ export class VePlan {
   set size(v: number) { this.packedKind = withByte(this.packedKind, 8, v); }
   /** Register number 0-15 (the kernel's saved-register slot), -1 for none. */
   get reg(): number {
-    const reg = (this.packedKind >>> 16) & BYTE;
-    return reg === REG_NONE ? -1 : reg;
+    return (((this.packedKind >>> 16) + 1) & BYTE) - 1; // 255 (REG_NONE) -> -1 with no branch
   }
   set reg(v: number) { this.packedKind = withByte(this.packedKind, 16, v < 0 ? REG_NONE : v); }
   /** MOVZX/MOVSX destination width (CPU) or opnd_bytes (kernel), 0 otherwise. */
