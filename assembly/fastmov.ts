@@ -108,10 +108,9 @@ export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
 }
 
 // movPlan's tables: one load each instead of a chain of compares, so the branch predictor has
-// little to guess from one #VE to the next.
+// little to guess from one #VE to the next. Both live at fixed addresses in static memory
+// (memory.data), so a lookup is one load at a constant offset, not a global's pointer read first.
 /** By map << 8 | opcode: K_* kind (bits 0-3), a byte-sized access (bit 4), 0: not handled here. */
-// Both live at fixed addresses in static memory (memory.data), so a lookup is one load at a
-// constant offset, not a global's pointer read first.
 const PLAN_OP: usize = memory.data(512);
 store<u8>(PLAN_OP + 0x88, K_WRITE | 16); store<u8>(PLAN_OP + 0x89, K_WRITE);
 store<u8>(PLAN_OP + 0x8a, K_READ | 16); store<u8>(PLAN_OP + 0x8b, K_READ);
