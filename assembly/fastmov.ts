@@ -108,22 +108,20 @@ export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
 }
 
 // movPlan's tables: one load each instead of a chain of compares, so the branch predictor has
-// little to guess from one #VE to the next.
-/** Legacy prefix movPlan takes: 1 FS, 2 GS, 3 operand size, 0 none. */
-const PLAN_PREFIX = new StaticArray<u8>(256);
-PLAN_PREFIX[0x64] = 1; PLAN_PREFIX[0x65] = 2; PLAN_PREFIX[0x66] = 3;
+// little to guess from one #VE to the next. Both live at fixed addresses in static memory
+// (memory.data), so a lookup is one load at a constant offset, not a global's pointer read first.
 /** By map << 8 | opcode: K_* kind (bits 0-3), a byte-sized access (bit 4), 0: not handled here. */
-const PLAN_OP = new StaticArray<u8>(512);
-PLAN_OP[0x88] = <u8>(K_WRITE | 16); PLAN_OP[0x89] = <u8>K_WRITE;
-PLAN_OP[0x8a] = <u8>(K_READ | 16); PLAN_OP[0x8b] = <u8>K_READ;
-PLAN_OP[0xc6] = <u8>(K_WRITE_IMM | 16); PLAN_OP[0xc7] = <u8>K_WRITE_IMM;
-PLAN_OP[0x1b6] = <u8>(K_READ_ZERO_EXTEND | 16); PLAN_OP[0x1b7] = <u8>K_READ_ZERO_EXTEND;
-PLAN_OP[0x1be] = <u8>(K_READ_SIGN_EXTEND | 16); PLAN_OP[0x1bf] = <u8>K_READ_SIGN_EXTEND;
+const PLAN_OP: usize = memory.data(512);
+store<u8>(PLAN_OP + 0x88, K_WRITE | 16); store<u8>(PLAN_OP + 0x89, K_WRITE);
+store<u8>(PLAN_OP + 0x8a, K_READ | 16); store<u8>(PLAN_OP + 0x8b, K_READ);
+store<u8>(PLAN_OP + 0xc6, K_WRITE_IMM | 16); store<u8>(PLAN_OP + 0xc7, K_WRITE_IMM);
+store<u8>(PLAN_OP + 0x1b6, K_READ_ZERO_EXTEND | 16); store<u8>(PLAN_OP + 0x1b7, K_READ_ZERO_EXTEND);
+store<u8>(PLAN_OP + 0x1be, K_READ_SIGN_EXTEND | 16); store<u8>(PLAN_OP + 0x1bf, K_READ_SIGN_EXTEND);
 /** By ModRM: displacement bytes (bits 0-2), a SIB byte (bit 3), RIP-relative (bit 4), register form (bit 5). */
-const PLAN_MODRM = new StaticArray<u8>(256);
-for (let m = 0; m < 256; m++) {
+const PLAN_MODRM: usize = memory.data(256);
+for (let m: u32 = 0; m < 256; m++) {
   const mod = m >> 6, rm = m & 7;
-  PLAN_MODRM[m] = <u8>(mod == 3 ? 32 : (mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 5) ? 4 : 0) | (rm == 4 ? 8 : 0) | (mod == 0 && rm == 5 ? 16 : 0));
+  store<u8>(PLAN_MODRM + m, (mod == 3 ? 32 : (mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 5) ? 4 : 0) | (rm == 4 ? 8 : 0) | (mod == 0 && rm == 5 ? 16 : 0)));
 }
 
 /**
@@ -135,11 +133,14 @@ for (let m = 0; m < 256; m++) {
  * inside the instruction's range (the longest such MOV is 13 bytes; loads a shape does not use
  * are made anyway and dropped by select()).
  */
-export function movPlan(at: usize, out: usize, kernel: bool): bool {
+@inline export function movPlan(at: usize, out: usize, kernel: bool): bool {
   if (!fastTablesOn) return false;
   const w = load<u64>(at);
-  const prefix = <u32>unchecked(PLAN_PREFIX[<u32>w & 0xff]);
-  let pos: u32 = prefix != 0 ? 1 : 0;
+  // The legacy prefix taken: 1 FS (64), 2 GS (65), 3 operand size (66), 0 none. Arithmetic, not a
+  // table: the prefix starts the chain of byte positions every later field waits on.
+  const p0 = (<u32>w & 0xff) - 0x63;
+  const prefix: u32 = select<u32>(p0, 0, p0 - 1 < 3);
+  let pos: u32 = <u32>(prefix != 0);
   let rex = <u32>(w >> (<u64>pos << 3)) & 0xff;
   const hasRex = (rex & 0xf0) == 0x40;
   rex = select<u32>(rex, 0, hasRex);
@@ -148,41 +149,49 @@ export function movPlan(at: usize, out: usize, kernel: bool): bool {
   const map: u32 = <u32>(b == 0x0f);
   pos += map;
   const op = <u32>(w >> (<u64>pos << 3)) & 0xff;
-  const opInfo = <u32>unchecked(PLAN_OP[(map << 8) | op]);
+  const opInfo = <u32>load<u8>(PLAN_OP + ((map << 8) | op));
   const kind = opInfo & 15;
   const modrm = <u32>(w >> ((<u64>pos + 1) << 3)) & 0xff;
-  const mInfo = <u32>unchecked(PLAN_MODRM[modrm]);
+  const mInfo = <u32>load<u8>(PLAN_MODRM + modrm);
   const regField = (modrm >> 3) & 7;
-  if (kind == 0 || (mInfo & 32) != 0 || (kind == K_WRITE_IMM && regField != 0)) return false; // not such a MOV
+  // Conditions below combine with & and select, not && and ?: (which compile to branches the
+  // predictor misses from one #VE's instruction to the next).
+  const isImm = <u32>(kind == K_WRITE_IMM);
+  if ((<u32>(kind == 0) | (mInfo >> 5) | (isImm & <u32>(regField != 0))) != 0) return false; // not such a MOV
 
   // The memory operand, as decodeModrm() finds it: a SIB byte, RIP + disp32, or a base register;
   // a SIB with base 5 under mod 0 has no base but a disp32.
-  const hasSib = (mInfo & 8) != 0;
+  const hasSib = (mInfo >> 3) & 1;
   const sib = <u32>(w >> ((<u64>pos + 2) << 3)) & 0xff;
   const idx = ((sib >> 3) & 7) | ((rex & 2) << 2);
-  const sibNoBase = hasSib && modrm < 0x40 && (sib & 7) == 5;
+  const sibNoBase = hasSib & <u32>(modrm < 0x40) & <u32>((sib & 7) == 5);
   let base: u32 = (select<u32>(sib, modrm, hasSib) & 7) | ((rex & 1) << 3);
   base = select<u32>(REG_RIP, base, (mInfo & 16) != 0);
   base = select<u32>(REG_NONE, base, sibNoBase);
-  const index: u32 = select<u32>(idx, REG_NONE, hasSib && idx != 4);
+  const index: u32 = select<u32>(idx, REG_NONE, hasSib & <u32>(idx != 4));
   const scale: u32 = select<u32>(1 << (sib >> 6), 1, hasSib);
   const dispSize: u32 = select<u32>(4, mInfo & 7, sibNoBase);
   const p = at + <usize>pos + 2 + <usize>hasSib; // the displacement
-  const disp: i64 = select<i64>(<i64>load<i8>(p), select<i64>(<i64>load<i32>(p), 0, dispSize == 4), dispSize == 1);
+  // One 32-bit load each for the displacement and the immediate, narrowed by shifts: fewer loads
+  // and selects on the path every field waits on.
+  const d32 = load<i32>(p);
+  const disp: i64 = <i64>select<i32>((d32 << 24) >> 24, select<i32>(d32, 0, dispSize == 4), dispSize == 1);
   const q = p + <usize>dispSize; // the immediate
   const opSize: u32 = select<u32>(8, select<u32>(2, 4, prefix == 3), (rex & 8) != 0);
-  const byteForm = (opInfo & 16) != 0;
-  const immSize: u32 = kind != K_WRITE_IMM ? 0 : byteForm ? 1 : select<u32>(2, 4, opSize == 2);
-  const imm: i64 = select<i64>(<i64>load<i8>(q), select<i64>(<i64>load<i16>(q), select<i64>(<i64>load<i32>(q), 0, immSize == 4), immSize == 2), immSize == 1);
+  const byteForm = (opInfo >> 4) & 1;
+  const immSize: u32 = select<u32>(select<u32>(1, select<u32>(2, 4, opSize == 2), byteForm), 0, isImm);
+  const immShift = (4 - immSize) << 3; // 24, 16, 0 for 1, 2, 4 bytes (32 = 0 for none: selected away)
+  const imm: i64 = <i64>select<i32>((load<i32>(q) << immShift) >> immShift, 0, immSize != 0);
   const len = <u32>(q - at) + immSize;
 
-  const size: u32 = byteForm ? 1 : map == 1 ? 2 : opSize;
-  const reg: u32 = kind == K_WRITE_IMM ? REG_NONE : regField | ((rex & 4) << 1);
-  const extend: u32 = map == 1 ? opSize : 0; // MOVZX/MOVSX destination (CPU) = opnd_bytes (kernel)
-  const highByte = !kernel && map == 0 && byteForm && reg >= 4 && reg <= 7 && rex == 0;
-  const seg: u32 = prefix == 1 ? SEG_FS : prefix == 2 ? SEG_GS : 0;
+  const size: u32 = select<u32>(1, select<u32>(2, opSize, map), byteForm);
+  const reg: u32 = select<u32>(REG_NONE, regField | ((rex & 4) << 1), isImm);
+  const extend: u32 = select<u32>(opSize, 0, map); // MOVZX/MOVSX destination (CPU) = opnd_bytes (kernel)
+  // AH..BH: the CPU's reading of a byte register 4-7 with no REX (not MOVZX/MOVSX, whose source is memory).
+  const highByte = <u32>!kernel & (map ^ 1) & byteForm & <u32>(reg - 4 < 4) & <u32>(rex == 0);
+  const seg: u32 = select<u32>(prefix + (SEG_FS - 1), 0, prefix - 1 < 2); // 64 FS, 65 GS
   store<u32>(out, kind | (size << 8) | (reg << 16) | (extend << 24), PLAN_KIND);
-  store<u32>(out, (len << 8) | ((highByte ? PF_HIGH_BYTE : 0) << 16) | (seg << 24), PLAN_VERDICT); // verdict 0
+  store<u32>(out, (len << 8) | (highByte * (PF_HIGH_BYTE << 16)) | (seg << 24), PLAN_VERDICT); // verdict 0
   store<u32>(out, base | (index << 8) | (scale << 16) | (8 << 24), PLAN_BASE);
   store<u32>(out, <u32>disp, PLAN_DISP);
   store<i64>(out, imm, PLAN_IMM);

@@ -3,10 +3,14 @@
 // set once per function, decodeOut in a loop advancing by the instruction's length; for a #VE, a
 // fresh Decoder over the 15-byte window and one decode (what a #VE decode with iced costs).
 // Every figure is printed twice: the fastest of N round-robin samples in process CPU time
-// (best-of.ts) and benny's mean (wall clock). VE_MMIO_BENCH_BEFORE=<release.wasm> adds an earlier
-// build's batch and decodePlan to the same rounds, for before/after figures from one process.
+// (best-of.ts) and benny's mean (wall clock). VE_MMIO_BENCH_BEFORE adds an earlier build's batch
+// and decodePlan to the same rounds, for before/after figures from one process: a release.wasm (run
+// by this tree's engine), or a built checkout's directory (its own dist/ engine and build/ WASM, so
+// a change on the JS side is measured too).
 import b from "benny";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Decoder, DecoderOptions, Instruction, Mnemonic, OpKind, MemorySizeExt } from "iced-x86";
 import { loadDecoder } from "../src/decoder/node.js";
 import { VeDecoder } from "../src/decoder/engine.js";
@@ -16,9 +20,27 @@ import { loadCodeSets, type CodeSet } from "./code-sets.js";
 import { bestOf, cpuLine, repeat, type TimedCase } from "./best-of.js";
 
 const decoder: VeDecoder = await loadDecoder();
-/** VE_MMIO_BENCH_BEFORE=path/to/release.wasm: an earlier build, timed in the same rounds (before/after). */
+/**
+ * An earlier build, timed in the same rounds: `path` is its release.wasm or a built checkout. Its
+ * engine is always a module instance of its own (a checkout's dist/, or this tree's engine.js
+ * imported again under another URL), so no call site inside decodePlan sees both builds' WASM: a
+ * shared, polymorphic call site would stop V8 inlining the JS-to-WASM call and slow both sides.
+ */
+async function loadBefore(path: string): Promise<{ decoder: VeDecoder; Plan: typeof VePlan }> {
+  const dir = statSync(path).isDirectory();
+  const module = (file: string) => dir
+    ? pathToFileURL(join(path, "dist/src/decoder", file)).href
+    : new URL(`../src/decoder/${file}?before`, import.meta.url).href;
+  const engine = await import(module("engine.js")) as typeof import("../src/decoder/engine.js");
+  // Its engine checks plans against the VePlan of the plan.js beside it: this tree's, or the checkout's.
+  const Plan = dir ? (await import(module("plan.js")) as typeof import("../src/decoder/plan.js")).VePlan : VePlan;
+  const decoder = await engine.VeDecoder.create(readFileSync(dir ? join(path, "build/release.wasm") : path));
+  return { decoder, Plan };
+}
+/** VE_MMIO_BENCH_BEFORE=path/to/release.wasm or path/to/checkout: an earlier build (before/after). */
 const beforePath = process.env.VE_MMIO_BENCH_BEFORE;
-const before: VeDecoder | null = beforePath ? await VeDecoder.create(readFileSync(beforePath)) : null;
+const beforeBuild = beforePath ? await loadBefore(beforePath) : null;
+const before: VeDecoder | null = beforeBuild?.decoder ?? null;
 let sink = 0; // consumed results, so no case is optimised away
 
 /** Bytes inside the ranges: what every decoder in a throughput case actually decodes. */
@@ -208,9 +230,10 @@ async function veSuite(set: CodeSet): Promise<void> {
   const fetchIced = () => { fetchInto(icedWindow, windows[k++ & 1023]); sink += icedWindow[0]; };
   const full = () => { sink += decoder.decode(windows[k++ & 1023]).length; };
   const beforeWindow = before?.fetchWindow;
+  const planOfBefore = beforeBuild ? new beforeBuild.Plan() : plan; // its own VePlan class
   const beforePlan = (kernel: boolean) => () => {
     fetchInto(beforeWindow!, windows[k++ & 1023]);
-    const p = before!.decodePlan(15, plan, kernel);
+    const p = before!.decodePlan(15, planOfBefore, kernel);
     sink += p.length + p.kind + p.size + p.reg;
   };
   const PER = 1000; // calls per timed unit, so the timer's own cost is amortised

@@ -228,7 +228,8 @@ export class VeDecoder implements PlanDecoder {
         this.planKernelNumber = reading;
       } else reading = this.planKernelNumber;
     }
-    checkPlanCall(len, plan);
+    // One combined test on the hot path (an integer 1-15 and a VePlan); the message is built on failure.
+    if ((len | 0) !== len || (len - 1) >>> 0 >= MAX_INSN_LEN || !(plan instanceof VePlan)) checkPlanCall(len, plan);
     this.decodePlanFn(this.windowAt, len, this.oneOut, reading);
     return plan.unpack(this.oneU32, this.oneOut >>> 2, kernel !== false);
   }

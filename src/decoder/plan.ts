@@ -19,69 +19,119 @@ export const PLAN_WORDS = PLAN_SIZE / 4;
 const W_KIND = PLAN_KIND / 4, W_VERDICT = PLAN_VERDICT / 4, W_BASE = PLAN_BASE / 4, W_DISP = PLAN_DISP / 4, W_IMM = PLAN_IMM / 4;
 const W_DISP_HI = PLAN_DISP_HI / 4;
 
-/** One reading of an instruction as the #VE handler acts on it, as plain numbers (reused between decodes). */
+const BYTE = 0xff;
+const FLAGS_SHIFT = 16; // PLAN_FLAGS within the verdict word
+
+/**
+ * One reading of an instruction as the #VE handler acts on it, as plain numbers (reused between
+ * decodes). The byte fields live packed, as the decoder writes them, in three words
+ * (`packedKind`, `packedVerdict`, `packedAddress`: the plan record's PLAN_KIND.., PLAN_VERDICT..,
+ * PLAN_BASE.. words) and are read and written through accessors, so a decode copies seven numbers
+ * instead of unpacking twenty fields; the 32-bit halves and `kernel` are plain fields. Own
+ * properties are exactly that state: `Object.assign(new VePlan(), plan)` copies a plan and
+ * `{ ...plan }` compares two. `toJSON()` gives every field by name. A byte field keeps the low
+ * 8 bits of what is written to it.
+ */
 export class VePlan {
   /** The kernel's reading (true) or the CPU's (false). */
   kernel = true;
-  /** Kernel: REJECT.* (0 emulated). CPU: decode status (0 valid). */
-  verdict = 0;
-  /** Bytes the reading's instruction takes (what RIP advances by). */
-  length = 0;
-  /** KIND.* (0 none); the kernel's MOVS keeps its kind and size. */
-  kind = 0;
-  size = 0;
-  /** Register number 0-15 (the kernel's saved-register slot), -1 for none. */
-  reg = -1;
-  /** MOVZX/MOVSX destination width (CPU) or opnd_bytes (kernel), 0 otherwise. */
-  extendTo = 0;
-  /** CPU: the register is AH..BH (reg 4-7 = bits 15:8 of RAX..RBX). */
-  highByte = false;
-  /** CPU: an F3/F2 prefix (a REP string move). */
-  rep = false;
+  /** kind, size, reg (255 none), extendTo: one byte each, lowest first. */
+  packedKind = REG_NONE << 16;
+  /** verdict, length, PF_* flags, seg. */
+  packedVerdict = 0;
+  /** base, index, scale, addressSize. */
+  packedAddress = REG_NONE | (REG_NONE << 8) | (1 << 16) | (8 << 24);
   immLo = 0;
   immHi = 0;
-  /** Address size in bytes (4 under 67h, else 8). */
-  addressSize = 8;
-  /** Segment override (SEGMENT_NAMES index: 5 FS and 6 GS add their base), 0 none. */
-  seg = 0;
-  // The address operand (the kernel's, or the CPU's memory operand): registers 0-15, 16 RIP, 255 none.
-  base = REG_NONE;
-  index = REG_NONE;
-  scale = 1;
   /** The displacement as 32-bit halves: a disp8/disp32 sign-extended, or a moffs's absolute address. */
   dispLo = 0;
   dispHi = 0;
-  addressInvalid = false;
-  registerForm = false;
 
-  /** Unpacks the plan record at words w[i .. i + PLAN_WORDS). */
+  /** KIND.* (0 none); the kernel's MOVS keeps its kind and size. */
+  get kind(): number { return this.packedKind & BYTE; }
+  set kind(v: number) { this.packedKind = withByte(this.packedKind, 0, v); }
+  get size(): number { return (this.packedKind >>> 8) & BYTE; }
+  set size(v: number) { this.packedKind = withByte(this.packedKind, 8, v); }
+  /** Register number 0-15 (the kernel's saved-register slot), -1 for none. */
+  get reg(): number {
+    return (((this.packedKind >>> 16) + 1) & BYTE) - 1; // 255 (REG_NONE) -> -1 with no branch
+  }
+  set reg(v: number) { this.packedKind = withByte(this.packedKind, 16, v < 0 ? REG_NONE : v); }
+  /** MOVZX/MOVSX destination width (CPU) or opnd_bytes (kernel), 0 otherwise. */
+  get extendTo(): number { return this.packedKind >>> 24; }
+  set extendTo(v: number) { this.packedKind = withByte(this.packedKind, 24, v); }
+
+  /** Kernel: REJECT.* (0 emulated). CPU: decode status (0 valid). */
+  get verdict(): number { return this.packedVerdict & BYTE; }
+  set verdict(v: number) { this.packedVerdict = withByte(this.packedVerdict, 0, v); }
+  /** Bytes the reading's instruction takes (what RIP advances by). */
+  get length(): number { return (this.packedVerdict >>> 8) & BYTE; }
+  set length(v: number) { this.packedVerdict = withByte(this.packedVerdict, 8, v); }
+  /** Kernel: insn_get_addr_ref refuses the address. */
+  get addressInvalid(): boolean { return this.flag(PF_ADDR_INVALID); }
+  set addressInvalid(v: boolean) { this.setFlag(PF_ADDR_INVALID, v); }
+  /** Kernel: the operand is a register, not memory. */
+  get registerForm(): boolean { return this.flag(PF_REG_FORM); }
+  set registerForm(v: boolean) { this.setFlag(PF_REG_FORM, v); }
+  /** CPU: the register is AH..BH (reg 4-7 = bits 15:8 of RAX..RBX). */
+  get highByte(): boolean { return this.flag(PF_HIGH_BYTE); }
+  set highByte(v: boolean) { this.setFlag(PF_HIGH_BYTE, v); }
+  /** CPU: an F3/F2 prefix (a REP string move). */
+  get rep(): boolean { return this.flag(PF_REP); }
+  set rep(v: boolean) { this.setFlag(PF_REP, v); }
+  /** Segment override (SEGMENT_NAMES index: 5 FS and 6 GS add their base), 0 none. */
+  get seg(): number { return this.packedVerdict >>> 24; }
+  set seg(v: number) { this.packedVerdict = withByte(this.packedVerdict, 24, v); }
+
+  // The address operand (the kernel's, or the CPU's memory operand): registers 0-15, 16 RIP, 255 none.
+  get base(): number { return this.packedAddress & BYTE; }
+  set base(v: number) { this.packedAddress = withByte(this.packedAddress, 0, v); }
+  get index(): number { return (this.packedAddress >>> 8) & BYTE; }
+  set index(v: number) { this.packedAddress = withByte(this.packedAddress, 8, v); }
+  get scale(): number { return (this.packedAddress >>> 16) & BYTE; }
+  set scale(v: number) { this.packedAddress = withByte(this.packedAddress, 16, v); }
+  /** Address size in bytes (4 under 67h, else 8). */
+  get addressSize(): number { return this.packedAddress >>> 24; }
+  set addressSize(v: number) { this.packedAddress = withByte(this.packedAddress, 24, v); }
+
+  private flag(bit: number): boolean {
+    return (this.packedVerdict & (bit << FLAGS_SHIFT)) !== 0;
+  }
+
+  private setFlag(bit: number, on: boolean): void {
+    this.packedVerdict = on ? this.packedVerdict | (bit << FLAGS_SHIFT) : this.packedVerdict & ~(bit << FLAGS_SHIFT);
+  }
+
+  /** Copies the plan record at words w[i .. i + PLAN_WORDS): seven numbers, nothing unpacked. */
   unpack(w: Uint32Array, i: number, kernel: boolean): this {
-    // Each packed word holds four byte fields, lowest first (wasm-layout.ts PLAN_*).
-    const w0 = w[i + W_KIND], w1 = w[i + W_VERDICT], w2 = w[i + W_BASE];
     this.kernel = kernel;
-    this.kind = w0 & 0xff;
-    this.size = (w0 >>> 8) & 0xff;
-    const reg = (w0 >>> 16) & 0xff;
-    this.reg = reg === REG_NONE ? -1 : reg;
-    this.extendTo = w0 >>> 24;
-    this.verdict = w1 & 0xff;
-    this.length = (w1 >>> 8) & 0xff;
-    const flags = (w1 >>> 16) & 0xff;
-    this.addressInvalid = (flags & PF_ADDR_INVALID) !== 0;
-    this.registerForm = (flags & PF_REG_FORM) !== 0;
-    this.highByte = (flags & PF_HIGH_BYTE) !== 0;
-    this.rep = (flags & PF_REP) !== 0;
-    this.seg = w1 >>> 24;
-    this.base = w2 & 0xff;
-    this.index = (w2 >>> 8) & 0xff;
-    this.scale = (w2 >>> 16) & 0xff;
-    this.addressSize = w2 >>> 24;
+    this.packedKind = w[i + W_KIND];
+    this.packedVerdict = w[i + W_VERDICT];
+    this.packedAddress = w[i + W_BASE];
     this.dispLo = w[i + W_DISP];
     this.dispHi = w[i + W_DISP_HI];
     this.immLo = w[i + W_IMM];
     this.immHi = w[i + W_IMM + 1];
     return this;
   }
+
+  /** Every field by name (what JSON.stringify shows). */
+  toJSON(): VePlanFields {
+    return {
+      kernel: this.kernel, verdict: this.verdict, length: this.length, kind: this.kind, size: this.size, reg: this.reg,
+      extendTo: this.extendTo, highByte: this.highByte, rep: this.rep, immLo: this.immLo, immHi: this.immHi,
+      addressSize: this.addressSize, seg: this.seg, base: this.base, index: this.index, scale: this.scale,
+      dispLo: this.dispLo, dispHi: this.dispHi, addressInvalid: this.addressInvalid, registerForm: this.registerForm,
+    };
+  }
+}
+
+/** A VePlan's fields as a plain object (VePlan.toJSON). */
+export type VePlanFields = { [K in Exclude<keyof VePlan, "packedKind" | "packedVerdict" | "packedAddress" | "unpack" | "toJSON">]: VePlan[K] };
+
+/** `word` with its byte at bit `shift` replaced by the low 8 bits of `v` (a u32 word as a Number). */
+function withByte(word: number, shift: number, v: number): number {
+  return ((word & ~(BYTE << shift)) | ((v & BYTE) << shift)) >>> 0;
 }
 
 /**

@@ -135,3 +135,41 @@ describe("decodeWithPlan (one full decode, the plan taken from its record)", () 
 function hexOf(w: Uint8Array): string {
   return Array.from(w, (b) => b.toString(16).padStart(2, "0")).join(" ");
 }
+
+describe("VePlan's fields over its packed words", () => {
+  const FIELDS = {
+    kernel: false, verdict: 7, length: 13, kind: 3, size: 2, reg: 12, extendTo: 8, highByte: true, rep: true,
+    immLo: 0x89abcdef, immHi: 0xfedcba98, addressSize: 4, seg: 6, base: 16, index: 9, scale: 8,
+    dispLo: 0x80000000, dispHi: 0xffffffff, addressInvalid: true, registerForm: true,
+  };
+
+  it("reads back every field written, each alone, and toJSON() names them all", () => {
+    const fresh = new VePlan().toJSON();
+    expect(fresh).toEqual({
+      kernel: true, verdict: 0, length: 0, kind: 0, size: 0, reg: -1, extendTo: 0, highByte: false, rep: false,
+      immLo: 0, immHi: 0, addressSize: 8, seg: 0, base: 255, index: 255, scale: 1, dispLo: 0, dispHi: 0,
+      addressInvalid: false, registerForm: false,
+    });
+    for (const [name, value] of Object.entries(FIELDS)) {
+      const p = Object.assign(new VePlan(), { [name]: value });
+      expect(p.toJSON(), name).toEqual({ ...fresh, [name]: value }); // no field spills into another
+    }
+    const all = Object.assign(new VePlan(), FIELDS);
+    expect(all.toJSON()).toEqual(FIELDS);
+    expect(JSON.parse(JSON.stringify(all))).toEqual(FIELDS);
+    all.reg = -1; all.highByte = false;
+    expect(all.toJSON()).toEqual({ ...FIELDS, reg: -1, highByte: false });
+  });
+
+  it("a copy (Object.assign, as the decode cache keeps plans) is independent of the decodes after it", () => {
+    const plan = planOf(hex("65 48 8B 04 25 28 00 00 00"), true); // mov %gs:0x28,%rax
+    const kept = Object.assign(new VePlan(), plan);
+    const want = plan.toJSON();
+    expect(want).toMatchObject({ kind: KIND.read, size: 8, reg: 0, seg: 6, base: 255, index: 255, dispLo: 0x28, length: 9 });
+    planOf(hex("89 07"), false); // a fresh plan object...
+    decoder.decodePlan(2, plan, false); // ...and the same one, decoded again
+    expect(plan.toJSON()).not.toEqual(want);
+    expect(kept.toJSON()).toEqual(want);
+    expect({ ...kept }).toEqual({ ...Object.assign(new VePlan(), want) });
+  });
+});

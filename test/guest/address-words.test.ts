@@ -50,7 +50,7 @@ describe("kernelAddressWords", () => {
       kernelAddressWords(p, w, out);
       const got = BigInt(out[0]) | (BigInt(out[1]) << 32n);
       const want = reference(p, w);
-      if (got !== want) bad.push(`${JSON.stringify({ ...p })} regs ${Array.from(w).join(",")}: 0x${got.toString(16)} != 0x${want.toString(16)}`);
+      if (got !== want) bad.push(`${JSON.stringify(p)} regs ${Array.from(w).join(",")}: 0x${got.toString(16)} != 0x${want.toString(16)}`);
     }
     expect(bad).toEqual([]);
   });
