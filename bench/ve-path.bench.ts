@@ -1,7 +1,7 @@
 // #VE MMIO round trips per second (benny), per MMIO access (readl): the whole guest path (fetch,
 // decode, TDVMCALL, host validation, device, write-back) with the decode cache off and on, through
-// the zero-allocation entries (Td.deliverFast; Td.deliverFastWords, the #VE as words) and through
-// the one that returns a self-contained typed outcome (Td.deliver); iced-x86 as the decoder inside the same path; and a paravirtualised
+// the zero-allocation entry (Td.deliverFast) and through the one that returns a self-contained
+// typed outcome (Td.deliver); iced-x86 as the decoder inside the same path; and a paravirtualised
 // direct TDVMCALL with no decode, for comparison. Each figure is printed twice, as in the decode
 // bench: the fastest of N round-robin samples in process CPU time (best-of.ts) and benny's mean,
 // with the ratios to the direct TDVMCALL that issue 12 sets targets for.
@@ -12,8 +12,6 @@ import { SLOT } from "../src/guest/vcpu.js";
 import { RegisterBlock } from "../src/devices/register-block.js";
 import { FRAME, TdvmcallFrame } from "../src/tdvmcall/abi.js";
 import type { VeInfo } from "../src/guest/memory.js";
-import { VeEngine } from "../src/guest/ve-engine.js";
-import { lowWord, highWord } from "../src/words.js";
 import type { VeDecoder } from "../src/decoder/engine.js";
 import { icedVeDecoder } from "./iced-ve-decoder.js";
 import { bestOf, cpuLine, repeat, type TimedCase } from "./best-of.js";
@@ -39,25 +37,17 @@ function setup(decodeCache: boolean, using: VeDecoder = decoder) {
   vcpu.set("rdi", VA);
   vcpu.rip = RIP;
   const ve: VeInfo = { exitReason: 48, exitQualification: 0x81n, gla: VA + 0x10n, gpa: (GPA + 0x10n) | td.memory.sharedBit, instrLen: 0 };
-  /** The same #VE in words (VeEngine.VE_WORDS: GPA, GLA, exit qualification as halves). */
-  const veWords = new Uint32Array(VeEngine.VE_WORDS.COUNT);
-  veWords.set([lowWord(ve.gpa), highWord(ve.gpa), lowWord(ve.gla), highWord(ve.gla), lowWord(ve.exitQualification), highWord(ve.exitQualification)]);
   /** One #VE through deliverFast (RIP back at the instruction first). */
   const fast = () => {
     vcpu.words[2 * SLOT.RIP] = RIP_LO;
     if (!td.deliverFast(vcpu, ve).handled) throw new Error("the benchmark's readl was not handled");
-  };
-  /** One #VE through deliverFastWords (the #VE as words: no BigInt per #VE). */
-  const words = () => {
-    vcpu.words[2 * SLOT.RIP] = RIP_LO;
-    if (!td.deliverFastWords(vcpu, veWords).handled) throw new Error("the benchmark's readl was not handled");
   };
   /** One #VE through deliver (a typed outcome). */
   const rich = () => {
     vcpu.words[2 * SLOT.RIP] = RIP_LO;
     td.deliver(vcpu, ve);
   };
-  return { td, vcpu, ve, fast, words, rich };
+  return { td, vcpu, ve, fast, rich };
 }
 
 /** A paravirtualised readl: the guest issues the TDVMCALL itself; no #VE, no fetch, no decode. */
@@ -80,14 +70,12 @@ const direct = directCall();
 
 const OFF = "deliverFast, decode cache off";
 const ON = "deliverFast, decode cache on";
-const WORDS_OFF = "deliverFastWords, decode cache off";
-const WORDS_ON = "deliverFastWords, decode cache on";
 const ICED = "deliverFast, iced-x86 as the decoder";
 const RICH_OFF = "deliver (typed outcome), cache off";
 const RICH_ON = "deliver (typed outcome), cache on";
 const DIRECT = "direct TDVMCALL (paravirt, no decode)";
 /** Issue 12's targets: a round trip's time over the direct TDVMCALL's, in the same run. */
-const TARGETS: [string, number][] = [[OFF, 2.5], [ON, 1.5], [WORDS_OFF, 2.5], [WORDS_ON, 1.5]];
+const TARGETS: [string, number][] = [[OFF, 2.5], [ON, 1.5]];
 
 /** Runs the #VE path suite; `quick` keeps each case short. */
 export async function runVePathBench(quick: boolean): Promise<void> {
@@ -97,8 +85,6 @@ export async function runVePathBench(quick: boolean): Promise<void> {
   const cases: TimedCase[] = [
     { name: OFF, run: repeat(PER, uncached.fast) },
     { name: ON, run: repeat(PER, cached.fast) },
-    { name: WORDS_OFF, run: repeat(PER, uncached.words) },
-    { name: WORDS_ON, run: repeat(PER, cached.words) },
     { name: ICED, run: repeat(PER / 10, withIced.fast) },
     { name: RICH_OFF, run: repeat(PER / 10, uncached.rich) },
     { name: RICH_ON, run: repeat(PER / 10, cached.rich) },
@@ -112,8 +98,6 @@ export async function runVePathBench(quick: boolean): Promise<void> {
     "#VE MMIO round trip (readl)",
     b.add(OFF, uncached.fast, opts),
     b.add(ON, cached.fast, opts),
-    b.add(WORDS_OFF, uncached.words, opts),
-    b.add(WORDS_ON, cached.words, opts),
     b.add(ICED, withIced.fast, opts),
     b.add(RICH_OFF, uncached.rich, opts),
     b.add(RICH_ON, cached.rich, opts),

@@ -105,13 +105,6 @@ export class VeResult {
   }
 }
 
-/**
- * Where VeEngine.handleWords and Td.deliverFastWords find a #VE's fields in its word form: the
- * GPA (shared bit included) and the GLA as 32-bit halves, then (for traces only) the exit
- * qualification's. Six words. (Public as VeEngine.VE_WORDS.)
- */
-export const VE_WORDS = { GPA_LO: 0, GPA_HI: 1, GLA_LO: 2, GLA_HI: 3, QUALIFICATION_LO: 4, QUALIFICATION_HI: 5, COUNT: 6 } as const;
-
 const TWO32 = 0x1_0000_0000;
 const RIP_LO = 2 * SLOT.RIP;
 const FS_LO = 2 * SLOT.FS_BASE;
@@ -143,8 +136,6 @@ export interface VeEngineOptions extends VeHandlerOptions {
  * reused VeResult; nothing is allocated per #VE.
  */
 export class VeEngine {
-  /** The word form of a #VE (handleWords, Td.deliverFastWords): which word holds what. */
-  static readonly VE_WORDS = VE_WORDS;
   /** The TDVMCALL frame of the last #VE (request and answer). */
   readonly frame = new TdvmcallFrame();
   /** The answer to the last #VE (reused). */
@@ -192,31 +183,13 @@ export class VeEngine {
 
   /** Handles one EPT-violation #VE. On a fault the vCPU is left exactly as it was. */
   handle(vcpu: VeCpu, ve: VeInfo): VeResult {
+    const r = this.result;
+    const w = vcpu.words;
+    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     // ve.gpa and ve.gla as 32-bit halves: a store into a BigUint64Array (taken modulo 2^64) is a
     // fraction of the cost of Number(bigint) or of BigInt comparisons.
     this.veSlots[0] = ve.gpa;
     this.veSlots[1] = ve.gla;
-    return this.handleLoaded(vcpu);
-  }
-
-  /**
-   * handle() for a #VE given as 32-bit words instead of a VeInfo: `ve[0]`, `ve[1]` the GPA's bits
-   * 31:0 and 63:32 (shared bit included), `ve[2]`, `ve[3]` the GLA's (see VE_WORDS). The same
-   * handling and result, without the two BigInt conversions, for embedders that hold the #VE
-   * information as words (as the TDX module's TDG.VP.VEINFO.GET returns them in registers).
-   */
-  handleWords(vcpu: VeCpu, ve: Uint32Array): VeResult {
-    const vw = this.veWords;
-    vw[0] = ve[VE_WORDS.GPA_LO]; vw[1] = ve[VE_WORDS.GPA_HI];
-    vw[2] = ve[VE_WORDS.GLA_LO]; vw[3] = ve[VE_WORDS.GLA_HI];
-    return this.handleLoaded(vcpu);
-  }
-
-  /** The #VE whose GPA and GLA are in veWords. */
-  private handleLoaded(vcpu: VeCpu): VeResult {
-    const r = this.result;
-    const w = vcpu.words;
-    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     const vw = this.veWords;
     const gpaLo = vw[0], gpaHi = vw[1];
     const bit = this.sharedBitPosition;

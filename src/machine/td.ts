@@ -16,8 +16,7 @@ import { describeVe, type VeMode } from "../guest/ve-handler.js";
 import { runMmioInstruction, type CpuSide, type MmioRun } from "./cpu-side.js";
 
 export type { MmioRun };
-import { VeEngine, VE_WORDS, type VeResult } from "../guest/ve-engine.js";
-import { joinWords } from "../words.js";
+import { VeEngine, type VeResult } from "../guest/ve-engine.js";
 import { MappedMemory } from "../guest/mapped-memory.js";
 import { DecodeCache } from "../guest/decode-cache.js";
 import { convertPages, type MapGpaResult } from "../guest/map-gpa.js";
@@ -248,8 +247,7 @@ export class Td {
     this.recorder.end();
     if (e instanceof HostError) return hostFailure(e);
     if (e instanceof TypeError) {
-      // (ve null: a #VE in words, checked before the engine ran; only the vCPU can be at fault.)
-      const bad = ve === null ? vcpuProblem(vcpu, false) : veProblem(vcpu, ve);
+      const bad = veProblem(vcpu, ve);
       if (bad !== null) return new TdError("bad_ve", bad);
     }
     return e;
@@ -455,39 +453,6 @@ export class Td {
     return result;
   }
 
-  /**
-   * deliverFast() for a #VE given as 32-bit words rather than a VeInfo (VeEngine.VE_WORDS: the
-   * GPA with its shared bit, the GLA and the exit qualification as halves, six words in a
-   * Uint32Array): the same handling, result and guarantees, without converting the two BigInts
-   * per #VE. A `ve` that is not a Uint32Array of at least six words is a TdError "bad_ve".
-   */
-  deliverFastWords(vcpu: VeCpu, ve: Uint32Array): VeResult {
-    this.enter("delivering a #VE");
-    if (!(ve instanceof Uint32Array) || ve.length < VE_WORDS.COUNT) {
-      this.ready = true;
-      throw new TdError("bad_ve", `a #VE in words is a Uint32Array of ${VE_WORDS.COUNT} words (GPA, GLA, exit qualification as 32-bit halves)`);
-    }
-    const traced = this.listeners.length !== 0;
-    if (traced) this.recorder.begin();
-    let result: VeResult;
-    try {
-      result = this.engine.handleWords(vcpu, ve);
-    } catch (e) {
-      throw this.failed(e, vcpu, null);
-    }
-    if (!traced) {
-      this.veCount++;
-      this.ready = true;
-      return result;
-    }
-    try {
-      this.described(vcpu, veInfoOf(ve), result);
-    } finally {
-      this.ready = true;
-    }
-    return result;
-  }
-
   /** Counts the #VE the engine just handled, describes it and tells the trace listeners. */
   private described(vcpu: VeCpu, ve: VeInfo, outcome?: VeResult): MmioRun {
     const run = describeVe(this.engine, vcpu, this.decoder) as MmioRun & { ve: VeInfo };
@@ -529,17 +494,6 @@ function checkPortIoVe(ve: PortIoVe): void {
     const len = typeof ve === "object" && ve !== null ? String(ve.instrLen) : "none";
     throw new TdError("bad_ve", `a port I/O #VE has exit reason 30, a bigint exit qualification and instrLen 1-15 (instrLen ${len})`);
   }
-}
-
-/** A #VE in words (VeEngine.VE_WORDS) as a VeInfo, for trace events. */
-function veInfoOf(ve: Uint32Array): VeInfo {
-  return {
-    exitReason: 48,
-    exitQualification: joinWords(ve[VE_WORDS.QUALIFICATION_LO], ve[VE_WORDS.QUALIFICATION_HI]),
-    gla: joinWords(ve[VE_WORDS.GLA_LO], ve[VE_WORDS.GLA_HI]),
-    gpa: joinWords(ve[VE_WORDS.GPA_LO], ve[VE_WORDS.GPA_HI]),
-    instrLen: 0,
-  };
 }
 
 const GPAWS = [48, 52];
