@@ -47,6 +47,22 @@ export class CodeFetcher {
    * readable; `pages`, `pageCount` and `pageFault` describe the fetch.
    */
   fetch(ripLo: number, ripHi: number, cpl: number, out: Uint8Array, max = 15): number {
+    const rip = this.ripWords;
+    rip[0] = ripLo;
+    rip[1] = ripHi;
+    return this.fetchAt(rip, 0, cpl, out, max);
+  }
+
+  /** fetch()'s RIP as a word pair for fetchAt(). */
+  private readonly ripWords = new Uint32Array(2);
+
+  /**
+   * fetch() with RIP given as the word pair words[at], words[at + 1] (a register file): a half
+   * above 2^30 passed as an argument to a call V8 does not inline is boxed into a heap number,
+   * an allocation per fetch; read here, it stays a 32-bit word.
+   */
+  fetchAt(words: Uint32Array, at: number, cpl: number, out: Uint8Array, max = 15): number {
+    const ripLo = words[at], ripHi = words[at + 1];
     this.pageCount = 0;
     this.pageFault = -1;
     const tlbOn = this.tlbValid();

@@ -37,6 +37,13 @@ export interface VeMemory {
    */
   fetchCode(ripLo: number, ripHi: number, cpl: number, out: Uint8Array, max: number): number;
   /**
+   * Optional: fetchCode with RIP read from `words[at]` (bits 31:0) and `words[at + 1]` (bits
+   * 63:32), the VeCpu's register view. Same bytes, same count. The engine prefers it when
+   * present: RIP's halves are above 2^30 for kernel text, and V8 boxes such a number passed as
+   * an argument to a call it does not inline into a heap number, an allocation per #VE.
+   */
+  fetchCodeAt?(words: Uint32Array, at: number, cpl: number, out: Uint8Array, max: number): number;
+  /**
    * GPA page numbers (GPA >> 12, shared bit dropped) of the bytes the last fetchCode read.
    * Needed only with a decode cache, which forgets a decode when one of its pages changes.
    */

@@ -18,6 +18,10 @@ export class MappedMemory implements VeMemory {
     return this.fetcher.fetch(ripLo, ripHi, cpl, out, max);
   }
 
+  fetchCodeAt(words: Uint32Array, at: number, cpl: number, out: Uint8Array, max: number): number {
+    return this.fetcher.fetchAt(words, at, cpl, out, max);
+  }
+
   codePages(): number[] {
     const pages: number[] = [];
     for (let i = 0; i < this.fetcher.pageCount; i++) pages.push(this.fetcher.pages[i]);

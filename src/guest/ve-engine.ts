@@ -277,7 +277,6 @@ export class VeEngine {
    * and decode them (null: fetch failed).
    */
   private planAt(w: Uint32Array, cpl: number, hit: DecodeCacheEntry | null): VePlan | null {
-    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     const window = this.decoder.fetchWindow;
     let epoch = -1;
     if (this.cache !== null) {
@@ -286,18 +285,28 @@ export class VeEngine {
         if (epoch !== -1 && hit.epoch === epoch) { this.result.entry = hit; return hit.plan; }
         // Memory or the translation changed since: the decode holds only if RIP still reads the
         // same 15 bytes (a remap may show other bytes, or none, without writing the old page).
-        if (this.memory.fetchCode(ripLo, ripHi, cpl, window, 15) < 15) return null;
+        if (this.fetchAtRip(w, cpl, window) < 15) return null;
         if (sameBytes(window, hit.bytes)) { hit.epoch = epoch; this.result.entry = hit; return hit.plan; }
-        return this.decodeFetched(ripLo, ripHi, window, epoch);
+        return this.decodeFetched(w, window, epoch);
       }
     }
     // A fault-safe copy of 15 bytes: every byte must be readable.
-    if (this.memory.fetchCode(ripLo, ripHi, cpl, window, 15) < 15) return null;
-    return this.decodeFetched(ripLo, ripHi, window, epoch);
+    if (this.fetchAtRip(w, cpl, window) < 15) return null;
+    return this.decodeFetched(w, window, epoch);
+  }
+
+  /**
+   * Step 2: the 15 bytes at RIP into the window; how many were readable. Through the memory's
+   * word-based fetchCodeAt when it has one (RIP stays a word pair: nothing boxed), else fetchCode.
+   */
+  private fetchAtRip(w: Uint32Array, cpl: number, window: Uint8Array): number {
+    const m = this.memory;
+    return m.fetchCodeAt !== undefined ? m.fetchCodeAt(w, RIP_LO, cpl, window, 15) : m.fetchCode(w[RIP_LO], w[RIP_LO + 1], cpl, window, 15);
   }
 
   /** Step 3 on the 15 bytes in the decoder's window; kept in the cache (if any) under `epoch`. */
-  private decodeFetched(ripLo: number, ripHi: number, window: Uint8Array, epoch: number): VePlan {
+  private decodeFetched(w: Uint32Array, window: Uint8Array, epoch: number): VePlan {
+    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     const cache = this.cache;
     const d = this.decoder;
     let plan: VePlan;
