@@ -7,44 +7,24 @@
 // with the ratios to the direct TDVMCALL that issue 12 sets targets for.
 import b from "benny";
 import { loadDecoder } from "../src/decoder/node.js";
-import { Td } from "../src/machine/td.js";
-import { SLOT } from "../src/guest/vcpu.js";
-import { RegisterBlock } from "../src/devices/register-block.js";
 import { FRAME, TdvmcallFrame } from "../src/tdvmcall/abi.js";
-import type { VeInfo } from "../src/guest/memory.js";
 import type { VeDecoder } from "../src/decoder/engine.js";
 import { icedVeDecoder } from "./iced-ve-decoder.js";
+import { readlTd, READL_RIP_LO } from "./readl-td.js";
+import { SLOT } from "../src/guest/vcpu.js";
 import { bestOf, cpuLine, repeat, type TimedCase } from "./best-of.js";
 
 const decoder = await loadDecoder();
-const RIP = 0xffffffff81000000n;
-const VA = 0xffffc90000001000n;
-const GPA = 0xfe000000n;
-/** RIP bits 31:0, for resetting RIP without a BigInt. */
-const RIP_LO = Number(RIP & 0xffffffffn);
-
 function setup(decodeCache: boolean, using: VeDecoder = decoder) {
-  const td = new Td(using, { decodeCache });
-  const code = new Uint8Array(4096);
-  code.set([0x8b, 0x47, 0x10]); // mov eax, [rdi+0x10]: readl()
-  td.addPrivateRegion(0x100000n, code);
-  td.finalize();
-  td.mapPrivate(RIP, 0x100000n, 4096);
-  const device = new RegisterBlock("regs", 4096);
-  device.poke(0x10, 4, 0x12345678n);
-  td.mapMmio(VA, GPA, 4096, device);
-  const vcpu = td.createVcpu();
-  vcpu.set("rdi", VA);
-  vcpu.rip = RIP;
-  const ve: VeInfo = { exitReason: 48, exitQualification: 0x81n, gla: VA + 0x10n, gpa: (GPA + 0x10n) | td.memory.sharedBit, instrLen: 0 };
+  const { td, vcpu, ve } = readlTd(using, decodeCache);
   /** One #VE through deliverFast (RIP back at the instruction first). */
   const fast = () => {
-    vcpu.words[2 * SLOT.RIP] = RIP_LO;
+    vcpu.words[2 * SLOT.RIP] = READL_RIP_LO;
     if (!td.deliverFast(vcpu, ve).handled) throw new Error("the benchmark's readl was not handled");
   };
   /** One #VE through deliver (a typed outcome). */
   const rich = () => {
-    vcpu.words[2 * SLOT.RIP] = RIP_LO;
+    vcpu.words[2 * SLOT.RIP] = READL_RIP_LO;
     td.deliver(vcpu, ve);
   };
   return { td, vcpu, ve, fast, rich };

@@ -5,6 +5,7 @@ import { kernelAddressWords } from "../../src/guest/ve-engine.js";
 import { VePlan } from "../../src/decoder/plan.js";
 import { SLOT } from "../../src/guest/cpu.js";
 import { rng } from "../support/random.js";
+import { randomAddressCase, ADDRESS_WORDS } from "../support/address-case.js";
 
 const M64 = (1n << 64n) - 1n;
 const word = (w: Uint32Array, slot: number): bigint => BigInt(w[2 * slot]) | (BigInt(w[2 * slot + 1]) << 32n);
@@ -29,24 +30,11 @@ function reference(p: VePlan, w: Uint32Array): bigint {
 describe("kernelAddressWords", () => {
   it("equals the BigInt sum on 200,000 random plans and register files", () => {
     const r = rng(4711);
-    const u32 = () => (r() < 0.3 ? [0, 0xffffffff, 0x80000000, 0xfffff000][(r() * 4) | 0] : (r() * 0x1_0000_0000) >>> 0);
-    const pick = <T>(xs: T[]): T => xs[(r() * xs.length) | 0];
-    const w = new Uint32Array(40);
+    const w = new Uint32Array(ADDRESS_WORDS);
     const out = new Uint32Array(2);
     const bad: string[] = [];
     for (let i = 0; i < 200_000 && bad.length < 5; i++) {
-      for (let j = 0; j < 40; j++) w[j] = u32();
-      const p = new VePlan();
-      p.addressInvalid = r() < 0.02;
-      p.registerForm = r() < 0.1;
-      p.base = pick([0, 3, 5, 7, 12, 15, 16, 255]);
-      p.index = pick([0, 1, 6, 9, 14, 255, 255]);
-      p.scale = pick([1, 2, 4, 8]);
-      p.dispLo = u32();
-      p.dispHi = r() < 0.5 ? (p.dispLo >= 0x80000000 ? 0xffffffff : 0) : u32();
-      p.length = 1 + ((r() * 15) | 0);
-      p.addressSize = r() < 0.2 ? 4 : 8;
-      p.seg = pick([0, 0, 5, 6]);
+      const p = randomAddressCase(r, w);
       kernelAddressWords(p, w, out);
       const got = BigInt(out[0]) | (BigInt(out[1]) << 32n);
       const want = reference(p, w);

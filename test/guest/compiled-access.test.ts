@@ -8,36 +8,25 @@ import { compileAccess, accessAddressWords } from "../../src/guest/compiled-acce
 import { VePlan } from "../../src/decoder/plan.js";
 import { KIND } from "../../src/decoder/layout.js";
 import { rng } from "../support/random.js";
+import { randomAddressCase, ADDRESS_WORDS } from "../support/address-case.js";
 import { tinyTd, MMIO_VA, MMIO_GPA, RIP } from "../support/td.js";
 import type { VeResult } from "../../src/guest/ve-engine.js";
 
 describe("accessAddressWords", () => {
   it("equals kernelAddressWords on 200,000 random plans and register files", () => {
     const r = rng(1234);
-    const u32 = () => (r() < 0.3 ? [0, 0xffffffff, 0x80000000, 0xfffff000][(r() * 4) | 0] : (r() * 0x1_0000_0000) >>> 0);
     const pick = <T>(xs: T[]): T => xs[(r() * xs.length) | 0];
-    const w = new Uint32Array(40);
+    const w = new Uint32Array(ADDRESS_WORDS);
     const want = new Uint32Array(2), got = new Uint32Array(2);
     const bad: string[] = [];
     for (let i = 0; i < 200_000 && bad.length < 5; i++) {
-      for (let j = 0; j < 40; j++) w[j] = u32();
-      const p = new VePlan();
+      const p = randomAddressCase(r, w);
       p.kernel = r() < 0.5;
       p.kind = KIND.read; p.size = pick([1, 2, 4, 8]); p.reg = 0;
-      p.addressInvalid = r() < 0.02;
-      p.registerForm = r() < 0.1;
-      p.base = pick([0, 3, 5, 7, 12, 15, 16, 255]);
-      p.index = pick([0, 1, 6, 9, 14, 255, 255]);
-      p.scale = pick([1, 2, 4, 8]);
-      p.dispLo = u32();
-      p.dispHi = r() < 0.5 ? (p.dispLo >= 0x80000000 ? 0xffffffff : 0) : u32();
-      p.length = 1 + ((r() * 15) | 0);
-      p.addressSize = r() < 0.2 ? 4 : 8;
-      p.seg = pick([0, 0, 5, 6]);
       const c = compileAccess(p, p.kernel)!;
       kernelAddressWords(p, w, want);
       accessAddressWords(c, w, got);
-      if (got[0] !== want[0] || got[1] !== want[1]) bad.push(`${JSON.stringify({ ...p })}: ${got} != ${want}`);
+      if (got[0] !== want[0] || got[1] !== want[1]) bad.push(`${JSON.stringify(p)}: ${got} != ${want}`);
     }
     expect(bad).toEqual([]);
   });
