@@ -196,7 +196,8 @@ export class VeEngine {
     const shared = bit >= 32 ? (gpaHi >>> (bit - 32)) & 1 : (gpaLo >>> bit) & 1;
     const cpl = vcpu.cpl;
     const cache = this.cache;
-    const hit = cache !== null && shared !== 0 && cpl !== 3 ? cache.get(ripLo, ripHi) : null;
+    // The compiled path serves CPL 0, where kernel MMIO runs; other CPLs are checked below.
+    const hit = cache !== null && shared !== 0 && cpl === 0 ? cache.get(ripLo, ripHi) : null;
     // A site decoded under the current code epoch and compiled: run it straight through. It
     // returns false, having changed nothing, where the general path must decide (a refused
     // ve.gla, an access that crosses a page); a trace takes the general path, which describes.
@@ -206,7 +207,7 @@ export class VeEngine {
     r.ripLo = ripLo;
     r.ripHi = ripHi;
     if (shared === 0) return this.fault("PANIC", "private_gpa");
-    if (cpl === 3) return this.fault("EFAULT", "user_mode");
+    if (cpl !== 0 && userMode(cpl)) return this.fault("EFAULT", "user_mode");
 
     const plan = this.planAt(w, cpl, hit);
     if (plan === null) return this.fault("EFAULT", "fetch");
@@ -449,4 +450,14 @@ export function kernelAddressWords(p: VePlan, w: Uint32Array, out: Uint32Array):
 function sameBytes(window: Uint8Array, bytes: Uint8Array): boolean {
   for (let i = 0; i < 15; i++) if (window[i] !== bytes[i]) return false;
   return true;
+}
+
+/**
+ * Whether a #VE at `cpl` came from user mode (CPL 3; 1 and 2 are not user mode to the kernel).
+ * A VeCpu is the embedder's object: a CPL outside 0-3 is a malformed vCPU, thrown as a TypeError
+ * that the TD reports as bad_ve. Kept out of handle() so its hot path stays small enough to inline.
+ */
+function userMode(cpl: number): boolean {
+  if (cpl !== 1 && cpl !== 2 && cpl !== 3) throw new TypeError(`a vCPU's cpl is 0-3, not ${String(cpl)}`);
+  return cpl === 3;
 }

@@ -440,6 +440,12 @@ export class Td {
     } catch (e) {
       throw this.failed(e, vcpu, ve);
     }
+    // A malformed vCPU (too few register words, a CPL outside 0-3) makes the engine fault rather
+    // than throw; name it, as deliver() does up front. Checked only on a fault: nothing was applied.
+    if (!result.handled) {
+      const bad = veProblem(vcpu, ve);
+      if (bad !== null) throw this.failed(new TdError("bad_ve", bad), vcpu, ve);
+    }
     if (!traced) {
       this.veCount++;
       this.ready = true;

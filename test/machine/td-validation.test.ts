@@ -57,6 +57,7 @@ describe("the TD refuses malformed arguments with a TdError", () => {
     const before = vcpu.snapshot();
     for (const call of [() => td.deliver(vcpu, null as never), () => td.deliverFast(vcpu, { ...ve(td), gpa: 5 } as never),
       () => td.deliverFast(null as never, ve(td)), () => td.deliver({ words: new Uint32Array(4), cpl: 0 }, ve(td)),
+      () => td.deliverFast({ words: new Uint32Array(4), cpl: 0 }, ve(td)), () => td.deliverFast({ words: vcpu.words, cpl: 7 } as never, ve(td)),
       () => td.runMmioInstruction({ words: vcpu.words, cpl: 0 } as never), () => td.deliverPortIo({} as never, { exitReason: 30, exitQualification: 8n, instrLen: 1 })]) {
       expect(code(call), call.toString()).toBe("bad_ve");
     }
