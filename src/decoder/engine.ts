@@ -47,8 +47,12 @@ export const MAX_INSN_LEN = 15;
 /** batch(): larger `chunkRecords` are clamped to this (a full-record buffer stays at 96 MiB). */
 export const MAX_CHUNK_RECORDS = 1 << 20;
 
-/** No kernel profile validated yet (decodePlan's memo): equal to nothing a caller can pass. */
-const NO_PROFILE = Symbol("no profile");
+/**
+ * No kernel profile validated yet (decodePlan's memo): no profile's name. A string, not a Symbol,
+ * so the memo's compare only ever sees strings and V8 keeps it a pointer compare (a Symbol there
+ * first made it the generic strict-equality call on every kernel-reading #VE).
+ */
+const NO_PROFILE = "";
 
 /** Largest buffer the decoder reserves at once: its memory is a 32-bit address space. */
 const MAX_BUFFER = 0xffff_0000;
@@ -121,7 +125,7 @@ export class VeDecoder implements PlanDecoder {
    * The last profile decodePlan validated and its number (a compare per call, not a lookup). Only
    * a validated profile is ever kept, so a match means a valid one.
    */
-  private planKernel: unknown = NO_PROFILE;
+  private planKernel: string = NO_PROFILE;
   private planKernelNumber = 0;
   /**
    * The kernel release whose #VE handler the `linux` reading follows when a call does not say
@@ -219,19 +223,26 @@ export class VeDecoder implements PlanDecoder {
    * `false`), unpacked into `plan`. Nothing is allocated.
    */
   decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan {
+    // The profile's number from the memo: the default release (`true`) first, the #VE path's case.
     let reading = 0;
-    if (kernel !== false) {
-      const profile = kernel === true ? this.kernel : kernel;
-      if (profile !== this.planKernel) {
-        reading = kernelNumber(profile);
-        this.planKernel = profile;
-        this.planKernelNumber = reading;
-      } else reading = this.planKernelNumber;
+    if (kernel === true) {
+      const profile = this.kernel;
+      reading = profile === this.planKernel ? this.planKernelNumber : this.rememberProfile(profile);
+    } else if (kernel !== false) {
+      reading = kernel === this.planKernel ? this.planKernelNumber : this.rememberProfile(kernel);
     }
     // One combined test on the hot path (an integer 1-15 and a VePlan); the message is built on failure.
     if ((len | 0) !== len || (len - 1) >>> 0 >= MAX_INSN_LEN || !(plan instanceof VePlan)) checkPlanCall(len, plan);
     this.decodePlanFn(this.windowAt, len, this.oneOut, reading);
-    return plan.unpack(this.oneU32, this.oneOut >>> 2, kernel !== false);
+    return plan.unpack(this.oneU32, this.oneOut >>> 2, reading !== 0); // profile numbers start at 1
+  }
+
+  /** Validates `profile` (throws on a bad one) and makes it decodePlan's memo; its number. */
+  private rememberProfile(profile: unknown): number {
+    const reading = kernelNumber(profile);
+    this.planKernel = profile as string;
+    this.planKernelNumber = reading;
+    return reading;
   }
 
   /**
