@@ -258,11 +258,7 @@ export class VeEngine {
       else if (c.linux) linuxWriteBackWords(w, slotAt, c.kind, c.size, c.extendTo, lo, hi);
       else archWriteBackWords(w, slotAt, c.kind, c.size, c.extendTo, c.highByte, lo, hi);
     }
-    const next = w[RIP_LO] + c.length;
-    w[RIP_LO] = next;
-    if (next >= TWO32) w[RIP_LO + 1] = w[RIP_LO + 1] + 1;
-    r.handled = true;
-    r.length = c.length;
+    completed(r, w, c.length);
     return true;
   }
 
@@ -386,11 +382,7 @@ export class VeEngine {
       if (this.linux) linuxWriteBackWords(w, 2 * slot, kind, size, extendTo, lo, hi);
       else archWriteBackWords(w, 2 * slot, kind, size, extendTo, highByte, lo, hi);
     }
-    const ripLo = w[RIP_LO] + p.length;
-    w[RIP_LO] = ripLo;
-    if (ripLo >= TWO32) w[RIP_LO + 1] = w[RIP_LO + 1] + 1;
-    r.handled = true;
-    r.length = p.length;
+    completed(r, w, p.length);
     return r;
   }
 
@@ -460,4 +452,13 @@ function sameBytes(window: Uint8Array, bytes: Uint8Array): boolean {
 function userMode(cpl: number): boolean {
   if (cpl !== 1 && cpl !== 2 && cpl !== 3) throw new TypeError(`a vCPU's cpl is 0-3, not ${String(cpl)}`);
   return cpl === 3;
+}
+
+/** The #VE is emulated: RIP (as 32-bit halves) moves past the `length`-byte instruction, and `r` says so. */
+function completed(r: VeResult, w: Uint32Array, length: number): void {
+  const next = w[RIP_LO] + length;
+  w[RIP_LO] = next;
+  if (next >= TWO32) w[RIP_LO + 1] = w[RIP_LO + 1] + 1;
+  r.handled = true;
+  r.length = length;
 }
