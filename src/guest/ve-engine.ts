@@ -181,32 +181,48 @@ export class VeEngine {
     this.taskSizeMaxHi = options.fiveLevelPaging ? TASK_SIZE_MAX_HI_5LEVEL : TASK_SIZE_MAX_HI_4LEVEL;
   }
 
-  /** Handles one EPT-violation #VE. On a fault the vCPU is left exactly as it was. */
+  /**
+   * Handles one EPT-violation #VE. On a fault the vCPU is left exactly as it was.
+   *
+   * (The cached path is kept small on purpose: V8 inlines a function only under a bytecode
+   * budget, and a round trip that runs as one optimized function instead of a chain of calls
+   * re-checks its typed arrays far less. Rare work lives in the general path and helpers.)
+   */
   handle(vcpu: VeCpu, ve: VeInfo): VeResult {
-    const r = this.result;
     const w = vcpu.words;
-    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     // ve.gpa and ve.gla as 32-bit halves: a store into a BigUint64Array (taken modulo 2^64) is a
     // fraction of the cost of Number(bigint) or of BigInt comparisons.
     this.veSlots[0] = ve.gpa;
     this.veSlots[1] = ve.gla;
-    const vw = this.veWords;
-    const gpaLo = vw[0], gpaHi = vw[1];
-    const bit = this.sharedBitPosition;
-    const shared = bit >= 32 ? (gpaHi >>> (bit - 32)) & 1 : (gpaLo >>> bit) & 1;
     const cpl = vcpu.cpl;
     const cache = this.cache;
-    // The compiled path serves CPL 0, where kernel MMIO runs; other CPLs are checked below.
-    const hit = cache !== null && shared !== 0 && cpl === 0 ? cache.get(ripLo, ripHi) : null;
-    // A site decoded under the current code epoch and compiled: run it straight through. It
-    // returns false, having changed nothing, where the general path must decide (a refused
-    // ve.gla, an access that crosses a page); a trace takes the general path, which describes.
-    if (hit !== null && hit.access !== null && hit.epoch !== -1 && !this.describing
-      && hit.epoch === this.memory.codeEpoch!() && this.runCompiled(w, hit, hit.access)) return r;
+    // The compiled path serves CPL 0 and shared GPAs, where kernel MMIO runs. A site decoded under
+    // the current code epoch and compiled runs straight through; it returns false, having changed
+    // nothing, where the general path must decide (a refused ve.gla, an access that crosses a
+    // page); a trace takes the general path, which describes.
+    if (cache !== null && cpl === 0 && this.sharedGpa()) {
+      const hit = cache.get(w[RIP_LO], w[RIP_LO + 1]);
+      if (hit !== null && hit.access !== null && hit.epoch !== -1 && !this.describing
+        && hit.epoch === this.memory.codeEpoch!() && this.runCompiled(w, hit, hit.access)) return this.result;
+      return this.general(vcpu, cpl, hit);
+    }
+    return this.general(vcpu, cpl, null);
+  }
+
+  /** Whether ve.gpa (in veWords) has the TD's shared bit set. */
+  private sharedGpa(): boolean {
+    const bit = this.sharedBitPosition;
+    return (bit >= 32 ? (this.veWords[1] >>> (bit - 32)) & 1 : (this.veWords[0] >>> bit) & 1) !== 0;
+  }
+
+  /** SPEC §7 step by step: every #VE the compiled path does not take (`hit`: the cache's entry for RIP, or null). */
+  private general(vcpu: VeCpu, cpl: number, hit: DecodeCacheEntry | null): VeResult {
+    const r = this.result;
+    const w = vcpu.words;
     r.reset();
-    r.ripLo = ripLo;
-    r.ripHi = ripHi;
-    if (shared === 0) return this.fault("PANIC", "private_gpa");
+    r.ripLo = w[RIP_LO];
+    r.ripHi = w[RIP_LO + 1];
+    if (!this.sharedGpa()) return this.fault("PANIC", "private_gpa");
     if (cpl !== 0 && userMode(cpl)) return this.fault("EFAULT", "user_mode");
 
     const plan = this.planAt(w, cpl, hit);
@@ -223,40 +239,37 @@ export class VeEngine {
   private runCompiled(w: Uint32Array, e: DecodeCacheEntry, c: CompiledAccess): boolean {
     // (RIP and the GPA are read here, not passed: a 32-bit half above 2^30 passed to a call V8
     // does not inline is boxed as a heap number, an allocation per #VE.)
-    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     if (c.linux !== this.linux || (this.linuxGlaCheck && this.glaRejected())) return false;
     const va = this.result.address;
     accessAddressWords(c, w, va);
     if ((va[0] & 0xfff) > c.lastOffset) return false;
-    const r = this.result;
-    r.handled = false; r.error = null; r.step = null; r.length = 0; r.slot = -1;
-    r.plan = e.plan; r.entry = e; r.insn = null; r.composite = null;
-    r.ripLo = ripLo; r.ripHi = ripHi;
+    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     const f = this.frame;
-    const slotAt = 2 * c.slot;
-    // A write's value: the immediate, or the register's low bytes (AH..BH: bits 15:8).
-    const value = this.operand;
-    if (c.fromImmediate) { value[0] = c.immLo; value[1] = c.immHi; }
-    else if (c.isWrite) {
-      value[0] = c.highByte ? (w[slotAt] >>> 8) & 0xff : w[slotAt] & c.valueMask;
-      value[1] = c.size === 8 && !c.highByte ? w[slotAt + 1] : 0;
-    }
-    f.mmioWords(c.size, c.isWrite, this.veWords, value);
-    r.calls = 1;
+    if (c.isWrite) writeValueWords(c, w, this.operand);
+    f.mmioWords(c.size, c.isWrite, this.veWords, this.operand);
     this.host.handleFrame(f);
+    // The result's fields are each written once, now that the answer is in. The plan and entry
+    // are stored only when they change: a pointer store pays V8's write barrier.
+    const r = this.result;
+    r.ripLo = ripLo; r.ripHi = ripHi;
+    if (r.entry !== e) { r.entry = e; r.plan = e.plan; }
+    r.calls = 1; r.insn = null; r.composite = null;
     // Registers change only after the host answered successfully.
-    if (!f.succeeded) { this.fault("EIO", "tdvmcall"); return true; }
+    if (!f.succeeded) {
+      r.handled = false; r.length = 0; r.slot = -1;
+      this.fault("EIO", "tdvmcall");
+      return true;
+    }
+    r.error = null; r.step = null;
     const wb = c.writeBack;
-    if (wb !== WRITE_BACK.none) {
+    if (wb === WRITE_BACK.none) r.slot = -1;
+    else {
+      const at = 2 * c.slot;
       r.slot = c.slot;
-      r.oldLo = w[slotAt];
-      r.oldHi = w[slotAt + 1];
-      const fw = f.words;
-      const lo = fw[2 * FRAME.DATA], hi = fw[2 * FRAME.DATA + 1];
-      if (wb === WRITE_BACK.zero32) { w[slotAt] = lo; w[slotAt + 1] = 0; }
-      else if (wb === WRITE_BACK.full64) { w[slotAt] = lo; w[slotAt + 1] = hi; }
-      else if (c.linux) linuxWriteBackWords(w, slotAt, c.kind, c.size, c.extendTo, lo, hi);
-      else archWriteBackWords(w, slotAt, c.kind, c.size, c.extendTo, c.highByte, lo, hi);
+      r.oldLo = w[at];
+      r.oldHi = w[at + 1];
+      if (wb === WRITE_BACK.zero32) { w[at] = f.words[2 * FRAME.DATA]; w[at + 1] = 0; }
+      else compiledWriteBack(c, w, f.words);
     }
     completed(r, w, c.length);
     return true;
@@ -452,6 +465,28 @@ function sameBytes(window: Uint8Array, bytes: Uint8Array): boolean {
 function userMode(cpl: number): boolean {
   if (cpl !== 1 && cpl !== 2 && cpl !== 3) throw new TypeError(`a vCPU's cpl is 0-3, not ${String(cpl)}`);
   return cpl === 3;
+}
+
+/**
+ * A compiled write's value into value[0..1]: the immediate, or the register's low bytes (AH..BH:
+ * bits 15:8). (Out of runCompiled, to keep it small enough to inline.)
+ */
+function writeValueWords(c: CompiledAccess, w: Uint32Array, value: Uint32Array): void {
+  const at = 2 * c.slot;
+  if (c.fromImmediate) { value[0] = c.immLo; value[1] = c.immHi; }
+  else {
+    value[0] = c.highByte ? (w[at] >>> 8) & 0xff : w[at] & c.valueMask;
+    value[1] = c.size === 8 && !c.highByte ? w[at + 1] : 0;
+  }
+}
+
+/** A compiled read's write-back other than a 4-byte MOV: the whole register, or the reading's rule. */
+function compiledWriteBack(c: CompiledAccess, w: Uint32Array, answer: Uint32Array): void {
+  const at = 2 * c.slot;
+  const lo = answer[2 * FRAME.DATA], hi = answer[2 * FRAME.DATA + 1];
+  if (c.writeBack === WRITE_BACK.full64) { w[at] = lo; w[at + 1] = hi; }
+  else if (c.linux) linuxWriteBackWords(w, at, c.kind, c.size, c.extendTo, lo, hi);
+  else archWriteBackWords(w, at, c.kind, c.size, c.extendTo, c.highByte, lo, hi);
 }
 
 /** The #VE is emulated: RIP (as 32-bit halves) moves past the `length`-byte instruction, and `r` says so. */
