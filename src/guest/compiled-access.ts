@@ -62,7 +62,12 @@ export class CompiledAccess {
     readonly segmentAt: number,
     /** The access crosses a page when the address's bits 11:0 exceed this (4096 - size). */
     readonly lastOffset: number,
-  ) {}
+  ) {
+    this.baseAndDisp = !allOnes && !ripRelative && indexAt < 0 && !truncate32 && segmentAt < 0;
+  }
+
+  /** The address is the displacement plus at most a base register (the common MMIO form). */
+  readonly baseAndDisp: boolean;
 }
 
 /** The low `bytes` bytes of a 32-bit word, as a mask (bytes >= 4: all of it). */
@@ -105,8 +110,21 @@ export function compileAccess(p: VePlan, linux: boolean): CompiledAccess | null 
  * The address of the access (what kernelAddressWords computes from the plan) from the compiled
  * terms and the registers, into out[0..1] as 32-bit halves. Every step stays a 32-bit word with
  * an explicit carry: no intermediate needs a double (which V8 may box into a heap number).
+ * The common form (displacement plus a base) is done here and the rest in fullAddressWords, so
+ * that this stays small enough for V8 to inline into the #VE path with room to spare.
  */
 export function accessAddressWords(c: CompiledAccess, w: Uint32Array, out: Uint32Array): void {
+  if (!c.baseAndDisp) { fullAddressWords(c, w, out); return; }
+  const b = c.baseAt;
+  const d = c.dispLo >>> 0;
+  if (b < 0) { out[0] = d; out[1] = c.dispHi; return; }
+  const lo = (d + w[b]) >>> 0;
+  out[0] = lo;
+  out[1] = (c.dispHi + w[b + 1] + (lo < d ? 1 : 0)) >>> 0;
+}
+
+/** accessAddressWords for any compiled address: all-ones, RIP-relative, scaled index, 67h, FS/GS. */
+function fullAddressWords(c: CompiledAccess, w: Uint32Array, out: Uint32Array): void {
   if (c.allOnes) { out[0] = 0xffffffff; out[1] = 0xffffffff; return; }
   let lo = c.dispLo >>> 0, hi = c.dispHi >>> 0, sum = 0;
   const b = c.baseAt;
