@@ -82,8 +82,13 @@ export class CodeFetcher {
         return 15;
       }
     }
+    return this.fetchPages(words, at, cpl, out, max, tlbOn);
+  }
+
+  /** fetchAt's general case: page by page, through the TLB or a translation (kept out of fetchAt so it stays small enough to inline). */
+  private fetchPages(words: Uint32Array, at: number, cpl: number, out: Uint8Array, max: number, tlbOn: boolean): number {
     let n = 0;
-    let lo = ripLo, hi = ripHi;
+    let lo = words[at], hi = words[at + 1];
     while (n < max) {
       const vaOffset = lo & 0xfff;
       let data = tlbOn ? this.cached(lo, hi, cpl) : null;
