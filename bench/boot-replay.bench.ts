@@ -117,6 +117,7 @@ export function buildReplay(decoder: VeDecoder, trace: BootTrace, accesses: read
     }
   };
   const out = new Uint32Array(2);
+  const zero = new Uint32Array(2); // what the device-only loop writes
   /** Only the device models' work for the same accesses. */
   const deviceOnly = () => {
     for (let k = 0; k < steps.length; k++) {
@@ -124,7 +125,7 @@ export function buildReplay(decoder: VeDecoder, trace: BootTrace, accesses: read
       const p = s.gpa - (s.gpa % 4096);
       const d = devices.get(p)!;
       const size = s.size as 1 | 2 | 4 | 8;
-      if (s.write) d.writeWords ? d.writeWords(s.gpa - p, size, 0, 0) : d.write(s.gpa - p, size, 0n);
+      if (s.write) d.writeWords ? d.writeWords(s.gpa - p, size, zero, 0) : d.write(s.gpa - p, size, 0n);
       else if (d.readWords) d.readWords(s.gpa - p, size, out, 0);
       else d.read(s.gpa - p, size);
     }

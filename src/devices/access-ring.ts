@@ -24,16 +24,21 @@ export class AccessRing {
     if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`trace limit must be a non-negative integer (got ${limit})`);
   }
 
-  record(write: boolean, where: number, size: number, lo: number, hi: number): void {
+  /**
+   * Records one access: its direction, register, size and the value v[at] (bits 31:0), v[at + 1]
+   * (bits 63:32). (A word pair, not two numbers: a half above 2^30 passed to a call V8 does not
+   * inline is boxed, an allocation per access.)
+   */
+  record(write: boolean, where: number, size: number, v: Uint32Array, at: number): void {
     this.count++;
     if (this.limit === 0) return;
     let ring = this.ring;
-    const at = 4 * this.next;
-    if (at === ring.length) ring = this.grow(); // only before the first wrap
-    ring[at] = (write ? WRITE : READ) | (size << 8);
-    ring[at + 1] = where;
-    ring[at + 2] = lo;
-    ring[at + 3] = hi;
+    if (4 * this.next === ring.length) ring = this.grow(); // only before the first wrap
+    const slot = 4 * this.next;
+    ring[slot] = (write ? WRITE : READ) | (size << 8);
+    ring[slot + 1] = where;
+    ring[slot + 2] = v[at];
+    ring[slot + 3] = v[at + 1];
     this.next = this.next + 1 === this.limit ? 0 : this.next + 1;
   }
 

@@ -23,8 +23,17 @@ export class IoApic implements MmioDevice {
   /** IOWIN accesses: the last `traceLimit` (a bounded ring, at most 16 bytes per entry). */
   private readonly ring: AccessRing;
 
+  /** The traced value as the ring takes it (bits 31:0; IOWIN registers are 32-bit). */
+  private readonly tracedValue = new Uint32Array(2);
+
   constructor(readonly name = "ioapic", readonly traceLimit = 1024) {
     this.ring = new AccessRing(traceLimit);
+  }
+
+  /** Traces an IOWIN access to the selected register. */
+  private traced(write: boolean, value: bigint): void {
+    this.tracedValue[0] = lowWord(value);
+    this.ring.record(write, this.select, 4, this.tracedValue, 0);
   }
 
   /** The last `traceLimit` IOWIN accesses, oldest first, with the register IOREGSEL selected. */
@@ -71,7 +80,7 @@ export class IoApic implements MmioDevice {
     if (offset === IOREGSEL) value = BigInt(this.select);
     else if (offset === IOWIN) {
       value = this.readRegister(this.select);
-      this.ring.record(false, this.select, 4, lowWord(value), 0);
+      this.traced(false, value);
     }
     return BigInt.asUintN(size * 8, value);
   }
@@ -80,7 +89,7 @@ export class IoApic implements MmioDevice {
   write(offset: number, _size: 1 | 2 | 4 | 8, value: bigint): void {
     if (offset === IOREGSEL) this.select = Number(value & 0xffn);
     else if (offset === IOWIN) {
-      this.ring.record(true, this.select, 4, lowWord(value), 0);
+      this.traced(true, value);
       this.writeRegister(this.select, value);
     } else if (offset === IOAPIC_EOI) {
       const vector = value & 0xffn;

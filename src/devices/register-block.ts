@@ -1,7 +1,7 @@
 // A plain block of little-endian device registers with an access trace: the simplest device model,
 // and the storage other models build on. The trace is a bounded ring (access-ring.ts), so a traced
 // access allocates nothing.
-import { cutLo, cutHi, type MmioDevice, type AccessSize } from "../host/bus.js";
+import { cutWords, ALL_ONES, type MmioDevice, type AccessSize } from "../host/bus.js";
 import { joinWords, lowWord, highWord } from "../words.js";
 import { AccessRing } from "./access-ring.js";
 
@@ -43,8 +43,7 @@ export class RegisterBlock implements MmioDevice {
   /** Raw register value as halves into out[at], out[at + 1], without tracing (all-ones outside). */
   peekWords(offset: number, size: AccessSize, out: Uint32Array, at: number): void {
     if (!this.inside(offset, size)) {
-      out[at] = cutLo(size, 0xffffffff);
-      out[at + 1] = cutHi(size, 0xffffffff);
+      cutWords(size, ALL_ONES, 0, out, at);
       return;
     }
     const v = this.view;
@@ -57,15 +56,15 @@ export class RegisterBlock implements MmioDevice {
     }
   }
 
-  /** Stores a value given as halves, without tracing (ignored outside the block). */
-  pokeWords(offset: number, size: AccessSize, lo: number, hi: number): void {
+  /** Stores the value value[at] (bits 31:0), value[at + 1] (bits 63:32), without tracing (ignored outside the block). */
+  pokeWords(offset: number, size: AccessSize, value: Uint32Array, at: number): void {
     if (!this.inside(offset, size)) return;
     const v = this.view;
     switch (size) {
-      case 1: v.setUint8(offset, lo & 0xff); break;
-      case 2: v.setUint16(offset, lo & 0xffff, true); break;
-      case 4: v.setUint32(offset, lo >>> 0, true); break;
-      default: v.setUint32(offset, lo >>> 0, true); v.setUint32(offset + 4, hi >>> 0, true);
+      case 1: v.setUint8(offset, value[at] & 0xff); break;
+      case 2: v.setUint16(offset, value[at] & 0xffff, true); break;
+      case 4: v.setUint32(offset, value[at], true); break;
+      default: v.setUint32(offset, value[at], true); v.setUint32(offset + 4, value[at + 1], true);
     }
   }
 
@@ -76,17 +75,19 @@ export class RegisterBlock implements MmioDevice {
   }
 
   poke(offset: number, size: AccessSize, value: bigint): void {
-    this.pokeWords(offset, size, lowWord(value), highWord(value));
+    this.scratch[0] = lowWord(value);
+    this.scratch[1] = highWord(value);
+    this.pokeWords(offset, size, this.scratch, 0);
   }
 
   readWords(offset: number, size: AccessSize, out: Uint32Array, at: number): void {
     this.peekWords(offset, size, out, at);
-    this.ring.record(false, offset, size, out[at], out[at + 1]);
+    this.ring.record(false, offset, size, out, at);
   }
 
-  writeWords(offset: number, size: AccessSize, lo: number, hi: number): void {
-    this.ring.record(true, offset, size, lo, hi);
-    this.pokeWords(offset, size, lo, hi);
+  writeWords(offset: number, size: AccessSize, value: Uint32Array, at: number): void {
+    this.ring.record(true, offset, size, value, at);
+    this.pokeWords(offset, size, value, at);
   }
 
   read(offset: number, size: AccessSize): bigint {
@@ -95,6 +96,8 @@ export class RegisterBlock implements MmioDevice {
   }
 
   write(offset: number, size: AccessSize, value: bigint): void {
-    this.writeWords(offset, size, lowWord(value), highWord(value));
+    this.scratch[0] = lowWord(value);
+    this.scratch[1] = highWord(value);
+    this.writeWords(offset, size, this.scratch, 0);
   }
 }

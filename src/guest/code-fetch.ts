@@ -62,7 +62,7 @@ export class CodeFetcher {
    * an allocation per fetch; read here, it stays a 32-bit word.
    */
   fetchAt(words: Uint32Array, at: number, cpl: number, out: Uint8Array, max = 15): number {
-    const ripLo = words[at], ripHi = words[at + 1];
+    const ripLo = words[at];
     this.pageCount = 0;
     this.pageFault = -1;
     const tlbOn = this.tlbValid();
@@ -70,7 +70,7 @@ export class CodeFetcher {
     // overlapping 32-bit words (bytes 0-3, 4-7, 8-11, 11-14) rather than byte by byte.
     const start = ripLo & 0xfff;
     if (tlbOn && max === 15 && start <= 4096 - 15 && out.length >= 15) {
-      const slot = this.hit(ripLo, ripHi, cpl);
+      const slot = this.hit(words, at, cpl);
       if (slot >= 0) {
         const from = this.tlbView[slot]!;
         const to = out === this.outOf ? this.outView! : this.viewOf(out);
@@ -89,9 +89,12 @@ export class CodeFetcher {
   private fetchPages(words: Uint32Array, at: number, cpl: number, out: Uint8Array, max: number, tlbOn: boolean): number {
     let n = 0;
     let lo = words[at], hi = words[at + 1];
+    const cursor = this.cursor;
     while (n < max) {
       const vaOffset = lo & 0xfff;
-      let data = tlbOn ? this.cached(lo, hi, cpl) : null;
+      cursor[0] = lo;
+      cursor[1] = hi;
+      let data = tlbOn ? this.cached(cursor, cpl) : null;
       let offset = vaOffset;
       if (!data) {
         data = this.translate(lo, hi, cpl, tlbOn);
@@ -132,19 +135,26 @@ export class CodeFetcher {
     return true;
   }
 
-  private cached(lo: number, hi: number, cpl: number): Uint8Array | null {
-    const slot = this.hit(lo, hi, cpl);
+  private cached(va: Uint32Array, cpl: number): Uint8Array | null {
+    const slot = this.hit(va, 0, cpl);
     if (slot < 0) return null;
     this.pages[this.pageCount++] = this.tlbGpaPage[slot];
     return this.tlbData[slot];
   }
 
-  /** The TLB slot holding the page of (lo, hi) at `cpl`, or -1. */
-  private hit(lo: number, hi: number, cpl: number): number {
-    const page = lo >>> 12;
+  /**
+   * The TLB slot holding the page of the address words[at] (bits 31:0), words[at + 1] (63:32) at
+   * `cpl`, or -1. (A word pair, not two numbers: a half above 2^30 passed to a call V8 does not
+   * inline is boxed, an allocation per fetch.)
+   */
+  private hit(words: Uint32Array, at: number, cpl: number): number {
+    const page = words[at] >>> 12;
     const slot = page & (TLB_SIZE - 1);
-    return this.tlbPage[slot] !== page || this.tlbHi[slot] !== hi || this.tlbCpl[slot] !== cpl ? -1 : slot;
+    return this.tlbPage[slot] !== page || this.tlbHi[slot] !== words[at + 1] || this.tlbCpl[slot] !== cpl ? -1 : slot;
   }
+
+  /** The page walk's current address (fetchPages), as the word pair hit() takes. */
+  private readonly cursor = new Uint32Array(2);
 
   // The last `out` fetched into and a DataView of it (the #VE engine fetches into one window).
   private outOf: Uint8Array | null = null;

@@ -48,8 +48,13 @@ export class DecodeCache {
 
   constructor(readonly capacity = 65536) {}
 
-  /** The entry for RIP (as 32-bit halves), or null. */
-  get(ripLo: number, ripHi: number): DecodeCacheEntry | null {
+  /**
+   * The entry for the RIP in words[at] (bits 31:0) and words[at + 1] (63:32), or null. (A word
+   * pair, not two numbers: a half above 2^30 passed to a call V8 does not inline is boxed, an
+   * allocation per #VE.)
+   */
+  get(words: Uint32Array, at: number): DecodeCacheEntry | null {
+    const ripLo = words[at], ripHi = words[at + 1];
     const slot = ripLo & (FRONT - 1);
     let e = this.front[slot];
     if (e === null || !e.live || e.ripLo !== ripLo || e.ripHi !== ripHi) {

@@ -97,7 +97,8 @@ export function emulateSplitAccess(cpu: VeCpu, p: VePlan, slot: number, va: bigi
     for (const part of parts) if (!part.mmio) bytes.set(memory.read(part.gpa, part.len)!, part.at);
     if (slot >= 0) {
       const view = new DataView(bytes.buffer);
-      archWriteBackWords(cpu.words, 2 * slot, p.kind, size, p.extendTo, p.highByte, view.getUint32(0, true), view.getUint32(4, true));
+      const value = Uint32Array.of(view.getUint32(0, true), view.getUint32(4, true));
+      archWriteBackWords(cpu.words, 2 * slot, p.kind, size, p.extendTo, p.highByte, value, 0);
     }
   }
   vcpu.rip += BigInt(p.length);

@@ -201,7 +201,7 @@ export class VeEngine {
     // nothing, where the general path must decide (a refused ve.gla, an access that crosses a
     // page); a trace takes the general path, which describes.
     if (cache !== null && cpl === 0 && this.sharedGpa()) {
-      const hit = cache.get(w[RIP_LO], w[RIP_LO + 1]);
+      const hit = cache.get(w, RIP_LO);
       if (hit !== null && hit.access !== null && hit.epoch !== -1 && !this.describing
         && hit.epoch === this.memory.codeEpoch!() && this.runCompiled(w, hit, hit.access)) return this.result;
       return this.general(vcpu, cpl, hit);
@@ -391,9 +391,8 @@ export class VeEngine {
       r.slot = slot;
       r.oldLo = w[2 * slot];
       r.oldHi = w[2 * slot + 1];
-      const lo = f.lo(FRAME.DATA), hi = f.hi(FRAME.DATA);
-      if (this.linux) linuxWriteBackWords(w, 2 * slot, kind, size, extendTo, lo, hi);
-      else archWriteBackWords(w, 2 * slot, kind, size, extendTo, highByte, lo, hi);
+      if (this.linux) linuxWriteBackWords(w, 2 * slot, kind, size, extendTo, f.words, 2 * FRAME.DATA);
+      else archWriteBackWords(w, 2 * slot, kind, size, extendTo, highByte, f.words, 2 * FRAME.DATA);
     }
     completed(r, w, p.length);
     return r;
@@ -482,11 +481,10 @@ function writeValueWords(c: CompiledAccess, w: Uint32Array, value: Uint32Array):
 
 /** A compiled read's write-back other than a 4-byte MOV: the whole register, or the reading's rule. */
 function compiledWriteBack(c: CompiledAccess, w: Uint32Array, answer: Uint32Array): void {
-  const at = 2 * c.slot;
-  const lo = answer[2 * FRAME.DATA], hi = answer[2 * FRAME.DATA + 1];
-  if (c.writeBack === WRITE_BACK.full64) { w[at] = lo; w[at + 1] = hi; }
-  else if (c.linux) linuxWriteBackWords(w, at, c.kind, c.size, c.extendTo, lo, hi);
-  else archWriteBackWords(w, at, c.kind, c.size, c.extendTo, c.highByte, lo, hi);
+  const at = 2 * c.slot, data = 2 * FRAME.DATA;
+  if (c.writeBack === WRITE_BACK.full64) { w[at] = answer[data]; w[at + 1] = answer[data + 1]; }
+  else if (c.linux) linuxWriteBackWords(w, at, c.kind, c.size, c.extendTo, answer, data);
+  else archWriteBackWords(w, at, c.kind, c.size, c.extendTo, c.highByte, answer, data);
 }
 
 /** The #VE is emulated: RIP (as 32-bit halves) moves past the `length`-byte instruction, and `r` says so. */

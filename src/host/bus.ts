@@ -1,9 +1,10 @@
 // The host's MMIO bus: device models claim GPA ranges (shared bit already stripped). An access
 // nobody claims reads all-ones and drops writes, as an unclaimed MMIO region does; both counted.
 //
-// GPAs are below 2^52, so the bus works on plain numbers. Values travel as 32-bit word pairs
-// through the optional word methods of a device (no BigInt on the hot path); devices that only
-// implement the BigInt methods work too.
+// GPAs are below 2^52. On the hot path GPAs and values travel as 32-bit word pairs in typed arrays
+// (the bus's readWords/writeWords, a device's optional readWords/writeWords): no BigInt, and no
+// number above 2^30 passed to a call, which V8 boxes into a heap number (an allocation per
+// access) when it does not inline the call. Devices that only implement the BigInt methods work too.
 import { joinWords, lowWord, highWord } from "../words.js";
 import type { AccessSize } from "../tdvmcall/exit.js";
 
@@ -16,8 +17,8 @@ export interface MmioDevice {
   write(offset: number, size: AccessSize, value: bigint): void;
   /** Optional fast read: the value's bits 31:0 into out[at], bits 63:32 into out[at + 1]. */
   readWords?(offset: number, size: AccessSize, out: Uint32Array, at: number): void;
-  /** Optional fast write of a value given as 32-bit halves (already cut to `size`). */
-  writeWords?(offset: number, size: AccessSize, lo: number, hi: number): void;
+  /** Optional fast write: the value's bits 31:0 in value[at], bits 63:32 in value[at + 1] (already cut to `size`). */
+  writeWords?(offset: number, size: AccessSize, value: Uint32Array, at: number): void;
 }
 
 interface Claim { base: number; end: number; device: MmioDevice }
@@ -30,11 +31,25 @@ export class DeviceAnswerError extends Error {
   }
 }
 
+const TWO32 = 0x1_0000_0000;
 const LOW_MASK = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0xffffffff];
 
 /** Bits 31:0 of a value of `size` bytes given as halves, and its bits 63:32. */
 export const cutLo = (size: number, lo: number): number => (lo & LOW_MASK[size]) >>> 0;
 export const cutHi = (size: number, hi: number): number => (size === 8 ? hi >>> 0 : 0);
+
+/**
+ * The `size`-byte value from[fromAt], from[fromAt + 1] cut to its size, into to[toAt], to[toAt + 1].
+ * (The hot path's form of cutLo/cutHi: no 32-bit half is passed to or returned from a call, which
+ * V8 boxes into a heap number when it does not inline the call.)
+ */
+export function cutWords(size: number, from: Uint32Array, fromAt: number, to: Uint32Array, toAt: number): void {
+  to[toAt] = from[fromAt] & LOW_MASK[size];
+  to[toAt + 1] = size === 8 ? from[fromAt + 1] : 0;
+}
+
+/** All-ones (what an unclaimed MMIO read returns) as a word pair, for cutWords. */
+export const ALL_ONES = Uint32Array.of(0xffffffff, 0xffffffff);
 
 /** The host's MMIO bus: devices claim GPA ranges; unclaimed reads return all-ones. */
 export class DeviceBus {
@@ -42,6 +57,9 @@ export class DeviceBus {
   /** The claim that served the last access: device accesses come in runs. */
   private recent: Claim | null = null;
   private readonly scratch = new Uint32Array(2);
+  /** GPA words for the BigInt API and find(); the value a write hands its device, cut to size. */
+  private readonly gpaScratch = new Uint32Array(2);
+  private readonly cut = new Uint32Array(2);
   unclaimedReads = 0;
   unclaimedWrites = 0;
 
@@ -61,9 +79,18 @@ export class DeviceBus {
     return this.claims.some((c) => lo < c.end && c.base < hi);
   }
 
-  /** The device whose range holds gpa, by binary search. */
+  /** The device whose range holds gpa. */
   find(gpa: bigint | number): Claim | null {
-    const at = Number(gpa);
+    const g = this.gpaScratch;
+    const n = Number(gpa);
+    g[0] = n % TWO32;
+    g[1] = Math.floor(n / TWO32);
+    return this.claimOf(g);
+  }
+
+  /** The claim holding the GPA gpa[0] (bits 31:0), gpa[1] (bits 51:32): the last one used, else by binary search. */
+  private claimOf(gpa: Uint32Array): Claim | null {
+    const at = gpa[1] * TWO32 + gpa[0];
     const r = this.recent;
     if (r && at >= r.base && at < r.end) return r;
     let lo = 0, hi = this.claims.length - 1;
@@ -77,16 +104,15 @@ export class DeviceBus {
     return null;
   }
 
-  /** Reads `size` bytes at `gpa` into out[at] (bits 31:0) and out[at + 1] (bits 63:32). */
-  readWords(gpa: number, size: AccessSize, out: Uint32Array, at: number): void {
-    const c = this.find(gpa);
+  /** Reads `size` bytes at the GPA gpa[0] (bits 31:0), gpa[1] (bits 51:32) into out[at] (bits 31:0) and out[at + 1] (bits 63:32). */
+  readWords(gpa: Uint32Array, size: AccessSize, out: Uint32Array, at: number): void {
+    const c = this.claimOf(gpa);
     if (!c) {
       this.unclaimedReads++;
-      out[at] = cutLo(size, 0xffffffff);
-      out[at + 1] = cutHi(size, 0xffffffff);
+      cutWords(size, ALL_ONES, 0, out, at);
       return;
     }
-    const offset = gpa - c.base;
+    const offset = gpa[1] * TWO32 + gpa[0] - c.base;
     if (c.device.readWords) c.device.readWords(offset, size, out, at);
     else {
       const v: unknown = c.device.read(offset, size);
@@ -94,28 +120,38 @@ export class DeviceBus {
       out[at] = lowWord(v);
       out[at + 1] = highWord(v);
     }
-    out[at] = cutLo(size, out[at]);
-    out[at + 1] = cutHi(size, out[at + 1]);
+    cutWords(size, out, at, out, at);
   }
 
-  /** Writes `size` bytes (the value as 32-bit halves) at `gpa`. */
-  writeWords(gpa: number, size: AccessSize, lo: number, hi: number): void {
-    const c = this.find(gpa);
+  /** Writes `size` bytes of value[at] (bits 31:0), value[at + 1] (bits 63:32) at the GPA gpa[0], gpa[1]. */
+  writeWords(gpa: Uint32Array, size: AccessSize, value: Uint32Array, at: number): void {
+    const c = this.claimOf(gpa);
     if (!c) { this.unclaimedWrites++; return; }
-    const offset = gpa - c.base;
-    lo = cutLo(size, lo);
-    hi = cutHi(size, hi);
-    if (c.device.writeWords) c.device.writeWords(offset, size, lo, hi);
-    else c.device.write(offset, size, joinWords(lo, hi));
+    const offset = gpa[1] * TWO32 + gpa[0] - c.base;
+    const cut = this.cut;
+    cutWords(size, value, at, cut, 0);
+    if (c.device.writeWords) c.device.writeWords(offset, size, cut, 0);
+    else c.device.write(offset, size, joinWords(cut[0], cut[1]));
   }
 
   read(gpa: bigint, size: AccessSize): bigint {
-    this.readWords(Number(gpa), size, this.scratch, 0);
+    this.readWords(this.gpaWords(gpa), size, this.scratch, 0);
     return joinWords(this.scratch[0], this.scratch[1]);
   }
 
   write(gpa: bigint, size: AccessSize, value: bigint): void {
-    this.writeWords(Number(gpa), size, lowWord(value), highWord(value));
+    const v = this.scratch;
+    v[0] = lowWord(value);
+    v[1] = highWord(value);
+    this.writeWords(this.gpaWords(gpa), size, v, 0);
+  }
+
+  /** A bigint GPA as the word pair the word methods take. */
+  private gpaWords(gpa: bigint): Uint32Array {
+    const g = this.gpaScratch;
+    g[0] = lowWord(gpa);
+    g[1] = highWord(gpa);
+    return g;
   }
 
   get deviceCount(): number {

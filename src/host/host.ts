@@ -3,7 +3,7 @@
 // guest sees only registers. MMIO requests take an allocation-free path on the frame's words.
 import { FRAME, STATUS, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
 import { exitOf, isMmioRequest, mmioOperandsValid, type AccessSize, type HostExit, type Refusal } from "../tdvmcall/exit.js";
-import { DeviceBus, DeviceAnswerError, cutLo, cutHi } from "./bus.js";
+import { DeviceBus, DeviceAnswerError, cutWords } from "./bus.js";
 import { joinWords } from "../words.js";
 
 export type { AccessSize, HostExit };
@@ -78,6 +78,8 @@ export class Host implements FrameHost {
   private readonly lastMmio = { size: 1 as AccessSize, isWrite: false, gpaLo: 0, gpaHi: 0, data: new Uint32Array(2) };
   /** A device read lands here first: the frame is answered only once the device returned. */
   private readonly readOut = new Uint32Array(2);
+  /** The GPA of the MMIO request being served, shared bit stripped (bits 31:0, 51:32). */
+  private readonly gpaOut = new Uint32Array(2);
 
   private readonly override: HostOptions["override"];
 
@@ -186,29 +188,30 @@ export class Host implements FrameHost {
       return;
     }
     const size = w[2 * FRAME.R12], dir = w[2 * FRAME.R13];
-    const lo = w[2 * FRAME.R14];
-    const gpaHi = (w[2 * FRAME.R14 + 1] & ~(1 << (this.sharedBitPosition - 32))) >>> 0;
-    const gpa = gpaHi * 0x1_0000_0000 + lo;
+    // The GPA without the shared bit, as the word pair the bus takes.
+    const gpa = this.gpaOut;
+    gpa[0] = w[2 * FRAME.R14];
+    gpa[1] = (w[2 * FRAME.R14 + 1] & ~(1 << (this.sharedBitPosition - 32))) >>> 0;
     // The device first, the answer and the record of the call after it (a device that throws, or
-    // calls the host again, leaves neither half-written).
-    let dataLo: number, dataHi: number;
+    // calls the host again, leaves neither half-written). The bus cuts a write's value to `size`.
     if (dir === 1) {
-      dataLo = cutLo(size, w[2 * FRAME.R15]);
-      dataHi = cutHi(size, w[2 * FRAME.R15 + 1]);
-      this.bus.writeWords(gpa, size as AccessSize, dataLo, dataHi);
+      this.bus.writeWords(gpa, size as AccessSize, w, 2 * FRAME.R15);
       // R11 returns the request's value (the guest ignores it on writes).
       w[D] = w[2 * FRAME.R11]; w[D + 1] = w[2 * FRAME.R11 + 1];
     } else {
       // KVM completes the read with the data zero-extended from `size` bytes; R10 stays 0.
       const out = this.readOut;
       this.bus.readWords(gpa, size as AccessSize, out, 0);
-      dataLo = w[D] = out[0];
-      dataHi = w[D + 1] = out[1];
+      w[D] = out[0];
+      w[D + 1] = out[1];
     }
     w[S] = 0; w[S + 1] = 0;
+    // (Read from the frame again: a device that called the host reused gpaOut and readOut.)
     const m = this.lastMmio;
-    m.gpaLo = lo; m.gpaHi = gpaHi; m.size = size as AccessSize; m.isWrite = dir === 1;
-    m.data[0] = dataLo; m.data[1] = dataHi;
+    m.gpaLo = w[2 * FRAME.R14];
+    m.gpaHi = (w[2 * FRAME.R14 + 1] & ~(1 << (this.sharedBitPosition - 32))) >>> 0;
+    m.size = size as AccessSize; m.isWrite = dir === 1;
+    cutWords(size, w, dir === 1 ? 2 * FRAME.R15 : D, m.data, 0);
     this.lastExitKind = "mmio";
   }
 

@@ -34,8 +34,12 @@ describe("register block", () => {
     bus.write(0x1004n, 4, 0x1_2345_6789n);
     expect(r.peek(4, 4)).toBe(0x23456789n);
     const out = new Uint32Array(2);
-    bus.readWords(0x1004, 2, out, 0);
+    bus.readWords(Uint32Array.of(0x1004, 0), 2, out, 0);
     expect(Array.from(out)).toEqual([0x6789, 0]);
+    // The word write cuts the value to the access size before the device sees it.
+    bus.writeWords(Uint32Array.of(0x1008, 0), 2, Uint32Array.of(0xfedc_ba98, 0x7654_3210), 0);
+    expect(r.peek(8, 8)).toBe(0xba98n);
+    expect(r.trace.at(-1)).toEqual({ op: "write", offset: 8, size: 2, value: 0xba98n });
     expect(bus.read(0x2000n, 8)).toBe(0xffffffffffffffffn);
     expect(bus.unclaimedReads).toBe(1);
   });
