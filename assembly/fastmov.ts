@@ -111,6 +111,25 @@ export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
 // operand size add instead of assembling every field (and the branch predictor has nothing to guess
 // from one #VE to the next). They live at fixed addresses in static memory (memory.data), so a
 // lookup is one load at a constant offset, not a global's pointer read first.
+/**
+ * By byte 0 | byte 1 << 8 (u16): where a shape's opcode is, read from its first two bytes in one
+ * load instead of a chain of compares and shifts each waiting on the last: REX.WRXB (bits 0-3),
+ * bytes before the opcode (bits 4-5), the 0F map (bit 6), "prefix and REX: byte 2 may be 0F"
+ * (bit 7), the prefix taken (bits 8-9: 1 FS 64, 2 GS 65, 3 operand size 66) and a REX byte (bit 10).
+ */
+const PLAN_HEAD: usize = memory.data(65536 * 2);
+for (let i: u32 = 0; i < 65536; i++) {
+  const b0 = i & 0xff, b1 = i >> 8;
+  const prefix: u32 = b0 == 0x64 ? 1 : b0 == 0x65 ? 2 : b0 == 0x66 ? 3 : 0;
+  let pos: u32 = prefix != 0 ? 1 : 0;
+  const r = pos == 0 ? b0 : b1;
+  const hasRex: u32 = (r & 0xf0) == 0x40 ? 1 : 0;
+  pos += hasRex;
+  let map: u32 = 0;
+  if (pos < 2 && (pos == 0 ? b0 : b1) == 0x0f) { map = 1; pos++; }
+  const maybe0F: u32 = prefix != 0 && hasRex != 0 ? 1 : 0;
+  store<u16>(PLAN_HEAD + (i << 1), <u16>((hasRex != 0 ? r & 15 : 0) | (pos << 4) | (map << 6) | (maybe0F << 7) | (prefix << 8) | (hasRex << 10)));
+}
 /** By map << 8 | opcode: K_* kind (bits 0-3), a byte-sized access (bit 4), an immediate (bit 5); 0: not handled here. */
 const PLAN_OP: usize = memory.data(512);
 /**
@@ -177,25 +196,20 @@ for (let i: u32 = 0; i < 2048; i++) {
 @inline export function movPlan(at: usize, out: usize, kernel: bool): u32 {
   if (!fastTablesOn) return 0;
   const w = load<u64>(at);
-  // The legacy prefix taken: 1 FS (64), 2 GS (65), 3 operand size (66), 0 none. Arithmetic, not a
-  // table: the prefix starts the chain of byte positions every later field waits on.
-  const p0 = (<u32>w & 0xff) - 0x63;
-  const prefix: u32 = select<u32>(p0, 0, p0 - 1 < 3);
-  let pos: u32 = <u32>(prefix != 0);
-  let rex = <u32>(w >> (<u64>pos << 3)) & 0xff;
-  const hasRex = (rex & 0xf0) == 0x40;
-  rex = select<u32>(rex, 0, hasRex);
-  pos += <u32>hasRex;
-  const b = <u32>(w >> (<u64>pos << 3)) & 0xff;
-  const map: u32 = <u32>(b == 0x0f);
-  pos += map;
+  // Prefix, REX and 0F from the first two bytes; only "prefix, REX, 0F" looks at a third.
+  const head = <u32>load<u16>(<usize>(<u32>w & 0xffff) << 1, PLAN_HEAD);
+  const third0F = (head >> 7) & <u32>((<u32>(w >> 16) & 0xff) == 0x0f);
+  const pos = ((head >> 4) & 3) + third0F;
+  const map = ((head >> 6) & 1) | third0F;
+  const rex = head & 15; // REX.WRXB
+  const prefix = (head >> 8) & 3;
   const rest = w >> (<u64>pos << 3); // opcode, ModRM, SIB
   const opIndex = (map << 8) | (<u32>rest & 0xff);
-  const opInfo = <u32>load<u8>(PLAN_OP + opIndex);
+  const opInfo = <u32>load<u8>(<usize>opIndex, PLAN_OP);
   const modrm = <u32>(rest >> 8) & 0xff;
   const rexXB = (rex & 3) << 8;
-  const mAddress = load<u32>(MODRM_ADDRESS + ((rexXB | modrm) << 2));
-  const sAddress = load<u32>(SIB_ADDRESS + (((<u32>(modrm < 0x40) << 10) | rexXB | (<u32>(rest >> 16) & 0xff)) << 2));
+  const mAddress = load<u32>(<usize>(rexXB | modrm) << 2, MODRM_ADDRESS);
+  const sAddress = load<u32>(<usize>((<u32>(modrm < 0x40) << 10) | rexXB | (<u32>(rest >> 16) & 0xff)) << 2, SIB_ADDRESS);
   const regField = (modrm >> 3) & 7;
   // Conditions below combine with & and select, not && and ?: (which compile to branches the
   // predictor misses from one #VE's instruction to the next).
@@ -219,11 +233,11 @@ for (let i: u32 = 0; i < 2048; i++) {
   const len = <u32>(q - at) + immSize;
 
   // The kind word: the opcode's template, the operand size as its size or extendTo, ModRM.reg with REX.R.
-  const kindWord = load<u32>(PLAN_W0 + (opIndex << 2)) | (opSize * load<u32>(PLAN_OPSIZE + (opIndex << 2)))
+  const kindWord = load<u32>(<usize>opIndex << 2, PLAN_W0) | (opSize * load<u32>(<usize>opIndex << 2, PLAN_OPSIZE))
     | (regField << 16) | ((rex & 4) << 17);
   // AH..BH: the CPU's reading of a byte register 4-7 with no REX (88/8A; C6's reg is none, and a
   // MOVZX/MOVSX source is memory).
-  const highByte = <u32>!kernel & (map ^ 1) & byteForm & (isImm ^ 1) & (regField >> 2) & <u32>(rex == 0);
+  const highByte = <u32>!kernel & (map ^ 1) & byteForm & (isImm ^ 1) & (regField >> 2) & ((head >> 10) ^ 1);
   const seg: u32 = select<u32>(prefix + (SEG_FS - 1), 0, prefix - 1 < 2); // 64 FS, 65 GS
   store<u32>(out, kindWord, PLAN_KIND);
   store<u32>(out, (len << 8) | (highByte * (PF_HIGH_BYTE << 16)) | (seg << 24), PLAN_VERDICT); // verdict 0
