@@ -112,10 +112,11 @@ export function movRecord(w: u64, at: usize, offset: u32, full: usize): u32 {
 // from one #VE to the next). They live at fixed addresses in static memory (memory.data), so a
 // lookup is one load at a constant offset, not a global's pointer read first.
 /**
- * By byte 0 | byte 1 << 8 (u16): where a shape's opcode is, read from its first two bytes in one
- * load instead of a chain of compares and shifts each waiting on the last: REX.WRXB (bits 0-3),
- * bytes before the opcode (bits 4-5), the 0F map (bit 6), "prefix and REX: byte 2 may be 0F"
- * (bit 7), the prefix taken (bits 8-9: 1 FS 64, 2 GS 65, 3 operand size 66) and a REX byte (bit 10).
+ * By byte 0 | byte 1 << 8 (u16): what a shape's first two bytes say, in one load instead of a chain
+ * of compares and shifts each waiting on the last: REX.RXB (bits 0-2), no REX byte (bit 3: AH..BH
+ * possible), bytes before the opcode (bits 4-5), the 0F map (bit 6), "prefix and REX: byte 2 may be
+ * 0F" (bit 7), the operand size (bits 8-11: 2 under 66, 8 under REX.W, else 4), the segment
+ * override (bits 12-14: SEG_FS under 64, SEG_GS under 65) and a 16-bit immediate for C7 (bit 15).
  */
 const PLAN_HEAD: usize = memory.data(65536 * 2);
 for (let i: u32 = 0; i < 65536; i++) {
@@ -128,9 +129,16 @@ for (let i: u32 = 0; i < 65536; i++) {
   let map: u32 = 0;
   if (pos < 2 && (pos == 0 ? b0 : b1) == 0x0f) { map = 1; pos++; }
   const maybe0F: u32 = prefix != 0 && hasRex != 0 ? 1 : 0;
-  store<u16>(PLAN_HEAD + (i << 1), <u16>((hasRex != 0 ? r & 15 : 0) | (pos << 4) | (map << 6) | (maybe0F << 7) | (prefix << 8) | (hasRex << 10)));
+  const rex: u32 = hasRex != 0 ? r & 15 : 0;
+  const opSize: u32 = (rex & 8) != 0 ? 8 : prefix == 3 ? 2 : 4;
+  const seg: u32 = prefix == 1 ? SEG_FS : prefix == 2 ? SEG_GS : 0;
+  store<u16>(PLAN_HEAD + (i << 1), <u16>((rex & 7) | ((hasRex ^ 1) << 3) | (pos << 4) | (map << 6) | (maybe0F << 7)
+    | (opSize << 8) | (seg << 12) | (opSize == 2 ? 1 << 15 : 0)));
 }
-/** By map << 8 | opcode: K_* kind (bits 0-3), a byte-sized access (bit 4), an immediate (bit 5); 0: not handled here. */
+/**
+ * By map << 8 | opcode: K_* kind (bits 0-3), a byte-sized access (bit 4), AH..BH possible (bit 5:
+ * 88, 8A), an immediate (bit 6); 0: not handled here.
+ */
 const PLAN_OP: usize = memory.data(512);
 /**
  * By map << 8 | opcode: the plan's kind word as the opcode fixes it: kind, size 1 (byte forms) or 2
@@ -152,7 +160,8 @@ for (let i: u32 = 0; i < 512; i++) {
   if (kind == 0) continue;
   const byteForm = (op & 1) == 0; // 88 8A C6 B6 BE
   const size: u32 = byteForm ? 1 : map == 1 ? 2 : 0; // 0: the operand size, ORed in
-  store<u8>(PLAN_OP + i, kind | (byteForm ? 16 : 0) | (kind == K_WRITE_IMM ? 32 : 0));
+  const highByte = map == 0 && byteForm && kind != K_WRITE_IMM;
+  store<u8>(PLAN_OP + i, kind | (byteForm ? 16 : 0) | (highByte ? 32 : 0) | (kind == K_WRITE_IMM ? 64 : 0));
   store<u32>(PLAN_W0 + (i << 2), kind | (size << 8) | ((kind == K_WRITE_IMM ? REG_NONE : 0) << 16));
   store<u32>(PLAN_OPSIZE + (i << 2), map == 1 ? 1 << 24 : byteForm ? 0 : 1 << 8);
 }
@@ -201,8 +210,7 @@ for (let i: u32 = 0; i < 2048; i++) {
   const third0F = (head >> 7) & <u32>((<u32>(w >> 16) & 0xff) == 0x0f);
   const pos = ((head >> 4) & 3) + third0F;
   const map = ((head >> 6) & 1) | third0F;
-  const rex = head & 15; // REX.WRXB
-  const prefix = (head >> 8) & 3;
+  const rex = head & 7; // REX.RXB
   const rest = w >> (<u64>pos << 3); // opcode, ModRM, SIB
   const opIndex = (map << 8) | (<u32>rest & 0xff);
   const opInfo = <u32>load<u8>(<usize>opIndex, PLAN_OP);
@@ -213,8 +221,9 @@ for (let i: u32 = 0; i < 2048; i++) {
   const regField = (modrm >> 3) & 7;
   // Conditions below combine with & and select, not && and ?: (which compile to branches the
   // predictor misses from one #VE's instruction to the next).
-  const isImm = (opInfo >> 5) & 1;
-  if ((<u32>(opInfo == 0) | (mAddress >> 29) | (isImm & <u32>(regField != 0))) != 0) return 0; // not such a MOV
+  const isImm = (opInfo >> 6) & 1;
+  // C6/C7 with a ModRM.reg other than 0 are not MOVs: bit 6 of reg field + 0x38 is set for any other.
+  if ((<u32>(opInfo == 0) | (mAddress >> 29) | (opInfo & ((modrm & 0x38) + 0x38) & 0x40)) != 0) return 0; // not such a MOV
 
   // The address word: the SIB's when there is one (its top byte adds a disp32 to mod 0's none).
   const hasSib = (mAddress >> 27) & 1;
@@ -225,9 +234,9 @@ for (let i: u32 = 0; i < 2048; i++) {
   const dispShift = (4 - dispSize) << 3; // 24, 0 for 1, 4 bytes (32 = 0 for none: selected away)
   const disp: i64 = <i64>select<i32>((load<i32>(p) << dispShift) >> dispShift, 0, dispSize != 0);
   const q = p + <usize>dispSize; // the immediate
-  const opSize: u32 = select<u32>(8, select<u32>(2, 4, prefix == 3), (rex & 8) != 0);
+  const opSize = (head >> 8) & 15;
   const byteForm = (opInfo >> 4) & 1;
-  const immSize: u32 = select<u32>(select<u32>(1, opSize - ((opSize >> 3) << 2), byteForm), 0, isImm); // C7: 2 or 4
+  const immSize: u32 = select<u32>(select<u32>(1, 4 >> (head >> 15), byteForm), 0, isImm); // C7: 2 or 4
   const immShift = (4 - immSize) << 3;
   const imm: i64 = <i64>select<i32>((load<i32>(q) << immShift) >> immShift, 0, immSize != 0);
   const len = <u32>(q - at) + immSize;
@@ -237,8 +246,8 @@ for (let i: u32 = 0; i < 2048; i++) {
     | (regField << 16) | ((rex & 4) << 17);
   // AH..BH: the CPU's reading of a byte register 4-7 with no REX (88/8A; C6's reg is none, and a
   // MOVZX/MOVSX source is memory).
-  const highByte = <u32>!kernel & (map ^ 1) & byteForm & (isImm ^ 1) & (regField >> 2) & ((head >> 10) ^ 1);
-  const seg: u32 = select<u32>(prefix + (SEG_FS - 1), 0, prefix - 1 < 2); // 64 FS, 65 GS
+  const highByte = <u32>!kernel & (opInfo >> 5) & (regField >> 2) & (head >> 3);
+  const seg = (head >> 12) & 7;
   store<u32>(out, kindWord, PLAN_KIND);
   store<u32>(out, (len << 8) | (highByte * (PF_HIGH_BYTE << 16)) | (seg << 24), PLAN_VERDICT); // verdict 0
   store<u32>(out, (address & 0xffffff) | (8 << 24), PLAN_BASE);
