@@ -222,7 +222,8 @@ for (let i: u32 = 0; i < 2048; i++) {
   // Conditions below combine with & and select, not && and ?: (which compile to branches the
   // predictor misses from one #VE's instruction to the next).
   const isImm = (opInfo >> 6) & 1;
-  // C6/C7 with a ModRM.reg other than 0 are not MOVs: bit 6 of reg field + 0x38 is set for any other.
+  // C6/C7 (PLAN_OP bit 6) with a ModRM.reg other than 0 are not MOVs: (ModRM & 0x38) + 0x38 has
+  // bit 6 set for every reg but 0.
   if ((<u32>(opInfo == 0) | (mAddress >> 29) | (opInfo & ((modrm & 0x38) + 0x38) & 0x40)) != 0) return 0; // not such a MOV
 
   // The address word: the SIB's when there is one (its top byte adds a disp32 to mod 0's none).
