@@ -6,7 +6,7 @@
 // with wide stores. Anything else returns 0 and takes decodeAt() + classify.ts.
 // test/decoder/fast-path.test.ts checks the records equal the general path's byte for byte.
 import { REG_RIP, REG_NONE, P_REX, SEG_FS, SEG_GS } from "./decoder";
-import { K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, LR_NONE } from "./linux";
+import { K_READ, K_WRITE, K_WRITE_IMM, K_READ_ZERO_EXTEND, K_READ_SIGN_EXTEND, LR_NONE, LR_NOT_MMIO } from "./linux";
 import { DV_HIGH_BYTE, DV_EXTEND_UPPER } from "./classify";
 import { fastTablesOn } from "./fastlen";
 import {
@@ -137,7 +137,7 @@ for (let i: u32 = 0; i < 65536; i++) {
 }
 /**
  * By map << 8 | opcode: K_* kind (bits 0-3), a byte-sized access (bit 4), AH..BH possible (bit 5:
- * 88, 8A), an immediate (bit 6); 0: not handled here.
+ * 88, 8A), an immediate (bit 6), MOVSXD (bit 7: the readings differ); 0: not handled here.
  */
 const PLAN_OP: usize = memory.data(512);
 /**
@@ -155,13 +155,14 @@ for (let i: u32 = 0; i < 512; i++) {
     if (op == 0x88 || op == 0x89) kind = K_WRITE;
     else if (op == 0x8a || op == 0x8b) kind = K_READ;
     else if (op == 0xc6 || op == 0xc7) kind = K_WRITE_IMM;
+    else if (op == 0x63) kind = K_READ; // MOVSXD: the CPU's reading without REX.W (movPlan)
   } else if (op == 0xb6 || op == 0xb7) kind = K_READ_ZERO_EXTEND;
   else if (op == 0xbe || op == 0xbf) kind = K_READ_SIGN_EXTEND;
   if (kind == 0) continue;
-  const byteForm = (op & 1) == 0; // 88 8A C6 B6 BE
+  const byteForm = (op & 1) == 0 && op != 0x63; // 88 8A C6 B6 BE
   const size: u32 = byteForm ? 1 : map == 1 ? 2 : 0; // 0: the operand size, ORed in
   const highByte = map == 0 && byteForm && kind != K_WRITE_IMM;
-  store<u8>(PLAN_OP + i, kind | (byteForm ? 16 : 0) | (highByte ? 32 : 0) | (kind == K_WRITE_IMM ? 64 : 0));
+  store<u8>(PLAN_OP + i, kind | (byteForm ? 16 : 0) | (highByte ? 32 : 0) | (kind == K_WRITE_IMM ? 64 : 0) | (op == 0x63 && map == 0 ? 128 : 0));
   store<u32>(PLAN_W0 + (i << 2), kind | (size << 8) | ((kind == K_WRITE_IMM ? REG_NONE : 0) << 16));
   store<u32>(PLAN_OPSIZE + (i << 2), map == 1 ? 1 << 24 : byteForm ? 0 : 1 << 8);
 }
@@ -198,7 +199,8 @@ for (let i: u32 = 0; i < 2048; i++) {
  * words: its length, or 0 when it is not such a MOV. The shapes are movRecord()'s and, common in
  * kernel code, the same behind one FS, GS or operand-size prefix (a per-CPU `%gs:` access, a 16-bit
  * `writew`); on these the kernel's decoder takes the same opcode and operands as the CPU, and both
- * readings agree but for the CPU's AH..BH flag. At least 14 bytes must be readable at `at`, all
+ * readings agree but for the CPU's AH..BH flag. MOVSXD, common in compiled code, has the same
+ * shapes but readings of its own (movsxdPlan). At least 14 bytes must be readable at `at`, all
  * inside the instruction's range (the longest such MOV is 13 bytes; loads a shape does not use
  * are made anyway and dropped by select()).
  */
@@ -249,11 +251,37 @@ for (let i: u32 = 0; i < 2048; i++) {
   // MOVZX/MOVSX source is memory).
   const highByte = <u32>!kernel & (opInfo >> 5) & (regField >> 2) & (head >> 3);
   const seg = (head >> 12) & 7;
+  if ((opInfo & 128) != 0) return movsxdPlan(out, kernel, kindWord, len, seg, address, disp);
   store<u32>(out, kindWord, PLAN_KIND);
   store<u32>(out, (len << 8) | (highByte * (PF_HIGH_BYTE << 16)) | (seg << 24), PLAN_VERDICT); // verdict 0
   store<u32>(out, (address & 0xffffff) | (8 << 24), PLAN_BASE);
   store<u32>(out, <u32>disp, PLAN_DISP);
   store<i64>(out, imm, PLAN_IMM);
+  store<u32>(out, <u32>(disp >> 32), PLAN_DISP_HI);
+  return len;
+}
+
+/**
+ * movPlan()'s MOVSXD (63 /r, memory form), where the readings differ: the kernel's decoder does not
+ * classify it (LR_NOT_MMIO: its plan is the refusal's fixed words and the length); the CPU reads
+ * 4 bytes sign-extended to 8 under REX.W, else 2 or 4 bytes as a plain MOV (`kindWord`).
+ */
+@inline function movsxdPlan(out: usize, kernel: bool, kindWord: u32, len: u32, seg: u32, address: u32, disp: i64): u32 {
+  if (kernel) {
+    store<u32>(out, REG_NONE << 16, PLAN_KIND);
+    store<u32>(out, LR_NOT_MMIO | (len << 8), PLAN_VERDICT);
+    store<u32>(out, REG_NONE | (REG_NONE << 8) | (1 << 16) | (8 << 24), PLAN_BASE);
+    store<u32>(out, 0, PLAN_DISP);
+    store<i64>(out, 0, PLAN_IMM);
+    store<u32>(out, 0, PLAN_DISP_HI);
+    return len;
+  }
+  const wide = ((kindWord >> 8) & 0xff) == 8; // REX.W: the operand size 8 went into the size byte
+  store<u32>(out, select<u32>(K_READ_SIGN_EXTEND | (4 << 8) | (kindWord & 0xff0000) | (8 << 24), kindWord, wide), PLAN_KIND);
+  store<u32>(out, (len << 8) | (seg << 24), PLAN_VERDICT);
+  store<u32>(out, (address & 0xffffff) | (8 << 24), PLAN_BASE);
+  store<u32>(out, <u32>disp, PLAN_DISP);
+  store<i64>(out, 0, PLAN_IMM);
   store<u32>(out, <u32>(disp >> 32), PLAN_DISP_HI);
   return len;
 }

@@ -107,7 +107,7 @@ describe("decodePlan's fast MOV path (assembly/fastmov.ts movPlan)", () => {
     expect(bad).toEqual([]);
   });
 
-  it("gives the general path's plan on every prefix, REX, opcode and ModRM it takes, with SIBs of every kind", async () => {
+  it("gives the general path's plan on every prefix, REX, opcode (MOVSXD too) and ModRM it takes, with SIBs of every kind", async () => {
     // movPlan's tables are keyed by REX.X/B, ModRM, SIB and mod 0 (fastmov.ts): each key is met.
     const general = await newDecoder();
     general.setFastTables(false);
@@ -119,7 +119,7 @@ describe("decodePlan's fast MOV path (assembly/fastmov.ts movPlan)", () => {
     let checked = 0;
     for (const prefix of [[], [0x64], [0x65], [0x66]]) {
       for (let rex = 0x3f; rex <= 0x4f; rex++) {
-        for (const op of [[0x88], [0x89], [0x8a], [0x8b], [0xc6], [0xc7], [0x0f, 0xb6], [0x0f, 0xb7], [0x0f, 0xbe], [0x0f, 0xbf]]) {
+        for (const op of [[0x88], [0x89], [0x8a], [0x8b], [0xc6], [0xc7], [0x63], [0x0f, 0xb6], [0x0f, 0xb7], [0x0f, 0xbe], [0x0f, 0xbf]]) {
           for (let modrm = 0; modrm < 256; modrm++) {
             for (const sib of (modrm & 7) === 4 && modrm < 0xc0 ? sibs : [-1]) {
               const head = [...prefix, ...(rex >= 0x40 ? [rex] : []), ...op, modrm, ...(sib >= 0 ? [sib] : [])];
@@ -138,7 +138,7 @@ describe("decodePlan's fast MOV path (assembly/fastmov.ts movPlan)", () => {
       }
     }
     expect(bad).toEqual([]);
-    expect(checked).toBe(4 * 17 * 10 * (256 - 24 + 24 * sibs.length));
+    expect(checked).toBe(4 * 17 * 11 * (256 - 24 + 24 * sibs.length));
   });
 });
 
