@@ -80,7 +80,10 @@ export function decodeOne(ptr: usize, len: u32, out: usize): u32 {
 export function decodePlan(ptr: usize, len: u32, out: usize, kernel: u32): u32 {
   if (len == 0) return 0;
   // The common MOV shapes (fastmov.ts): both readings straight from the bytes.
-  if (len >= 14 && movPlan(ptr, out, kernel != 0)) return load<u8>(out, PLAN_LEN);
+  if (len >= 14) {
+    const n = movPlan(ptr, out, kernel != 0);
+    if (n != 0) return n;
+  }
   if (kernel != 0) {
     setKernelProfile(kernel);
     decodeLinux(ptr, ptr + len);

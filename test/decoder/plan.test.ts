@@ -106,6 +106,40 @@ describe("decodePlan's fast MOV path (assembly/fastmov.ts movPlan)", () => {
     }
     expect(bad).toEqual([]);
   });
+
+  it("gives the general path's plan on every prefix, REX, opcode (MOVSXD too) and ModRM it takes, with SIBs of every kind", async () => {
+    // movPlan's tables are keyed by REX.X/B, ModRM, SIB and mod 0 (fastmov.ts): each key is met.
+    const general = await newDecoder();
+    general.setFastTables(false);
+    const r = rng(4711);
+    const sibs = [0x24, 0x25, 0x65, 0xa5, 0x3b, 0x8c, 0xcd, 0xe0]; // index 4 (none, or 12 under REX.X), base 5, scales
+    const plan = new VePlan(), want = new VePlan();
+    const bad: string[] = [];
+    const w = new Uint8Array(15);
+    let checked = 0;
+    for (const prefix of [[], [0x64], [0x65], [0x66]]) {
+      for (let rex = 0x3f; rex <= 0x4f; rex++) {
+        for (const op of [[0x88], [0x89], [0x8a], [0x8b], [0xc6], [0xc7], [0x63], [0x0f, 0xb6], [0x0f, 0xb7], [0x0f, 0xbe], [0x0f, 0xbf]]) {
+          for (let modrm = 0; modrm < 256; modrm++) {
+            for (const sib of (modrm & 7) === 4 && modrm < 0xc0 ? sibs : [-1]) {
+              const head = [...prefix, ...(rex >= 0x40 ? [rex] : []), ...op, modrm, ...(sib >= 0 ? [sib] : [])];
+              for (let i = 0; i < 15; i++) w[i] = i < head.length ? head[i] : (r() * 256) | 0;
+              decoder.fetchWindow.set(w);
+              general.fetchWindow.set(w);
+              for (const kernel of [true, false]) {
+                const fast = JSON.stringify({ ...decoder.decodePlan(15, plan, kernel) });
+                const slow = JSON.stringify({ ...general.decodePlan(15, want, kernel) });
+                if (fast !== slow && bad.length < 5) bad.push(`${hexOf(w)} kernel=${kernel}: ${fast} != ${slow}`);
+              }
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(checked).toBe(4 * 17 * 11 * (256 - 24 + 24 * sibs.length));
+  });
 });
 
 describe("decodeWithPlan (one full decode, the plan taken from its record)", () => {
