@@ -37,8 +37,8 @@ if (only === undefined) {
   console.log("");
   const replay = await runBootReplayBench(quick, costs);
   console.log("\nscale");
-  const bigMb = bigTdCost(); // first, before the other scale runs leave garbage behind
-  const series = runScale(quick);
+  const bigMb = await bigTdCost(); // first, before the other scale runs leave garbage behind
+  const series = await runScale(quick);
   printScale(series);
   console.log(`\n  a 2^52-byte TD with 10,000 devices: ${bigMb.toFixed(1)} MB of heap and buffers (bound: 50 MB)`);
   mkdirSync("bench/results", { recursive: true });

@@ -66,17 +66,20 @@ function run(r: Rig, n: number): void {
 
 /**
  * JS heap plus ArrayBuffer memory (guest pages live in ArrayBuffers, outside the JS heap), after
- * full GCs. One GC is not enough: V8 releases dead ArrayBuffers' memory in a sweep that finishes
- * later, so a reading after one GC could still count the previous series' buffers (a later
- * reading then came out lower than an earlier one: negative MB). The next GC completes it.
+ * full GCs with a turn of the event loop after each: V8 releases dead ArrayBuffers' memory in a
+ * sweep it finishes from a task, so a reading taken synchronously still counted the previous
+ * series' buffers and a later one came out lower (-7 and -11 MB in a run of 2026-12-02).
  */
-function memoryInUse(): number {
-  for (let i = 0; i < 3; i++) globalThis.gc?.();
+async function memoryInUse(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }
 
-export function runScale(quick: boolean): ScaleSeries[] {
+export async function runScale(quick: boolean): Promise<ScaleSeries[]> {
   const series: ScaleSeries[] = [];
   const trace = { dimension: "trace length", xLabel: "accesses", yLabel: "ns per access", points: [] as ScalePoint[] };
   const base = rig(1, 1, true);
@@ -89,12 +92,12 @@ export function runScale(quick: boolean): ScaleSeries[] {
 
   const memory = { dimension: "guest memory (GPAW 52, sparse)", xLabel: "touched pages", yLabel: "MB (heap + buffers)", points: [] as ScalePoint[] };
   for (const pages of quick ? [1e2, 1e3, 1e4] : [1e2, 1e3, 1e4, 1e5]) {
-    const before = memoryInUse();
+    const before = await memoryInUse();
     const td = new Td(decoder, { gpaw: 52 });
     // Pages scattered over the 2^51-byte private half (stride 2^34, so 10^5 pages still fit below
     // the shared bit): sparse, so only touched pages cost.
     for (let i = 0; i < pages; i++) td.memory.addPrivate(BigInt(i) * 0x4_0000_0000n, 4096);
-    memory.points.push({ x: pages, y: (memoryInUse() - before) / 1e6 });
+    memory.points.push({ x: pages, y: (await memoryInUse() - before) / 1e6 });
     if (td.memory.pageCount !== pages) throw new Error("page count mismatch");
   }
   series.push(memory);
@@ -106,11 +109,11 @@ export function runScale(quick: boolean): ScaleSeries[] {
 }
 
 /** The cost of a 2^52-byte TD with 10,000 devices (memory in MB), the issue's stated bound. */
-export function bigTdCost(): number {
-  const before = memoryInUse();
+export async function bigTdCost(): Promise<number> {
+  const before = await memoryInUse();
   const r = rig(10000, 16, true, 52);
   perAccess(r, 10000);
-  const mb = (memoryInUse() - before) / 1e6;
+  const mb = (await memoryInUse() - before) / 1e6;
   if (r.td.veDelivered === 0) throw new Error("the big TD took no #VE"); // (keeps it alive past the reading)
   return mb;
 }

@@ -13,10 +13,9 @@ import { readlTd, accessTd, READL_RIP_LO, READL_VALUE } from "../../bench/readl-
 
 const ROUND_TRIPS = 2_000_000;
 
-/** The round-trip bench's readl TD and a loop of `n` deliverFast round trips on it. */
-async function readlLoop(decodeCache: boolean) {
-  const { td, vcpu, ve } = readlTd(await loadDecoder(), decodeCache);
-  const run = (n: number): number => {
+/** A loop of `n` deliverFast round trips of the instruction at READL_RIP; how many were handled. */
+function roundTrips({ td, vcpu, ve }: ReturnType<typeof accessTd>): (n: number) => number {
+  return (n) => {
     let handled = 0;
     for (let i = 0; i < n; i++) {
       vcpu.words[2 * SLOT.RIP] = READL_RIP_LO;
@@ -24,7 +23,12 @@ async function readlLoop(decodeCache: boolean) {
     }
     return handled;
   };
-  return { run, vcpu };
+}
+
+/** The round-trip bench's readl TD and its loop. */
+async function readlLoop(decodeCache: boolean) {
+  const site = readlTd(await loadDecoder(), decodeCache);
+  return { run: roundTrips(site), vcpu: site.vcpu };
 }
 
 /** Minor GCs (scavenges) reported while `work` runs; entries arrive asynchronously, so wait a tick. */
@@ -75,15 +79,9 @@ describe("deliverFast allocates nothing per #VE", () => {
   for (const form of FORMS) {
     for (const cache of [true, false]) {
       it(`${form.name}, decode cache ${cache ? "on" : "off"}: no minor GC over ${ROUND_TRIPS.toLocaleString("en")} round trips`, async () => {
-        const { td, vcpu, ve, device } = accessTd(await loadDecoder(), cache, form.code, form.device, form.rax);
-        const run = (n: number): number => {
-          let handled = 0;
-          for (let i = 0; i < n; i++) {
-            vcpu.words[2 * SLOT.RIP] = READL_RIP_LO;
-            if (td.deliverFast(vcpu, ve).handled) handled++;
-          }
-          return handled;
-        };
+        const site = accessTd(await loadDecoder(), cache, form.code, form.device, form.rax);
+        const { vcpu, device } = site;
+        const run = roundTrips(site);
         expect(run(200_000)).toBe(200_000);
         let handled = 0;
         const scavenges = await fewestScavenges(() => { handled = run(ROUND_TRIPS); });
