@@ -40,8 +40,6 @@ export class CompiledAccess {
     readonly immHi: number,
     /** Register slot (0-15) read or written, -1 for none. */
     readonly slot: number,
-    /** The low bytes of the register a write sends (size < 8), as a mask of bits 31:0. */
-    readonly valueMask: number,
     readonly highByte: boolean,
     /** KIND.* and the extension width the write-back rule takes. */
     readonly kind: number,
@@ -70,8 +68,6 @@ export class CompiledAccess {
   readonly baseAndDisp: boolean;
 }
 
-/** The low `bytes` bytes of a 32-bit word, as a mask (bytes >= 4: all of it). */
-const lowMask = (bytes: number): number => (bytes >= 4 ? 0xffffffff : (1 << (bytes * 8)) - 1);
 
 /**
  * Compiles a plan of the given reading, or returns null when it is not the plain case: the plan
@@ -97,7 +93,7 @@ export function compileAccess(p: VePlan, linux: boolean): CompiledAccess | null 
   const form = p.registerForm;
   const baseAt = p.base < 16 ? 2 * p.base : -1;
   return new CompiledAccess(
-    linux, p.length, p.size, isWrite, fromImmediate, p.immLo, p.immHi, slot, lowMask(p.size), highByte,
+    linux, p.length, p.size, isWrite, fromImmediate, p.immLo, p.immHi, slot, highByte,
     p.kind, extendTo, writeBack,
     p.addressInvalid, baseAt, !form && p.base === REG_RIP, !form && p.index < 16 ? 2 * p.index : -1, 31 - Math.clz32(p.scale),
     form ? 0 : p.dispLo, form ? 0 : p.dispHi, p.addressSize === 4,

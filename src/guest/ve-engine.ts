@@ -467,16 +467,12 @@ function userMode(cpl: number): boolean {
 }
 
 /**
- * A compiled write's value into value[0..1]: the immediate, or the register's low bytes (AH..BH:
- * bits 15:8). (Out of runCompiled, to keep it small enough to inline.)
+ * A compiled write's value into value[0..1]: the immediate, or what the register sends (its low
+ * bytes; AH..BH: bits 15:8). (Out of runCompiled, to keep it small enough to inline.)
  */
 function writeValueWords(c: CompiledAccess, w: Uint32Array, value: Uint32Array): void {
-  const at = 2 * c.slot;
   if (c.fromImmediate) { value[0] = c.immLo; value[1] = c.immHi; }
-  else {
-    value[0] = c.highByte ? (w[at] >>> 8) & 0xff : w[at] & c.valueMask;
-    value[1] = c.size === 8 && !c.highByte ? w[at + 1] : 0;
-  }
+  else registerOperandWords(w, 2 * c.slot, c.size, c.highByte, value);
 }
 
 /** A compiled read's write-back other than a 4-byte MOV: the whole register, or the reading's rule. */
