@@ -196,17 +196,18 @@ export class VeEngine {
     this.veSlots[1] = ve.gla;
     const cpl = vcpu.cpl;
     const cache = this.cache;
+    const shared = this.sharedGpa();
     // The compiled path serves CPL 0 and shared GPAs, where kernel MMIO runs. A site decoded under
     // the current code epoch and compiled runs straight through; it returns false, having changed
     // nothing, where the general path must decide (a refused ve.gla, an access that crosses a
     // page); a trace takes the general path, which describes.
-    if (cache !== null && cpl === 0 && this.sharedGpa()) {
+    if (cache !== null && cpl === 0 && shared) {
       const hit = cache.get(w, RIP_LO);
       if (hit !== null && hit.access !== null && hit.epoch !== -1 && !this.describing
         && hit.epoch === this.memory.codeEpoch!() && this.runCompiled(w, hit, hit.access)) return this.result;
-      return this.general(vcpu, cpl, hit);
+      return this.general(vcpu, cpl, shared, hit);
     }
-    return this.general(vcpu, cpl, null);
+    return this.general(vcpu, cpl, shared, null);
   }
 
   /** Whether ve.gpa (in veWords) has the TD's shared bit set. */
@@ -215,14 +216,17 @@ export class VeEngine {
     return (bit >= 32 ? (this.veWords[1] >>> (bit - 32)) & 1 : (this.veWords[0] >>> bit) & 1) !== 0;
   }
 
-  /** SPEC §7 step by step: every #VE the compiled path does not take (`hit`: the cache's entry for RIP, or null). */
-  private general(vcpu: VeCpu, cpl: number, hit: DecodeCacheEntry | null): VeResult {
+  /**
+   * SPEC §7 step by step: every #VE the compiled path does not take (`shared`: ve.gpa has the
+   * shared bit; `hit`: the cache's entry for RIP, or null).
+   */
+  private general(vcpu: VeCpu, cpl: number, shared: boolean, hit: DecodeCacheEntry | null): VeResult {
     const r = this.result;
     const w = vcpu.words;
     r.reset();
     r.ripLo = w[RIP_LO];
     r.ripHi = w[RIP_LO + 1];
-    if (!this.sharedGpa()) return this.fault("PANIC", "private_gpa");
+    if (!shared) return this.fault("PANIC", "private_gpa");
     if (cpl !== 0 && userMode(cpl)) return this.fault("EFAULT", "user_mode");
 
     const plan = this.planAt(w, cpl, hit);
