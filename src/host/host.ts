@@ -188,10 +188,13 @@ export class Host implements FrameHost {
       return;
     }
     const size = w[2 * FRAME.R12], dir = w[2 * FRAME.R13];
-    // The GPA without the shared bit, as the word pair the bus takes.
+    // The GPA without the shared bit, as the word pair the bus takes. (Kept in locals too: a device
+    // that calls the host again reuses gpaOut and readOut before the record below is written.)
+    const gpaLo = w[2 * FRAME.R14];
+    const gpaHi = (w[2 * FRAME.R14 + 1] & ~(1 << (this.sharedBitPosition - 32))) >>> 0;
     const gpa = this.gpaOut;
-    gpa[0] = w[2 * FRAME.R14];
-    gpa[1] = (w[2 * FRAME.R14 + 1] & ~(1 << (this.sharedBitPosition - 32))) >>> 0;
+    gpa[0] = gpaLo;
+    gpa[1] = gpaHi;
     // The device first, the answer and the record of the call after it (a device that throws, or
     // calls the host again, leaves neither half-written). The bus cuts a write's value to `size`.
     if (dir === 1) {
@@ -206,10 +209,9 @@ export class Host implements FrameHost {
       w[D + 1] = out[1];
     }
     w[S] = 0; w[S + 1] = 0;
-    // (Read from the frame again: a device that called the host reused gpaOut and readOut.)
     const m = this.lastMmio;
-    m.gpaLo = w[2 * FRAME.R14];
-    m.gpaHi = (w[2 * FRAME.R14 + 1] & ~(1 << (this.sharedBitPosition - 32))) >>> 0;
+    m.gpaLo = gpaLo;
+    m.gpaHi = gpaHi;
     m.size = size as AccessSize; m.isWrite = dir === 1;
     cutWords(size, w, dir === 1 ? 2 * FRAME.R15 : D, m.data, 0);
     this.lastExitKind = "mmio";
