@@ -22,9 +22,9 @@ export { mapGpa, convertPages, MAX_NO_PROGRESS_RETRIES } from "./guest/map-gpa.j
 // bus's value cutting, 64-bit words.
 export { mmioReadRequest, mmioWriteRequest, portIoRequest, mapGpaRequest, TDVMCALL_EXPOSE_MASK, type TdvmcallTransport } from "./tdvmcall/abi.js";
 export { mmioOperandsValid, isMmioRequest } from "./tdvmcall/exit.js";
-export { cutLo, cutHi } from "./host/bus.js";
+export { cutWords } from "./host/bus.js";
 export { HostError } from "./host/host.js";
-export { joinWords, lowWord, highWord } from "./words.js";
+export { joinWords, lowWord, highWord, splitInto } from "./words.js";
 
 // The machine room's parts.
 export { runMmioInstruction, type CpuSide } from "./machine/cpu-side.js";

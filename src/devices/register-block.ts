@@ -2,7 +2,7 @@
 // and the storage other models build on. The trace is a bounded ring (access-ring.ts), so a traced
 // access allocates nothing.
 import { cutWords, ALL_ONES, type MmioDevice, type AccessSize } from "../host/bus.js";
-import { joinWords, lowWord, highWord } from "../words.js";
+import { joinWords, splitInto } from "../words.js";
 import { AccessRing } from "./access-ring.js";
 
 export interface RegisterAccess { op: "read" | "write"; offset: number; size: number; value: bigint }
@@ -75,9 +75,7 @@ export class RegisterBlock implements MmioDevice {
   }
 
   poke(offset: number, size: AccessSize, value: bigint): void {
-    this.scratch[0] = lowWord(value);
-    this.scratch[1] = highWord(value);
-    this.pokeWords(offset, size, this.scratch, 0);
+    this.pokeWords(offset, size, splitInto(value, this.scratch), 0);
   }
 
   readWords(offset: number, size: AccessSize, out: Uint32Array, at: number): void {
@@ -96,8 +94,6 @@ export class RegisterBlock implements MmioDevice {
   }
 
   write(offset: number, size: AccessSize, value: bigint): void {
-    this.scratch[0] = lowWord(value);
-    this.scratch[1] = highWord(value);
-    this.writeWords(offset, size, this.scratch, 0);
+    this.writeWords(offset, size, splitInto(value, this.scratch), 0);
   }
 }

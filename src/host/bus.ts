@@ -5,7 +5,7 @@
 // (the bus's readWords/writeWords, a device's optional readWords/writeWords): no BigInt, and no
 // number above 2^30 passed to a call, which V8 boxes into a heap number (an allocation per
 // access) when it does not inline the call. Devices that only implement the BigInt methods work too.
-import { joinWords, lowWord, highWord } from "../words.js";
+import { joinWords, splitInto } from "../words.js";
 import type { AccessSize } from "../tdvmcall/exit.js";
 
 export type { AccessSize };
@@ -34,14 +34,10 @@ export class DeviceAnswerError extends Error {
 const TWO32 = 0x1_0000_0000;
 const LOW_MASK = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0xffffffff];
 
-/** Bits 31:0 of a value of `size` bytes given as halves, and its bits 63:32. */
-export const cutLo = (size: number, lo: number): number => (lo & LOW_MASK[size]) >>> 0;
-export const cutHi = (size: number, hi: number): number => (size === 8 ? hi >>> 0 : 0);
-
 /**
  * The `size`-byte value from[fromAt], from[fromAt + 1] cut to its size, into to[toAt], to[toAt + 1].
- * (The hot path's form of cutLo/cutHi: no 32-bit half is passed to or returned from a call, which
- * V8 boxes into a heap number when it does not inline the call.)
+ * (As word pairs: no 32-bit half is passed to or returned from a call, which V8 boxes into a heap
+ * number when it does not inline the call.)
  */
 export function cutWords(size: number, from: Uint32Array, fromAt: number, to: Uint32Array, toAt: number): void {
   to[toAt] = from[fromAt] & LOW_MASK[size];
@@ -117,8 +113,7 @@ export class DeviceBus {
     else {
       const v: unknown = c.device.read(offset, size);
       if (typeof v !== "bigint") throw new DeviceAnswerError(`device ${c.device.name} read ${size} bytes at offset 0x${offset.toString(16)} and answered a ${typeof v}, not a bigint`);
-      out[at] = lowWord(v);
-      out[at + 1] = highWord(v);
+      splitInto(v, out, at);
     }
     cutWords(size, out, at, out, at);
   }
@@ -135,23 +130,12 @@ export class DeviceBus {
   }
 
   read(gpa: bigint, size: AccessSize): bigint {
-    this.readWords(this.gpaWords(gpa), size, this.scratch, 0);
+    this.readWords(splitInto(gpa, this.gpaScratch), size, this.scratch, 0);
     return joinWords(this.scratch[0], this.scratch[1]);
   }
 
   write(gpa: bigint, size: AccessSize, value: bigint): void {
-    const v = this.scratch;
-    v[0] = lowWord(value);
-    v[1] = highWord(value);
-    this.writeWords(this.gpaWords(gpa), size, v, 0);
-  }
-
-  /** A bigint GPA as the word pair the word methods take. */
-  private gpaWords(gpa: bigint): Uint32Array {
-    const g = this.gpaScratch;
-    g[0] = lowWord(gpa);
-    g[1] = highWord(gpa);
-    return g;
+    this.writeWords(splitInto(gpa, this.gpaScratch), size, splitInto(value, this.scratch), 0);
   }
 
   get deviceCount(): number {
