@@ -122,16 +122,19 @@ export class CodeFetcher {
     return this.tlbValid() ? this.translationEpoch : -1;
   }
 
+  /** Whether the TLB still holds: neither generation moved (kept small: it runs on every cached #VE). */
   private tlbValid(): boolean {
-    const tg = this.translator.generation;
-    const mg = this.memory.generation;
+    const mg = this.memory.generation, tg = this.translator.generation;
+    return (mg === this.tlbMemoryGeneration && tg === this.tlbTranslatorGeneration) || this.resync(mg, tg);
+  }
+
+  /** A generation moved (or is missing): empty the TLB and start a new epoch; false without generations. */
+  private resync(mg: number | undefined, tg: number | undefined): boolean {
     if (mg === undefined || tg === undefined) return false;
-    if (mg !== this.tlbMemoryGeneration || tg !== this.tlbTranslatorGeneration) {
-      this.tlbCpl.fill(-1);
-      this.tlbMemoryGeneration = mg;
-      this.tlbTranslatorGeneration = tg;
-      this.translationEpoch++;
-    }
+    this.tlbCpl.fill(-1);
+    this.tlbMemoryGeneration = mg;
+    this.tlbTranslatorGeneration = tg;
+    this.translationEpoch++;
     return true;
   }
 
