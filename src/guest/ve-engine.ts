@@ -9,7 +9,7 @@ import { REG_RIP, SEG_FS, SEG_GS } from "../decoder/wasm-layout.js";
 import type { VcpuSnapshot } from "./vcpu.js";
 import { SLOT, type VeCpu, type VeMemory } from "./cpu.js";
 import type { VeInfo } from "./memory.js";
-import { FRAME, TdvmcallFrame, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
+import { FRAME, TdvmcallFrame, EXPOSE_MASK_WORD, EPT_VIOLATION_WORD, type FrameHost, type TdvmcallRegs, type TdvmcallResult } from "../tdvmcall/abi.js";
 import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from "./writeback.js";
 import { DEFAULT_KERNEL, type KernelProfile } from "../decoder/profile.js";
 import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
@@ -115,6 +115,10 @@ const VSYSCALL_PAGE_LO = 0xff600000;
 const TASK_SIZE_MAX_LO = 0xfffff000;
 const TASK_SIZE_MAX_HI_4LEVEL = 0x7fff;
 const TASK_SIZE_MAX_HI_5LEVEL = 0xffffff;
+// Word offsets of the frame's registers (bits 31:0; bits 63:32 at + 1).
+const RAX = 2 * FRAME.RAX, RCX = 2 * FRAME.RCX, R10 = 2 * FRAME.R10, R11 = 2 * FRAME.R11;
+const R12 = 2 * FRAME.R12, R13 = 2 * FRAME.R13, R14 = 2 * FRAME.R14, R15 = 2 * FRAME.R15;
+const STATUS = 2 * FRAME.STATUS, DATA = 2 * FRAME.DATA;
 
 /** What a VeEngine is built from: the decoder and the three seams, and how it emulates. */
 export interface VeEngineOptions extends VeHandlerOptions {
@@ -195,19 +199,13 @@ export class VeEngine {
     this.veSlots[0] = ve.gpa;
     this.veSlots[1] = ve.gla;
     const cpl = vcpu.cpl;
-    const cache = this.cache;
+    // A site decoded under the current code epoch and compiled runs straight through (CPL 0 and
+    // a shared GPA: where kernel MMIO runs); it returns false, having changed nothing, where the
+    // general path must decide. A trace takes the general path, which describes.
+    if (this.cache !== null && cpl === 0 && !this.describing && this.runCompiled(w)) return this.result;
     const shared = this.sharedGpa();
-    // The compiled path serves CPL 0 and shared GPAs, where kernel MMIO runs. A site decoded under
-    // the current code epoch and compiled runs straight through; it returns false, having changed
-    // nothing, where the general path must decide (a refused ve.gla, an access that crosses a
-    // page); a trace takes the general path, which describes.
-    if (cache !== null && cpl === 0 && shared) {
-      const hit = cache.get(w, RIP_LO);
-      if (hit !== null && hit.access !== null && hit.epoch !== -1 && !this.describing
-        && hit.epoch === this.memory.codeEpoch!() && this.runCompiled(w, hit, hit.access)) return this.result;
-      return this.general(vcpu, cpl, shared, hit);
-    }
-    return this.general(vcpu, cpl, shared, null);
+    const hit = this.cache !== null && cpl === 0 && shared ? this.cache.get(w, RIP_LO) : null;
+    return this.general(vcpu, cpl, shared, hit);
   }
 
   /** Whether ve.gpa (in veWords) has the TD's shared bit set. */
@@ -236,21 +234,58 @@ export class VeEngine {
   }
 
   /**
-   * A cached, compiled site (compiled-access.ts) in one function: step 6, the address and its
-   * page-split check, the TDVMCALL, the write-back and RIP, with the same result and the same
-   * guarantees as the general path. False (nothing changed) where the general path must decide.
+   * A cached, compiled site (compiled-access.ts) in one function: the cache's hot entry for RIP,
+   * step 6, the address and its page-split check, the TDVMCALL, the write-back and RIP, with the
+   * same result and the same guarantees as the general path. False (nothing changed, nothing
+   * counted) where the general path must decide.
    */
-  private runCompiled(w: Uint32Array, e: DecodeCacheEntry, c: CompiledAccess): boolean {
-    // (RIP and the GPA are read here, not passed: a 32-bit half above 2^30 passed to a call V8
-    // does not inline is boxed as a heap number, an allocation per #VE.)
-    if (c.linux !== this.linux || (this.linuxGlaCheck && this.glaRejected())) return false;
-    const va = this.result.address;
-    accessAddressWords(c, w, va);
-    if ((va[0] & 0xfff) > c.lastOffset) return false;
+  private runCompiled(w: Uint32Array): boolean {
+    // (Written out as one function that looks up its own entry: V8 inlines callees only within a
+    // bytecode budget per optimized function, and a call it does not inline costs more than the
+    // work it does here. RIP and the GPA are read here, not passed: a 32-bit half above 2^30
+    // passed to a call V8 does not inline is boxed as a heap number, an allocation per #VE.)
+    const g = this.veWords;
+    if (!this.sharedGpa()) return false;
     const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
+    const cache = this.cache!;
+    const e = cache.hot(ripLo, ripHi);
+    if (e === null) return false;
+    const c = e.access;
+    if (c === null || (c.linux ? !this.linux : this.linux) || e.epoch === -1 || e.epoch !== this.memory.codeEpoch!()) return false;
+    if (this.linuxGlaCheck) {
+      // Step 6 (glaRejected): ve.gla below TASK_SIZE_MAX or in the vsyscall page.
+      const glo = g[2], ghi = g[3], top = this.taskSizeMaxHi;
+      if (ghi < top || (ghi === top && glo < TASK_SIZE_MAX_LO) || (ghi === 0xffffffff && glo >>> 12 === VSYSCALL_PAGE_LO >>> 12)) return false;
+    }
+    // The address: its common form (a base register plus a displacement) here, the others in
+    // accessAddressWords.
+    const va = this.result.address;
+    if (c.baseAndDisp) {
+      const b = c.baseAt, d = c.dispLo >>> 0;
+      if (b < 0) { va[0] = d; va[1] = c.dispHi; }
+      else {
+        const lo = (d + w[b]) >>> 0;
+        va[0] = lo;
+        va[1] = (c.dispHi + w[b + 1] + (lo < d ? 1 : 0)) >>> 0;
+      }
+    } else accessAddressWords(c, w, va);
+    if ((va[0] & 0xfff) > c.lastOffset) return false;
+    cache.hits++;
+    // The request, as TdvmcallFrame.mmioWords writes it (written out: see above): R15 is a
+    // write's value, 0 for reads.
     const f = this.frame;
-    if (c.isWrite) writeValueWords(c, w, this.operand);
-    f.mmioWords(c.size, c.isWrite, this.veWords, this.operand);
+    const q = f.words;
+    q[RAX] = 0; q[RAX + 1] = 0; q[RCX] = EXPOSE_MASK_WORD; q[RCX + 1] = 0;
+    q[R10] = 0; q[R10 + 1] = 0; q[R11] = EPT_VIOLATION_WORD; q[R11 + 1] = 0;
+    q[R12] = c.size; q[R12 + 1] = 0; q[R13 + 1] = 0;
+    q[R14] = g[0]; q[R14 + 1] = g[1];
+    if (!c.isWrite) { q[R13] = 0; q[R15] = 0; q[R15 + 1] = 0; }
+    else {
+      q[R13] = 1;
+      const v = this.operand;
+      writeValueWords(c, w, v);
+      q[R15] = v[0]; q[R15 + 1] = v[1];
+    }
     this.host.handleFrame(f);
     // The result's fields are each written once, now that the answer is in. The plan and entry
     // are stored only when they change: a pointer store pays V8's write barrier.
@@ -259,7 +294,7 @@ export class VeEngine {
     if (r.entry !== e) { r.entry = e; r.plan = e.plan; }
     r.calls = 1; r.insn = null; r.composite = null;
     // Registers change only after the host answered successfully.
-    if (!f.succeeded) {
+    if (q[STATUS] !== 0 || q[STATUS + 1] !== 0) {
       r.handled = false; r.length = 0; r.slot = -1;
       this.fault("EIO", "tdvmcall");
       return true;
@@ -272,10 +307,16 @@ export class VeEngine {
       r.slot = c.slot;
       r.oldLo = w[at];
       r.oldHi = w[at + 1];
-      if (wb === WRITE_BACK.zero32) { w[at] = f.words[2 * FRAME.DATA]; w[at + 1] = 0; }
-      else compiledWriteBack(c, w, f.words);
+      if (wb === WRITE_BACK.zero32) { w[at] = q[DATA]; w[at + 1] = 0; }
+      else if (wb === WRITE_BACK.full64) { w[at] = q[DATA]; w[at + 1] = q[DATA + 1]; }
+      else compiledWriteBack(c, w, q);
     }
-    completed(r, w, c.length);
+    // RIP moves past the instruction (completed(), written out).
+    const length = c.length, next = ripLo + length;
+    w[RIP_LO] = next;
+    if (next >= TWO32) w[RIP_LO + 1] = ripHi + 1;
+    r.handled = true;
+    r.length = length;
     return true;
   }
 
@@ -479,12 +520,11 @@ function writeValueWords(c: CompiledAccess, w: Uint32Array, value: Uint32Array):
   else registerOperandWords(w, 2 * c.slot, c.size, c.highByte, value);
 }
 
-/** A compiled read's write-back other than a 4-byte MOV: the whole register, or the reading's rule. */
+/** A compiled read's write-back other than a 4- or 8-byte MOV: the reading's rule. */
 function compiledWriteBack(c: CompiledAccess, w: Uint32Array, answer: Uint32Array): void {
-  const at = 2 * c.slot, data = 2 * FRAME.DATA;
-  if (c.writeBack === WRITE_BACK.full64) { w[at] = answer[data]; w[at + 1] = answer[data + 1]; }
-  else if (c.linux) linuxWriteBackWords(w, at, c.kind, c.size, c.extendTo, answer, data);
-  else archWriteBackWords(w, at, c.kind, c.size, c.extendTo, c.highByte, answer, data);
+  const at = 2 * c.slot;
+  if (c.linux) linuxWriteBackWords(w, at, c.kind, c.size, c.extendTo, answer, DATA);
+  else archWriteBackWords(w, at, c.kind, c.size, c.extendTo, c.highByte, answer, DATA);
 }
 
 /** The #VE is emulated: RIP (as 32-bit halves) moves past the `length`-byte instruction, and `r` says so. */

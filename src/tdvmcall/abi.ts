@@ -18,6 +18,8 @@ const IO_INSTRUCTION = 30, EPT_VIOLATION = 48, MAP_GPA = 0x10001;
 
 /** RCX: RDX, RBX, RSI, RDI, R8-R15 exposed to the host. */
 export const TDVMCALL_EXPOSE_MASK = BigInt(EXPOSE_MASK);
+/** RCX's and an MMIO request's R11 (the EPT-violation sub-function) as 32-bit words. */
+export const EXPOSE_MASK_WORD = EXPOSE_MASK, EPT_VIOLATION_WORD = EPT_VIOLATION;
 
 /** GHCI TDVMCALL sub-functions (R11). */
 export const SUBFN = {
