@@ -1,10 +1,16 @@
-// npm run bench [-- --quick] [-- --only decode|ve-path] [-- --cost ve=1500,tdvmcall=8000,...]
-// Runs every suite (or one): decode throughput, #VE paths, scale, cost model. Each suite writes JSON (and an
-// HTML chart) into bench/results/ and a table to stdout.
+// npm run bench [-- --quick] [-- --only decode|ve-path|boot-replay|scale [--group G]] [-- --cost ve=1500,...]
+// Runs every suite (or one): decode throughput, #VE paths, boot replay, scale and cost model. Each suite writes
+// JSON (and an HTML chart) into bench/results/ and a table to stdout.
+//
+// Without --only, each suite runs in a process of its own: a suite that grows a WebAssembly memory (the
+// decode suite's batch() over a kernel, iced-x86's first decode) detaches an ArrayBuffer, which makes V8 check
+// every typed-array access in that process from then on, and would slow the suites after it.
 import os from "node:os";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { runDecodeBench } from "./decode.bench.js";
-import { runVePathBench } from "./ve-path.bench.js";
+import { runVePathBench, runVePathGroup, GROUPS, type VePathGroup } from "./ve-path.bench.js";
 import { runScale, printScale, bigTdCost, type ScaleSeries } from "./scale.js";
 import { parseCosts, printCostModel } from "./cost-model.js";
 import { runBootReplayBench } from "./boot-replay.bench.js";
@@ -13,6 +19,7 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const costSpec = args.includes("--cost") ? args[args.indexOf("--cost") + 1] : undefined;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const group = args.includes("--group") ? args[args.indexOf("--group") + 1] : undefined;
 
 /** A self-contained HTML page with one log-log line chart per scale dimension (inline SVG). */
 function scaleChart(series: ScaleSeries[]): string {
@@ -27,23 +34,49 @@ function scaleChart(series: ScaleSeries[]): string {
   return `<!doctype html><meta charset="utf-8"><title>ve-mmio scale</title><body style="font-family:sans-serif">${charts.join("")}</body>`;
 }
 
-console.log(`ve-mmio bench${quick ? " (quick)" : ""}: ${os.cpus()[0]?.model ?? "unknown CPU"} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-const costs = parseCosts(costSpec);
-if (only !== undefined && only !== "decode" && only !== "ve-path") throw new Error(`--only takes decode or ve-path, not ${only}`);
-if (only === undefined || only === "decode") await runDecodeBench(quick);
-if (only === undefined) console.log("");
-if (only === undefined || only === "ve-path") await runVePathBench(quick);
-if (only === undefined) {
-  console.log("");
-  const replay = await runBootReplayBench(quick, costs);
-  console.log("\nscale");
-  const bigMb = await bigTdCost(); // first, before the other scale runs leave garbage behind
-  const series = await runScale(quick);
-  printScale(series);
-  console.log(`\n  a 2^52-byte TD with 10,000 devices: ${bigMb.toFixed(1)} MB of heap and buffers (bound: 50 MB)`);
-  mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/scale.json", JSON.stringify({ series, bigTdMb: bigMb }, null, 2));
-  writeFileSync("bench/results/scale.html", scaleChart(series));
-  writeFileSync("bench/results/boot-replay.json", JSON.stringify(replay, null, 2));
-  printCostModel(costs);
+const SUITES = ["decode", "ve-path", "boot-replay", "scale"] as const;
+type Suite = (typeof SUITES)[number];
+
+/** Runs one suite in this process. */
+async function runSuite(suite: Suite): Promise<void> {
+  const costs = parseCosts(costSpec);
+  switch (suite) {
+    case "decode": return runDecodeBench(quick);
+    case "ve-path": {
+      if (group === undefined) return runVePathBench(quick, fileURLToPath(import.meta.url));
+      if (!Object.hasOwn(GROUPS, group)) throw new Error(`--group takes ${Object.keys(GROUPS).join(", ")}, not ${group}`);
+      return runVePathGroup(group as VePathGroup, quick);
+    }
+    case "boot-replay": {
+      const replay = await runBootReplayBench(quick, costs);
+      mkdirSync("bench/results", { recursive: true });
+      writeFileSync("bench/results/boot-replay.json", JSON.stringify(replay, null, 2));
+      return;
+    }
+    case "scale": {
+      console.log("scale");
+      const bigMb = await bigTdCost(); // first, before the other scale runs leave garbage behind
+      const series = await runScale(quick);
+      printScale(series);
+      console.log(`\n  a 2^52-byte TD with 10,000 devices: ${bigMb.toFixed(1)} MB of heap and buffers (bound: 50 MB)`);
+      mkdirSync("bench/results", { recursive: true });
+      writeFileSync("bench/results/scale.json", JSON.stringify({ series, bigTdMb: bigMb }, null, 2));
+      writeFileSync("bench/results/scale.html", scaleChart(series));
+      printCostModel(costs);
+    }
+  }
+}
+
+if (only !== undefined) {
+  if (!(SUITES as readonly string[]).includes(only)) throw new Error(`--only takes ${SUITES.join(", ")}, not ${only}`);
+  await runSuite(only as Suite);
+} else {
+  console.log(`ve-mmio bench${quick ? " (quick)" : ""}: ${os.cpus()[0]?.model ?? "unknown CPU"} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  parseCosts(costSpec); // a bad --cost fails before any suite runs
+  const script = fileURLToPath(import.meta.url);
+  for (const suite of SUITES) {
+    console.log("");
+    const child = spawnSync(process.execPath, [...process.execArgv, script, ...args, "--only", suite], { stdio: "inherit" });
+    if (child.status !== 0) throw new Error(`the ${suite} suite failed (exit status ${child.status ?? child.signal})`);
+  }
 }
