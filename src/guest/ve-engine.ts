@@ -430,14 +430,16 @@ export class VeEngine {
     f.mmioWords(size, isWrite, this.veWords, value);
     r.calls = 1;
     this.host.handleFrame(f);
-    // Registers change only after the host answered successfully.
-    if (!f.succeeded) return this.fault("EIO", "tdvmcall");
+    // Registers change only after the host answered successfully (the status words, read here:
+    // the frame's succeeded getter did not fit V8's inlining budget in this function).
+    const q = f.words;
+    if (q[STATUS] !== 0 || q[STATUS + 1] !== 0) return this.fault("EIO", "tdvmcall");
     if (!isWrite && slot >= 0) {
       r.slot = slot;
       r.oldLo = w[2 * slot];
       r.oldHi = w[2 * slot + 1];
-      if (this.linux) linuxWriteBackWords(w, 2 * slot, kind, size, extendTo, f.words, 2 * FRAME.DATA);
-      else archWriteBackWords(w, 2 * slot, kind, size, extendTo, highByte, f.words, 2 * FRAME.DATA);
+      if (this.linux) linuxWriteBackWords(w, 2 * slot, kind, size, extendTo, q, DATA);
+      else archWriteBackWords(w, 2 * slot, kind, size, extendTo, highByte, q, DATA);
     }
     completed(r, w, p.length);
     return r;
