@@ -67,11 +67,12 @@ export class DecodeCache {
   }
 
   /**
-   * The front table's entry for RIP (halves ripLo, ripHi) when it is live and for this RIP, else
-   * null; counts nothing (the caller counts a hit it uses). The #VE engine's compiled path, which
-   * V8 inlines this into: get() is the lookup for everyone else.
+   * The front table's entry for the RIP in words[at], words[at + 1] when it is live and for this
+   * RIP, else null; counts nothing (the caller counts a hit it uses). The #VE engine's compiled
+   * path: get() is the lookup for everyone else. (A word pair, as for get().)
    */
-  hot(ripLo: number, ripHi: number): DecodeCacheEntry | null {
+  hot(words: Uint32Array, at: number): DecodeCacheEntry | null {
+    const ripLo = words[at], ripHi = words[at + 1];
     const e = this.front[ripLo & (FRONT - 1)];
     return e !== null && e.live && e.ripLo === ripLo && e.ripHi === ripHi ? e : null;
   }

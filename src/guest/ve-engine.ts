@@ -246,9 +246,8 @@ export class VeEngine {
     // passed to a call V8 does not inline is boxed as a heap number, an allocation per #VE.)
     const g = this.veWords;
     if (!this.sharedGpa()) return false;
-    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     const cache = this.cache!;
-    const e = cache.hot(ripLo, ripHi);
+    const e = cache.hot(w, RIP_LO);
     if (e === null) return false;
     const c = e.access;
     if (c === null || (c.linux ? !this.linux : this.linux) || e.epoch === -1 || e.epoch !== this.memory.codeEpoch!()) return false;
@@ -271,6 +270,7 @@ export class VeEngine {
     } else accessAddressWords(c, w, va);
     if ((va[0] & 0xfff) > c.lastOffset) return false;
     cache.hits++;
+    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
     // The request, as TdvmcallFrame.mmioWords writes it (written out: see above): R15 is a
     // write's value, 0 for reads.
     const f = this.frame;
