@@ -106,21 +106,10 @@ export function compileAccess(p: VePlan, linux: boolean): CompiledAccess | null 
  * The address of the access (what kernelAddressWords computes from the plan) from the compiled
  * terms and the registers, into out[0..1] as 32-bit halves. Every step stays a 32-bit word with
  * an explicit carry: no intermediate needs a double (which V8 may box into a heap number).
- * The common form (displacement plus a base) is done here and the rest in fullAddressWords, so
- * that this stays small enough for V8 to inline into the #VE path with room to spare.
+ * (The #VE engine's compiled path adds the common form, a displacement plus at most a base
+ * register, inline, and calls this for the others.)
  */
 export function accessAddressWords(c: CompiledAccess, w: Uint32Array, out: Uint32Array): void {
-  if (!c.baseAndDisp) { fullAddressWords(c, w, out); return; }
-  const b = c.baseAt;
-  const d = c.dispLo >>> 0;
-  if (b < 0) { out[0] = d; out[1] = c.dispHi; return; }
-  const lo = (d + w[b]) >>> 0;
-  out[0] = lo;
-  out[1] = (c.dispHi + w[b + 1] + (lo < d ? 1 : 0)) >>> 0;
-}
-
-/** accessAddressWords for any compiled address: all-ones, RIP-relative, scaled index, 67h, FS/GS. */
-function fullAddressWords(c: CompiledAccess, w: Uint32Array, out: Uint32Array): void {
   if (c.allOnes) { out[0] = 0xffffffff; out[1] = 0xffffffff; return; }
   let lo = c.dispLo >>> 0, hi = c.dispHi >>> 0, sum = 0;
   const b = c.baseAt;
