@@ -2,15 +2,16 @@
 // Runs every suite (or one): decode throughput, #VE paths, boot replay, scale and cost model. Each suite writes
 // JSON (and an HTML chart) into bench/results/ and a table to stdout.
 //
-// Without --only, each suite runs in a process of its own: a suite that grows a WebAssembly memory (the
-// decode suite's batch() over a kernel, iced-x86's first decode) detaches an ArrayBuffer, which makes V8 check
-// every typed-array access in that process from then on, and would slow the suites after it.
+// Without --only, each suite runs in a process of its own, and the #VE path suite one per group of cases
+// (ve-path.bench.ts says why): a suite that grows a WebAssembly memory (the decode suite's batch() over a
+// kernel, iced-x86's first decode) detaches an ArrayBuffer, which makes V8 check every typed-array access in
+// that process from then on, and would slow the suites after it.
 import os from "node:os";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { runDecodeBench } from "./decode.bench.js";
-import { runVePathBench, runVePathGroup, GROUPS, type VePathGroup } from "./ve-path.bench.js";
+import { runVePathGroup, GROUPS, type VePathGroup } from "./ve-path.bench.js";
 import { runScale, printScale, bigTdCost, type ScaleSeries } from "./scale.js";
 import { parseCosts, printCostModel } from "./cost-model.js";
 import { runBootReplayBench } from "./boot-replay.bench.js";
@@ -43,7 +44,7 @@ async function runSuite(suite: Suite): Promise<void> {
   switch (suite) {
     case "decode": return runDecodeBench(quick);
     case "ve-path": {
-      if (group === undefined) return runVePathBench(quick, fileURLToPath(import.meta.url));
+      if (group === undefined) { for (const g of Object.keys(GROUPS)) inChild([...args, "--group", g], `the #VE path group ${g}`); return; }
       if (!Object.hasOwn(GROUPS, group)) throw new Error(`--group takes ${Object.keys(GROUPS).join(", ")}, not ${group}`);
       return runVePathGroup(group as VePathGroup, quick);
     }
@@ -67,16 +68,20 @@ async function runSuite(suite: Suite): Promise<void> {
   }
 }
 
+/** Runs this script again with `extra` arguments, in a process of its own (see the file comment). */
+function inChild(extra: string[], what: string): void {
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...extra], { stdio: "inherit" });
+  if (child.status !== 0) throw new Error(`${what} failed (exit status ${child.status ?? child.signal})`);
+}
+
 if (only !== undefined) {
   if (!(SUITES as readonly string[]).includes(only)) throw new Error(`--only takes ${SUITES.join(", ")}, not ${only}`);
   await runSuite(only as Suite);
 } else {
   console.log(`ve-mmio bench${quick ? " (quick)" : ""}: ${os.cpus()[0]?.model ?? "unknown CPU"} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   parseCosts(costSpec); // a bad --cost fails before any suite runs
-  const script = fileURLToPath(import.meta.url);
   for (const suite of SUITES) {
     console.log("");
-    const child = spawnSync(process.execPath, [...process.execArgv, script, ...args, "--only", suite], { stdio: "inherit" });
-    if (child.status !== 0) throw new Error(`the ${suite} suite failed (exit status ${child.status ?? child.signal})`);
+    inChild([...args, "--only", suite], `the ${suite} suite`);
   }
 }

@@ -23,7 +23,6 @@ import { icedVeDecoder } from "./iced-ve-decoder.js";
 import { readlTd, READL_RIP_LO } from "./readl-td.js";
 import { SLOT } from "../src/guest/vcpu.js";
 import { bestOf, cpuLine, repeat, type TimedCase } from "./best-of.js";
-import { spawnSync } from "node:child_process";
 
 const decoder = await loadDecoder();
 function setup(decodeCache: boolean, using: VeDecoder = decoder) {
@@ -53,7 +52,6 @@ function directCall() {
     vcpu.words[1] = 0;
   };
 }
-
 
 const OFF = "deliverFast, decode cache off";
 const ON = "deliverFast, decode cache on";
@@ -98,6 +96,7 @@ function unitsOf(group: VePathGroup): Map<string, () => void> {
 
 /** Times one group in this process: best-of-N round robin, then benny's means. */
 export async function runVePathGroup(group: VePathGroup, quick: boolean): Promise<void> {
+  console.log(`#VE path bench, group "${group}": ${cpuLine()}`);
   const units = unitsOf(group);
   const cases: TimedCase[] = [...units].map(([name, body]) => ({ name, run: repeat(perUnit(name), body) }));
   const rounds = quick ? 60 : 200;
@@ -124,13 +123,4 @@ export async function runVePathGroup(group: VePathGroup, quick: boolean): Promis
     console.log(`  ${c.name} / direct TDVMCALL: ${r.toFixed(2)}x best-of-N, ${m.toFixed(2)}x benny mean${target === undefined ? "" : ` (target <= ${target}x)`}`);
   }
   if (group === "iced") console.log(`  iced-x86 / ve-mmio as the decoder: ${(bestNs(ICED) / bestNs(OFF)).toFixed(2)}x best-of-N, ${(meanNs(ICED) / meanNs(OFF)).toFixed(2)}x benny mean`);
-}
-
-/** Runs the #VE path suite: each group in a child process (`run.js --only ve-path --group G`). */
-export async function runVePathBench(quick: boolean, script: string): Promise<void> {
-  console.log(`#VE path bench: ${cpuLine()}`);
-  for (const group of Object.keys(GROUPS)) {
-    const child = spawnSync(process.execPath, [...process.execArgv, script, "--only", "ve-path", "--group", group, ...(quick ? ["--quick"] : [])], { stdio: "inherit" });
-    if (child.status !== 0) throw new Error(`the #VE path group ${group} failed (exit status ${child.status ?? child.signal})`);
-  }
 }
