@@ -64,6 +64,23 @@ function harvestedFunctions(file: string): string[] {
 }
 
 /**
+ * The kernel a harvest booted (its summary.json beside sites.jsonl) and the boot's kallsyms dump
+ * the harvest saved there, or null for a sites.jsonl without a summary.
+ */
+function harvestBoot(sitesFile: string): { release: string; kallsyms: string | null } | null {
+  const dir = path.dirname(sitesFile);
+  let release: unknown;
+  try {
+    release = (JSON.parse(readFileSync(path.join(dir, "summary.json"), "utf8")) as { kernel?: { release?: unknown } }).kernel?.release;
+  } catch {
+    return null;
+  }
+  if (typeof release !== "string") return null;
+  const kallsyms = path.join(dir, "kallsyms.txt.gz");
+  return { release, kallsyms: existsSync(kallsyms) ? kallsyms : null };
+}
+
+/**
  * --sites: names separated by commas, or a file of names (one per word; # starts a comment line);
  * --sites-from: the functions of a harvest's sites.jsonl.
  */
@@ -104,9 +121,13 @@ async function inputs(o: ScanOptions): Promise<{ primary: CodeObject[]; moduleDi
   }
   for (const m of o.module ?? []) primary.push(await loadModule(m));
   if (!o.elf && !(o.module?.length) && !o.modules) {
-    const kernel = cachedKernels()[0];
+    const booted = o.sitesFrom !== undefined ? harvestBoot(o.sitesFrom) : null;
+    const kernels = cachedKernels();
+    const kernel = kernels.find((k) => k.release === booted?.release) ?? kernels[0];
     if (!kernel) throw new InputError("no input: give --elf/--module/--modules, or run `npm run kernel:fetch -- --dbg` first");
-    primary.push(await loadVmlinux(kernel.vmlinux, kernel.systemMap ?? undefined));
+    // Without the -dbg package's System.map, a harvest of this kernel brings the boot's own symbols.
+    const kallsyms = booted?.release === kernel.release ? booted.kallsyms ?? undefined : undefined;
+    primary.push(await loadVmlinux(kernel.vmlinux, kernel.systemMap ?? kallsyms));
     moduleDir = (kernel as { modulesDecompressedDir?: string }).modulesDecompressedDir ?? null;
     const vmlinuxDebug = (kernel as { vmlinuxDebug?: string | null }).vmlinuxDebug;
     if (vmlinuxDebug && debug.length === 0) debug.push(vmlinuxDebug);

@@ -1,6 +1,7 @@
 // Node-only: the code objects a scan looks in: a vmlinux (with .symtab, or stripped plus a
 // System.map / kallsyms dump) and kernel modules (.ko, .ko.xz, .ko.zst), each as named functions.
 import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import path from "node:path";
 import { parseElf64, ElfError, type ElfFunction } from "../elf/elf64.js";
 import { parseSymbolMap, functionsFromSymbolMap, baseFunctionName, SymbolMapError } from "../elf/symbols.js";
@@ -37,18 +38,32 @@ function parse(file: string, data: Uint8Array) {
   return fromElf(file, () => parseElf64(data));
 }
 
-/** A vmlinux's .text functions: from its .symtab, else from `symbols` (System.map or kallsyms). */
+/**
+ * A vmlinux's .text functions: from its .symtab, else from `symbols` (a System.map or kallsyms
+ * dump; gzip'ed when its name ends in .gz, as a harvest saves the boot's).
+ */
 export async function loadVmlinux(file: string, symbols?: string): Promise<CodeObject> {
   const elf = parse(file, await readMaybeCompressed(file));
   if (elf.hasSymtab && !symbols) return { name: "vmlinux", functions: fromElf(file, () => elf.functionBodies().filter((f) => f.size > 0)) };
   if (!symbols) throw new ScanInputError(`${file} has no symbol table: give --symbols System.map (or a kallsyms dump)`);
-  let text: string;
-  try {
-    text = readFileSync(symbols, "utf8");
-  } catch (e) {
-    throw new ScanInputError(`cannot read ${symbols}: ${(e as NodeJS.ErrnoException).code}`);
-  }
+  const text = symbolText(symbols);
   return { name: "vmlinux", functions: fromElf(symbols, () => functionsFromSymbolMap(elf, parseSymbolMap(text)).filter((f) => f.size > 0)) };
+}
+
+/** A symbol file's text: read, and gunzip'ed when its name ends in .gz. */
+function symbolText(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new ScanInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  if (!file.endsWith(".gz")) return bytes.toString("utf8");
+  try {
+    return gunzipSync(bytes).toString("utf8");
+  } catch (e) {
+    throw new ScanInputError(`${file}: not gzip data (${(e as Error).message})`);
+  }
 }
 
 /** One module or relocatable object (`bytes`: its contents, if already read and decompressed). */

@@ -3,10 +3,12 @@
 // when QEMU, busybox-static or the cached kernel is missing; CI installs and fetches them.
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
 import os from "node:os";
 import path from "node:path";
 import { resolveKernel } from "../../src/harvest/kernel.js";
+import { cachedKernels } from "../../src/elf/kernel-cache.js";
 
 const have = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 let kernel = true;
@@ -61,4 +63,36 @@ describe.skipIf(!ready)("ve-mmio harvest on the cached kernel", () => {
     expect(scanned).toContain("ahci_scr_read");
     expect(scanned).toContain("native_io_apic_read");
   }, 700_000);
+
+  it("scan --sites-from symbolises the kernel with the boot's own kallsyms when it has no System.map", () => {
+    const scan = (sitesDir: string, env: NodeJS.ProcessEnv) => {
+      const r = spawnSync(process.execPath, [CLI, "scan", "--sites-from", path.join(sitesDir, "sites.jsonl"), "--json"], { encoding: "utf8", timeout: 600_000, env });
+      expect(r.status, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout).sites as { site: string; report: unknown }[]).filter((s) => s.report !== null).map((s) => s.site);
+    };
+    // The cached kernel as `kernel:fetch` without --dbg leaves it: no System.map, no debug vmlinux.
+    const kernel = cachedKernels().find((k) => k.release === report.summary.kernel.release)!;
+    const root = mkdtempSync(path.join(os.tmpdir(), "ve-mmio-no-map-"));
+    mkdirSync(path.join(root, kernel.release));
+    writeFileSync(path.join(root, kernel.release, "kernel.json"), JSON.stringify({ ...kernel, systemMap: null, vmlinuxDebug: null }));
+    const noMap = { ...process.env, VE_MMIO_KERNEL_CACHE: root };
+    if (!kernel.systemMap) {
+      // The boot symbolised itself: its kallsyms dump has the vmlinux's text symbols.
+      const found = scan(out, noMap);
+      expect(found).toContain("ahci_scr_read");
+      expect(found).toContain("native_io_apic_read");
+      return;
+    }
+    // With a System.map the boot dumps only its modules' symbols; a harvest made without one dumps
+    // the vmlinux's too (/proc/kallsyms' text lines): that dump, made here from the System.map's
+    // text symbols beside the boot's module lines, must find what the System.map finds.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "ve-mmio-kallsyms-harvest-"));
+    for (const f of ["sites.jsonl", "summary.json"]) copyFileSync(path.join(out, f), path.join(dir, f));
+    const vmlinuxText = readFileSync(kernel.systemMap, "utf8").split("\n").filter((l) => / [tT] /.test(l) && !/ __pfx_/.test(l));
+    const modules = gunzipSync(readFileSync(path.join(out, "kallsyms.txt.gz"))).toString("utf8");
+    writeFileSync(path.join(dir, "kallsyms.txt.gz"), gzipSync(vmlinuxText.join("\n") + "\n" + modules));
+    const withMap = scan(out, process.env);
+    expect(withMap).toContain("native_io_apic_read");
+    expect(scan(dir, noMap)).toEqual(withMap);
+  }, 1_300_000);
 });
