@@ -18,9 +18,10 @@ export function cpuLine(): string {
 
 /**
  * Seconds per unit of each case: the minimum over `rounds` samples, each sample repeating the case
- * until at least `minSeconds` have passed (so nanosecond cases are timed over many calls).
+ * until at least `minSeconds` have passed (so nanosecond cases are timed over many calls). Every
+ * sample, in round order, goes into `samples` when given (see pairedRatio).
  */
-export function bestOf(cases: readonly TimedCase[], rounds: number, minSeconds: number): Map<string, number> {
+export function bestOf(cases: readonly TimedCase[], rounds: number, minSeconds: number, samples?: Map<string, number[]>): Map<string, number> {
   const best = new Map<string, number>(cases.map((c) => [c.name, Infinity]));
   for (const c of cases) c.run(); // warm-up: compile and tier up before any sample counts
   for (let r = 0; r < rounds; r++) {
@@ -35,6 +36,7 @@ export function bestOf(cases: readonly TimedCase[], rounds: number, minSeconds: 
         elapsed = (used.user + used.system) / 1e6;
       } while (elapsed < minSeconds || elapsed === 0);
       best.set(c.name, Math.min(best.get(c.name)!, elapsed / reps));
+      if (samples) (samples.get(c.name) ?? samples.set(c.name, []).get(c.name)!).push(elapsed / reps);
     }
   }
   return best;
@@ -45,4 +47,16 @@ export function repeat(n: number, body: () => void): () => void {
   return () => {
     for (let i = 0; i < n; i++) body();
   };
+}
+
+/**
+ * The median over rounds of a's sample over b's sample from the same round. A round times the
+ * cases back to back, so a slower stretch of a shared machine (seen here: the same loop at 76 and
+ * at 130 ns from one minute to the next) scales both; the ratio of two minima can pair a's fast
+ * stretch with b's slow one.
+ */
+export function pairedRatio(samples: Map<string, number[]>, a: string, b: string): number {
+  const x = samples.get(a)!, y = samples.get(b)!;
+  const ratios = x.map((v, i) => v / y[i]).sort((p, q) => p - q);
+  return ratios[ratios.length >> 1];
 }

@@ -6,11 +6,17 @@
 // bench: the fastest of N round-robin samples in process CPU time (best-of.ts) and benny's mean,
 // with the ratios to the direct TDVMCALL, timed in the same process, that issue 12 sets targets for.
 //
+// The direct TDVMCALL runs on the TD of the #VE case it is compared with (the same host, device and
+// vCPU: the same guest doing the same readl without a #VE), as in the boot replay. Until the fifth
+// round it ran on a TD of its own; a second TD's host in the process slows the #VE path (below).
+//
 // Each group of cases runs in a process of its own (GROUPS), for two reasons the JIT gives:
 // - One TD configuration per process, as a simulator runs: when TDs with the decode cache on and
 //   off share a process, V8 optimizes their shared code (Td.deliverFast, VeEngine.handle) with both
-//   paths' feedback, and the cached round trip measured up to 1.5x slower. The "mixed" group
-//   times them together, to show it.
+//   paths' feedback, and the cached round trip measured up to 1.5x slower. A second TD whose host
+//   serves calls in a hot loop slowed the cached path in probes too (docs/performance-log.md,
+//   fifth round): the "second-td" group times that alone, and the "mixed" group times all the TDs
+//   together, each case (the direct call too) on a TD of its own.
 // - iced-x86's first decode grows its WebAssembly memory, which detaches an ArrayBuffer: V8 then
 //   checks every typed-array access in the process (test/guest/no-detach.test.ts), the TD's as
 //   much as iced's. The "iced" group times ve-mmio and iced-x86 as the decoder side by side, both
@@ -22,34 +28,54 @@ import type { VeDecoder } from "../src/decoder/engine.js";
 import { icedVeDecoder } from "./iced-ve-decoder.js";
 import { readlTd, READL_RIP_LO } from "./readl-td.js";
 import { SLOT } from "../src/guest/vcpu.js";
-import { bestOf, cpuLine, repeat, type TimedCase } from "./best-of.js";
+import { bestOf, cpuLine, pairedRatio, type TimedCase } from "./best-of.js";
 
 const decoder = await loadDecoder();
+
+/**
+ * `n` round trips of one case. Each case's loop is its own function, written where the case is, as
+ * a simulator's loop calls deliverFast: one loop shared by the cases (a `repeat(n, body)` closure)
+ * shares V8's feedback too, and its call of `body` would see every case of the group.
+ */
+type Unit = (n: number) => void;
+
 function setup(decodeCache: boolean, using: VeDecoder = decoder) {
   const { td, vcpu, ve } = readlTd(using, decodeCache);
-  /** One #VE through deliverFast (RIP back at the instruction first). */
-  const fast = () => {
-    vcpu.words[2 * SLOT.RIP] = READL_RIP_LO;
-    if (!td.deliverFast(vcpu, ve).handled) throw new Error("the benchmark's readl was not handled");
+  const w = vcpu.words;
+  const RIP = 2 * SLOT.RIP;
+  /** #VEs through deliverFast (RIP back at the instruction first). */
+  const fast: Unit = (n) => {
+    for (let i = 0; i < n; i++) {
+      w[RIP] = READL_RIP_LO;
+      if (!td.deliverFast(vcpu, ve).handled) throw new Error("the benchmark's readl was not handled");
+    }
   };
-  /** One #VE through deliver (a typed outcome). */
-  const rich = () => {
-    vcpu.words[2 * SLOT.RIP] = READL_RIP_LO;
-    td.deliver(vcpu, ve);
+  /** #VEs through deliver (a typed outcome). */
+  const rich: Unit = (n) => {
+    for (let i = 0; i < n; i++) {
+      w[RIP] = READL_RIP_LO;
+      td.deliver(vcpu, ve);
+    }
   };
   return { td, vcpu, ve, fast, rich };
 }
 
-/** A paravirtualised readl: the guest issues the TDVMCALL itself; no #VE, no fetch, no decode. */
-function directCall() {
-  const { td, vcpu, ve } = setup(false);
+/**
+ * A paravirtualised readl: the guest issues the TDVMCALL itself; no #VE, no fetch, no decode. On
+ * the TD of the #VE case it is compared with (the same host, device and vCPU), as the boot replay
+ * compares them.
+ */
+function directCall({ td, vcpu, ve }: ReturnType<typeof setup>): Unit {
   const frame = new TdvmcallFrame();
   const gpa = Number(ve.gpa);
-  return () => {
-    frame.mmio(4, false, gpa % 0x1_0000_0000, Math.floor(gpa / 0x1_0000_0000), 0, 0);
-    td.host.handleFrame(frame);
-    vcpu.words[0] = frame.lo(FRAME.DATA); // readl zero-extends into RAX
-    vcpu.words[1] = 0;
+  const w = vcpu.words;
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      frame.mmio(4, false, gpa % 0x1_0000_0000, Math.floor(gpa / 0x1_0000_0000), 0, 0);
+      td.host.handleFrame(frame);
+      w[0] = frame.lo(FRAME.DATA); // readl zero-extends into RAX
+      w[1] = 0;
+    }
   };
 }
 
@@ -59,6 +85,7 @@ const ICED = "deliverFast, iced-x86 as the decoder";
 const RICH_OFF = "deliver (typed outcome), cache off";
 const RICH_ON = "deliver (typed outcome), cache on";
 const DIRECT = "direct TDVMCALL (paravirt, no decode)";
+const DIRECT_OTHER = "direct TDVMCALL on a second TD";
 /** Issue 12's targets: a round trip's time over the direct TDVMCALL's, in the same process. */
 const TARGETS = new Map([[OFF, 2.5], [ON, 1.5]]);
 const PER = 1000; // round trips per timed unit (a tenth of it for the slow cases)
@@ -72,25 +99,31 @@ export const GROUPS = {
   outcome: [RICH_OFF, RICH_ON, DIRECT],
   mixed: [OFF, ON, RICH_OFF, RICH_ON, DIRECT],
   iced: [OFF, ICED, DIRECT],
+  "second-td": [ON, DIRECT, DIRECT_OTHER],
 } as const;
 export type VePathGroup = keyof typeof GROUPS;
 
 /** One unit of each case of a group, its TDs made only when the group needs them. */
-function unitsOf(group: VePathGroup): Map<string, () => void> {
-  const units = new Map<string, () => void>();
+function unitsOf(group: VePathGroup): Map<string, Unit> {
+  const units = new Map<string, Unit>();
+  let first: ReturnType<typeof setup> | null = null;
   for (const name of GROUPS[group]) {
-    let body: () => void;
+    let body: Unit;
+    let made: ReturnType<typeof setup> | null = null;
     switch (name) {
-      case OFF: body = setup(false).fast; break;
-      case ON: body = setup(true).fast; break;
-      case RICH_OFF: body = setup(false).rich; break;
-      case RICH_ON: body = setup(true).rich; break;
-      case DIRECT: body = directCall(); break;
+      case OFF: body = (made = setup(false)).fast; break;
+      case ON: body = (made = setup(true)).fast; break;
+      case RICH_OFF: body = (made = setup(false)).rich; break;
+      case RICH_ON: body = (made = setup(true)).rich; break;
+      // "mixed" gives the direct call a TD of its own, as it gives every case (see the file comment).
+      case DIRECT: body = directCall(group === "mixed" || first === null ? setup(false) : first); break;
+      case DIRECT_OTHER: body = directCall(setup(false)); break;
       case ICED: body = setup(false, icedVeDecoder()).fast; break;
     }
+    first ??= made;
     units.set(name, body);
   }
-  if (group === "iced") units.get(ICED)!(); // iced-x86's first decode, before anything is timed
+  if (group === "iced") units.get(ICED)!(1); // iced-x86's first decode, before anything is timed
   return units;
 }
 
@@ -98,14 +131,15 @@ function unitsOf(group: VePathGroup): Map<string, () => void> {
 export async function runVePathGroup(group: VePathGroup, quick: boolean): Promise<void> {
   console.log(`#VE path bench, group "${group}": ${cpuLine()}`);
   const units = unitsOf(group);
-  const cases: TimedCase[] = [...units].map(([name, body]) => ({ name, run: repeat(perUnit(name), body) }));
+  const cases: TimedCase[] = [...units].map(([name, body]) => ({ name, run: () => body(perUnit(name)) }));
   const rounds = quick ? 60 : 200;
-  const best = bestOf(cases, rounds, 0);
+  const samples = new Map<string, number[]>();
+  const best = bestOf(cases, rounds, 0, samples);
   const means = new Map<string, number>();
   const opts = quick ? { maxTime: 0.5, minSamples: 3 } : {};
   await b.suite(
     `#VE MMIO round trip (readl), group ${group}`,
-    ...[...units].map(([name, body]) => b.add(name, body, opts)),
+    ...[...units].map(([name, body]) => b.add(name, () => body(1), opts)),
     b.cycle(),
     b.complete((s) => { for (const r of s.results) means.set(r.name, r.ops); }),
     b.save({ file: `ve-path-${group}`, folder: "bench/results", format: "json" }),
@@ -117,10 +151,12 @@ export async function runVePathGroup(group: VePathGroup, quick: boolean): Promis
     console.log(`  ${c.name.padEnd(40)} ${bestNs(c.name).toFixed(0).padStart(6)} ns (${(1e3 / bestNs(c.name)).toFixed(2)} M/s) | ${meanNs(c.name).toFixed(0).padStart(6)} ns`);
   }
   for (const c of cases) {
-    if (c.name === DIRECT) continue;
+    if (c.name === DIRECT || c.name === DIRECT_OTHER) continue;
     const r = bestNs(c.name) / bestNs(DIRECT), m = meanNs(c.name) / meanNs(DIRECT);
-    const target = group === "mixed" || group === "iced" ? undefined : TARGETS.get(c.name);
-    console.log(`  ${c.name} / direct TDVMCALL: ${r.toFixed(2)}x best-of-N, ${m.toFixed(2)}x benny mean${target === undefined ? "" : ` (target <= ${target}x)`}`);
+    // The paired median for the allocation-free cases (the others' samples include their GC).
+    const p = SLOW.has(c.name) ? "" : `${pairedRatio(samples, c.name, DIRECT).toFixed(2)}x median of paired samples, `;
+    const target = group === "off" || group === "on" ? TARGETS.get(c.name) : undefined;
+    console.log(`  ${c.name} / direct TDVMCALL: ${r.toFixed(2)}x best-of-N, ${p}${m.toFixed(2)}x benny mean${target === undefined ? "" : ` (target <= ${target}x)`}`);
   }
   if (group === "iced") console.log(`  iced-x86 / ve-mmio as the decoder: ${(bestNs(ICED) / bestNs(OFF)).toFixed(2)}x best-of-N, ${(meanNs(ICED) / meanNs(OFF)).toFixed(2)}x benny mean`);
 }
