@@ -7,8 +7,8 @@
 // with the ratios to the direct TDVMCALL, timed in the same process, that issue 12 sets targets for.
 //
 // The direct TDVMCALL runs on the TD of the #VE case it is compared with (the same host, device and
-// vCPU: the same guest doing the same readl without a #VE), as in the boot replay. Until the fifth
-// round it ran on a TD of its own; a second TD's host in the process slows the #VE path (below).
+// vCPU: the same guest doing the same readl without a #VE), as in the boot replay. Every loop takes
+// its TD, frame and GPA as values (unit()), none closes over them.
 //
 // Each group of cases runs in a process of its own (GROUPS), for two reasons the JIT gives:
 // - One TD configuration per process, as a simulator runs: when TDs with the decode cache on and
@@ -24,59 +24,67 @@
 import b from "benny";
 import { loadDecoder } from "../src/decoder/node.js";
 import { FRAME, TdvmcallFrame } from "../src/tdvmcall/abi.js";
-import type { VeDecoder } from "../src/decoder/engine.js";
 import { icedVeDecoder } from "./iced-ve-decoder.js";
 import { readlTd, READL_RIP_LO } from "./readl-td.js";
 import { SLOT } from "../src/guest/vcpu.js";
 import { bestOf, cpuLine, pairedRatio, type TimedCase } from "./best-of.js";
 
 const decoder = await loadDecoder();
+const RIP = 2 * SLOT.RIP;
 
-/**
- * `n` round trips of one case. Each case's loop is its own function, written where the case is, as
- * a simulator's loop calls deliverFast: one loop shared by the cases (a `repeat(n, body)` closure)
- * shares V8's feedback too, and its call of `body` would see every case of the group.
- */
+/** What a case runs on: a TD with the readl mapped (readl-td.ts), its vCPU and the #VE. */
+type Guest = ReturnType<typeof readlTd>;
+/** `n` round trips of one case. */
 type Unit = (n: number) => void;
 
-function setup(decodeCache: boolean, using: VeDecoder = decoder) {
-  const { td, vcpu, ve } = readlTd(using, decodeCache);
-  const w = vcpu.words;
-  const RIP = 2 * SLOT.RIP;
-  /** #VEs through deliverFast (RIP back at the instruction first). */
-  const fast: Unit = (n) => {
-    for (let i = 0; i < n; i++) {
-      w[RIP] = READL_RIP_LO;
-      if (!td.deliverFast(vcpu, ve).handled) throw new Error("the benchmark's readl was not handled");
-    }
-  };
-  /** #VEs through deliver (a typed outcome). */
-  const rich: Unit = (n) => {
-    for (let i = 0; i < n; i++) {
-      w[RIP] = READL_RIP_LO;
-      td.deliver(vcpu, ve);
-    }
-  };
-  return { td, vcpu, ve, fast, rich };
+/** n #VEs through deliverFast (RIP back at the instruction first). */
+function fastLoop(n: number, g: Guest): void {
+  const w = g.vcpu.words;
+  for (let i = 0; i < n; i++) {
+    w[RIP] = READL_RIP_LO;
+    if (!g.td.deliverFast(g.vcpu, g.ve).handled) throw new Error("the benchmark's readl was not handled");
+  }
+}
+
+/** n #VEs through deliver (a typed outcome). */
+function richLoop(n: number, g: Guest): void {
+  const w = g.vcpu.words;
+  for (let i = 0; i < n; i++) {
+    w[RIP] = READL_RIP_LO;
+    g.td.deliver(g.vcpu, g.ve);
+  }
+}
+
+/** A paravirtualised readl's state: the guest's frame and the GPA as words. */
+interface Direct { g: Guest; frame: TdvmcallFrame; gpaLo: number; gpaHi: number }
+
+function direct(g: Guest): Direct {
+  const gpa = Number(g.ve.gpa);
+  return { g, frame: new TdvmcallFrame(), gpaLo: gpa % 0x1_0000_0000, gpaHi: Math.floor(gpa / 0x1_0000_0000) };
 }
 
 /**
- * A paravirtualised readl: the guest issues the TDVMCALL itself; no #VE, no fetch, no decode. On
+ * n paravirtualised readls: the guest issues the TDVMCALL itself; no #VE, no fetch, no decode. On
  * the TD of the #VE case it is compared with (the same host, device and vCPU), as the boot replay
  * compares them.
  */
-function directCall({ td, vcpu, ve }: ReturnType<typeof setup>): Unit {
-  const frame = new TdvmcallFrame();
-  const gpa = Number(ve.gpa);
-  const w = vcpu.words;
-  return (n) => {
-    for (let i = 0; i < n; i++) {
-      frame.mmio(4, false, gpa % 0x1_0000_0000, Math.floor(gpa / 0x1_0000_0000), 0, 0);
-      td.host.handleFrame(frame);
-      w[0] = frame.lo(FRAME.DATA); // readl zero-extends into RAX
-      w[1] = 0;
-    }
-  };
+function directLoop(n: number, d: Direct): void {
+  const w = d.g.vcpu.words, frame = d.frame, host = d.g.td.host;
+  for (let i = 0; i < n; i++) {
+    frame.mmio(4, false, d.gpaLo, d.gpaHi, 0, 0);
+    host.handleFrame(frame);
+    w[0] = frame.lo(FRAME.DATA); // readl zero-extends into RAX
+    w[1] = 0;
+  }
+}
+
+/**
+ * A case: its loop over its state. Every case is made here, so V8 sees several closures of this one
+ * function and compiles none of them with its state as constants (a closure that exists once may
+ * be): each loop runs on its TD, frame and GPA as values, as a simulator's loop does.
+ */
+function unit<S>(loop: (n: number, s: S) => void, state: S): Unit {
+  return (n) => loop(n, state);
 }
 
 const OFF = "deliverFast, decode cache off";
@@ -86,6 +94,7 @@ const RICH_OFF = "deliver (typed outcome), cache off";
 const RICH_ON = "deliver (typed outcome), cache on";
 const DIRECT = "direct TDVMCALL (paravirt, no decode)";
 const DIRECT_OTHER = "direct TDVMCALL on a second TD";
+
 /** Issue 12's targets: a round trip's time over the direct TDVMCALL's, in the same process. */
 const TARGETS = new Map([[OFF, 2.5], [ON, 1.5]]);
 const PER = 1000; // round trips per timed unit (a tenth of it for the slow cases)
@@ -106,19 +115,20 @@ export type VePathGroup = keyof typeof GROUPS;
 /** One unit of each case of a group, its TDs made only when the group needs them. */
 function unitsOf(group: VePathGroup): Map<string, Unit> {
   const units = new Map<string, Unit>();
-  let first: ReturnType<typeof setup> | null = null;
+  let first: Guest | null = null;
   for (const name of GROUPS[group]) {
     let body: Unit;
-    let made: ReturnType<typeof setup> | null = null;
+    let made: Guest | null = null;
     switch (name) {
-      case OFF: body = (made = setup(false)).fast; break;
-      case ON: body = (made = setup(true)).fast; break;
-      case RICH_OFF: body = (made = setup(false)).rich; break;
-      case RICH_ON: body = (made = setup(true)).rich; break;
+      case OFF: body = unit(fastLoop, (made = readlTd(decoder, false))); break;
+      case ON: body = unit(fastLoop, (made = readlTd(decoder, true))); break;
+      case RICH_OFF: body = unit(richLoop, (made = readlTd(decoder, false))); break;
+      case RICH_ON: body = unit(richLoop, (made = readlTd(decoder, true))); break;
       // "mixed" gives the direct call a TD of its own, as it gives every case (see the file comment).
-      case DIRECT: body = directCall(group === "mixed" || first === null ? setup(false) : first); break;
-      case DIRECT_OTHER: body = directCall(setup(false)); break;
-      case ICED: body = setup(false, icedVeDecoder()).fast; break;
+      case DIRECT: body = unit(directLoop, direct(group === "mixed" || first === null ? readlTd(decoder, false) : first)); break;
+      case DIRECT_OTHER: body = unit(directLoop, direct(readlTd(decoder, false))); break;
+      case ICED: body = unit(fastLoop, readlTd(icedVeDecoder(), false)); break;
+      default: throw new Error(`no case ${name}`);
     }
     first ??= made;
     units.set(name, body);
