@@ -50,7 +50,10 @@ export async function loadVmlinux(file: string, symbols?: string): Promise<CodeO
   return { name: "vmlinux", functions: fromElf(symbols, () => functionsFromSymbolMap(elf, parseSymbolMap(text)).filter((f) => f.size > 0)) };
 }
 
-/** A symbol file's text: read, and gunzip'ed when its name ends in .gz. */
+/** Largest symbol file a scan decompresses: a kernel's whole kallsyms text is ~10 MiB. */
+const MAX_SYMBOL_TEXT = 64 * 1024 * 1024;
+
+/** A symbol file's text: read, and gunzip'ed (to at most MAX_SYMBOL_TEXT) when its name ends in .gz. */
 function symbolText(file: string): string {
   let bytes: Buffer;
   try {
@@ -60,9 +63,10 @@ function symbolText(file: string): string {
   }
   if (!file.endsWith(".gz")) return bytes.toString("utf8");
   try {
-    return gunzipSync(bytes).toString("utf8");
+    return gunzipSync(bytes, { maxOutputLength: MAX_SYMBOL_TEXT }).toString("utf8");
   } catch (e) {
-    throw new ScanInputError(`${file}: not gzip data (${(e as Error).message})`);
+    const over = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
+    throw new ScanInputError(over ? `${file}: decompresses to more than the ${MAX_SYMBOL_TEXT >> 20} MiB bound` : `${file}: not gzip data (${(e as Error).message})`);
   }
 }
 

@@ -85,4 +85,17 @@ describe("reading compressed objects", () => {
       expect(r.stderr, name).toMatch(new RegExp(`^ve-mmio: .*${name.replace(/\./g, "\\.")}: [^\\n]+\\n$`));
     }
   });
+
+  it("scan's gzip'ed symbol files (a harvest's kallsyms.txt.gz) are bounded: a bomb or non-gzip bytes are one line and exit 2", () => {
+    const bomb = path.join(dir, "bomb.map.gz");
+    execFileSync("sh", ["-c", `head -c ${80 << 20} /dev/zero | gzip -1 > '${bomb}'`]);
+    const notGzip = path.join(dir, "plain.map.gz");
+    writeFileSync(notGzip, "ffffffff81000000 T _text\n");
+    for (const [file, message] of [[bomb, /bomb\.map\.gz: decompresses to more than the 64 MiB bound$/], [notGzip, /plain\.map\.gz: not gzip data/]] as const) {
+      const r = spawnSync(process.execPath, [bin, "scan", "--elf", fx.execStripped, "--symbols", file], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(message);
+    }
+  });
 });
