@@ -10,6 +10,7 @@ import { FULL_SIZE } from "../decoder/layout.js";
 import { readRecord } from "../decoder/record.js";
 import { registerNumber } from "../decoder/names.js";
 import { cachedKernels } from "../elf/kernel-cache.js";
+import { harvestedBoot } from "../harvest/harvest.js";
 import { DEFAULT_SITES } from "../scan/sites.js";
 import { analyzeFunction, type FunctionReport } from "../scan/analyze.js";
 import { loadVmlinux, loadModule, moduleFiles, findSite, readMaybeCompressed, ScanInputError, type CodeObject } from "../scan/objects.js";
@@ -64,23 +65,6 @@ function harvestedFunctions(file: string): string[] {
 }
 
 /**
- * The kernel a harvest booted (its summary.json beside sites.jsonl) and the boot's kallsyms dump
- * the harvest saved there, or null for a sites.jsonl without a summary.
- */
-function harvestBoot(sitesFile: string): { release: string; kallsyms: string | null } | null {
-  const dir = path.dirname(sitesFile);
-  let release: unknown;
-  try {
-    release = (JSON.parse(readFileSync(path.join(dir, "summary.json"), "utf8")) as { kernel?: { release?: unknown } }).kernel?.release;
-  } catch {
-    return null;
-  }
-  if (typeof release !== "string") return null;
-  const kallsyms = path.join(dir, "kallsyms.txt.gz");
-  return { release, kallsyms: existsSync(kallsyms) ? kallsyms : null };
-}
-
-/**
  * --sites: names separated by commas, or a file of names (one per word; # starts a comment line);
  * --sites-from: the functions of a harvest's sites.jsonl.
  */
@@ -121,7 +105,7 @@ async function inputs(o: ScanOptions): Promise<{ primary: CodeObject[]; moduleDi
   }
   for (const m of o.module ?? []) primary.push(await loadModule(m));
   if (!o.elf && !(o.module?.length) && !o.modules) {
-    const booted = o.sitesFrom !== undefined ? harvestBoot(o.sitesFrom) : null;
+    const booted = o.sitesFrom !== undefined ? harvestedBoot(path.dirname(o.sitesFrom)) : null;
     const kernels = cachedKernels();
     const kernel = kernels.find((k) => k.release === booted?.release) ?? kernels[0];
     if (!kernel) throw new InputError("no input: give --elf/--module/--modules, or run `npm run kernel:fetch -- --dbg` first");

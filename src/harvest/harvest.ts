@@ -123,6 +123,22 @@ export function readHarvest(dir: string): HarvestResult {
 }
 
 /**
+ * The kernel release a harvest's output folder says it booted (summary.json) and the boot's
+ * kallsyms dump saved there (null when it has none); null for a folder without a readable summary.
+ */
+export function harvestedBoot(dir: string): { release: string; kallsyms: string | null } | null {
+  let release: unknown;
+  try {
+    release = (JSON.parse(readFileSync(path.join(dir, "summary.json"), "utf8")) as { kernel?: { release?: unknown } }).kernel?.release;
+  } catch {
+    return null;
+  }
+  if (typeof release !== "string") return null;
+  const kallsyms = path.join(dir, KALLSYMS);
+  return { release, kallsyms: existsSync(kallsyms) ? kallsyms : null };
+}
+
+/**
  * The text symbol names of the booted kernel, to tell inlined from not exercised: the boot's
  * kallsyms (saved with each harvest) and the System.map that symbolised the vmlinux, if any.
  */
