@@ -27,6 +27,7 @@ import { FRAME, TdvmcallFrame } from "../src/tdvmcall/abi.js";
 import { icedVeDecoder } from "./iced-ve-decoder.js";
 import { readlTd, READL_RIP_LO } from "./readl-td.js";
 import { SLOT } from "../src/guest/vcpu.js";
+import { lowWord, highWord } from "../src/words.js";
 import { bestOf, cpuLine, pairedRatio, type TimedCase } from "./best-of.js";
 
 const decoder = await loadDecoder();
@@ -59,8 +60,7 @@ function richLoop(n: number, g: Guest): void {
 interface Direct { g: Guest; frame: TdvmcallFrame; gpaLo: number; gpaHi: number }
 
 function direct(g: Guest): Direct {
-  const gpa = Number(g.ve.gpa);
-  return { g, frame: new TdvmcallFrame(), gpaLo: gpa % 0x1_0000_0000, gpaHi: Math.floor(gpa / 0x1_0000_0000) };
+  return { g, frame: new TdvmcallFrame(), gpaLo: lowWord(g.ve.gpa), gpaHi: highWord(g.ve.gpa) };
 }
 
 /**
