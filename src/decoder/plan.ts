@@ -6,7 +6,7 @@ import {
   PLAN_SIZE, PLAN_KIND, PLAN_VERDICT, PLAN_BASE, PLAN_DISP, PLAN_IMM, PLAN_DISP_HI,
   PF_ADDR_INVALID, PF_REG_FORM, PF_HIGH_BYTE, PF_REP, REG_NONE,
 } from "./wasm-layout.js";
-import { R, FLAG, LFLAG, PREFIX } from "./layout.js";
+import { R, FLAG, LFLAG, PREFIX, KIND } from "./layout.js";
 import type { DecodedInsn } from "./record.js";
 
 export { REJECT } from "./layout.js";
@@ -132,6 +132,27 @@ export type VePlanFields = { [K in Exclude<keyof VePlan, "packedKind" | "packedV
 /** `word` with its byte at bit `shift` replaced by the low 8 bits of `v` (a u32 word as a Number). */
 function withByte(word: number, shift: number, v: number): number {
   return ((word & ~(BYTE << shift)) | ((v & BYTE) << shift)) >>> 0;
+}
+
+// plainAccess's tests on the packed words: verdict 0, neither PF_ADDR_INVALID nor PF_REG_FORM, no
+// segment override; no index and 64-bit addressing.
+const PLAIN_VERDICT_MASK = (0xff | ((PF_ADDR_INVALID | PF_REG_FORM) << FLAGS_SHIFT) | (0xff << 24)) >>> 0;
+const ADDRESS_INDEX_SIZE_MASK = (0xff << 8) | (0xff << 24);
+const NO_INDEX_64BIT = ((REG_NONE << 8) | (8 << 24)) >>> 0;
+const GPR_COUNT = 16;
+
+/**
+ * Whether a plan of the kernel's reading is the plainest emulated access, which the #VE engine runs
+ * straight through as soon as it is decoded: an emulated memory access (no segment override, 64-bit
+ * addressing) at a base register plus a displacement, that is a 4- or 8-byte MOV read into a
+ * register (the write-back is the whole register) or a MOV write from a register or an immediate.
+ */
+export function plainAccess(p: VePlan): boolean {
+  const a = p.packedAddress, k = p.packedKind;
+  if (((p.packedVerdict & PLAIN_VERDICT_MASK) | ((a & ADDRESS_INDEX_SIZE_MASK) ^ NO_INDEX_64BIT)) !== 0 || (a & BYTE) >= GPR_COUNT) return false;
+  const kind = k & BYTE, size = (k >>> 8) & BYTE, reg = (k >>> 16) & BYTE;
+  if (kind === KIND.write_imm) return true;
+  return reg < GPR_COUNT && (kind === KIND.write || (kind === KIND.read && (size === 4 || size === 8)));
 }
 
 /**

@@ -13,7 +13,7 @@ import { FRAME, TdvmcallFrame, EXPOSE_MASK_WORD, EPT_VIOLATION_WORD, type FrameH
 import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from "./writeback.js";
 import { DEFAULT_KERNEL, type KernelProfile } from "../decoder/profile.js";
 import type { DecodeCache, DecodeCacheEntry } from "./decode-cache.js";
-import { VePlan, REJECT, type PlanDecoder } from "../decoder/plan.js";
+import { VePlan, REJECT, plainAccess, type PlanDecoder } from "../decoder/plan.js";
 import { emulateStringMove, type StringMove } from "./string-move.js";
 import { emulateSplitAccess } from "./split-access.js";
 import { compileAccess, accessAddressWords, WRITE_BACK, type CompiledAccess } from "./compiled-access.js";
@@ -106,6 +106,7 @@ export class VeResult {
 }
 
 const TWO32 = 0x1_0000_0000;
+const PAGE_SIZE = 4096;
 const RIP_LO = 2 * SLOT.RIP;
 const FS_LO = 2 * SLOT.FS_BASE;
 const GS_LO = 2 * SLOT.GS_BASE;
@@ -199,10 +200,11 @@ export class VeEngine {
     this.veSlots[0] = ve.gpa;
     this.veSlots[1] = ve.gla;
     const cpl = vcpu.cpl;
-    // A site decoded under the current code epoch and compiled runs straight through (CPL 0 and
-    // a shared GPA: where kernel MMIO runs); it returns false, having changed nothing, where the
-    // general path must decide. A trace takes the general path, which describes.
-    if (this.cache !== null && cpl === 0 && !this.describing && this.runCompiled(w)) return this.result;
+    // A site decoded under the current code epoch and compiled, or without a cache the plainest
+    // accesses as soon as they are decoded, run straight through (CPL 0 and a shared GPA: where
+    // kernel MMIO runs); each returns false, having changed nothing, where the general path must
+    // decide. A trace takes the general path, which describes.
+    if (cpl === 0 && !this.describing && (this.cache !== null ? this.runCompiled(w) : this.linux && this.runDecoded(w))) return this.result;
     const shared = this.sharedGpa();
     const hit = this.cache !== null && cpl === 0 && shared ? this.cache.get(w, RIP_LO) : null;
     return this.general(vcpu, cpl, shared, hit);
@@ -240,22 +242,18 @@ export class VeEngine {
    * counted) where the general path must decide.
    */
   private runCompiled(w: Uint32Array): boolean {
-    // (Written out as one function that looks up its own entry: V8 inlines callees only within a
-    // bytecode budget per optimized function, and a call it does not inline costs more than the
-    // work it does here. RIP and the GPA are read here, not passed: a 32-bit half above 2^30
-    // passed to a call V8 does not inline is boxed as a heap number, an allocation per #VE.)
-    const g = this.veWords;
+    // (Written out, with its own lookup, rather than through the general path's helpers: V8
+    // inlines callees only within a bytecode budget per optimized function, and a call it does
+    // not inline costs more than the work it does here. RIP and the GPA are read from their word
+    // arrays here and in finish(), never passed: a 32-bit half above 2^30 passed to a call V8
+    // does not inline is boxed as a heap number, an allocation per #VE.)
     if (!this.sharedGpa()) return false;
     const cache = this.cache!;
     const e = cache.hot(w, RIP_LO);
     if (e === null) return false;
     const c = e.access;
     if (c === null || (c.linux ? !this.linux : this.linux) || e.epoch === -1 || e.epoch !== this.memory.codeEpoch!()) return false;
-    if (this.linuxGlaCheck) {
-      // Step 6 (glaRejected): ve.gla below TASK_SIZE_MAX or in the vsyscall page.
-      const glo = g[2], ghi = g[3], top = this.taskSizeMaxHi;
-      if (ghi < top || (ghi === top && glo < TASK_SIZE_MAX_LO) || (ghi === 0xffffffff && glo >>> 12 === VSYSCALL_PAGE_LO >>> 12)) return false;
-    }
+    if (this.linuxGlaCheck && this.glaNotKernel()) return false; // step 6
     // The address: its common form (a base register plus a displacement) here, the others in
     // accessAddressWords.
     const va = this.result.address;
@@ -270,28 +268,60 @@ export class VeEngine {
     } else accessAddressWords(c, w, va);
     if ((va[0] & 0xfff) > c.lastOffset) return false;
     cache.hits++;
+    if (c.isWrite) writeValueWords(c, w, this.operand);
+    return this.finish(w, e, e.plan, c.size, c.isWrite, c.slot, c.writeBack, c.length, c);
+  }
+
+  /**
+   * Linux mode without a decode cache: the plainest accesses (plainAccess) straight through as
+   * soon as the 15 bytes at RIP are decoded, with the general path's result and guarantees.
+   * False (nothing changed, the fetch and decode to be redone) where the general path must decide.
+   */
+  private runDecoded(w: Uint32Array): boolean {
+    if (!this.sharedGpa() || (this.linuxGlaCheck && this.glaNotKernel())) return false; // step 6
+    if (this.fetchAtRip(w, 0, this.decoder.fetchWindow) < 15) return false;
+    const p = this.decoder.decodePlan(15, this.scratchPlan, this.kernel);
+    if (!plainAccess(p)) return false;
+    // The address: the base register plus the displacement; the page split as step 7 checks it.
+    const va = this.result.address;
+    const b = 2 * p.base, d = p.dispLo >>> 0;
+    const lo = (d + w[b]) >>> 0;
+    const size = p.size;
+    if ((lo & 0xfff) + size > PAGE_SIZE) return false;
+    va[0] = lo;
+    va[1] = (p.dispHi + w[b + 1] + (lo < d ? 1 : 0)) >>> 0;
+    const kind = p.kind, reg = p.reg, isWrite = kind !== KIND.read;
+    if (kind === KIND.write_imm) { this.operand[0] = p.immLo; this.operand[1] = p.immHi; }
+    else if (isWrite) registerOperandWords(w, 2 * reg, size, false, this.operand);
+    const writeBack = isWrite ? WRITE_BACK.none : size === 4 ? WRITE_BACK.zero32 : WRITE_BACK.full64;
+    return this.finish(w, null, p, size, isWrite, isWrite ? -1 : reg, writeBack, p.length, null);
+  }
+
+  /**
+   * The end of a straight-line #VE (runCompiled, runDecoded), its address already in the result:
+   * the MMIO request for ve.gpa (a write sends `operand`), the host's answer, then, once the host
+   * succeeded, the register's write-back and RIP. `rule` is the compiled site whose writeBack is
+   * WRITE_BACK.rule. True: the #VE is answered (handled, or refused with EIO).
+   */
+  private finish(w: Uint32Array, e: DecodeCacheEntry | null, plan: VePlan, size: number, isWrite: boolean, slot: number, wb: number, length: number, rule: CompiledAccess | null): boolean {
+    const g = this.veWords;
     const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
-    // The request, as TdvmcallFrame.mmioWords writes it (written out: see above): R15 is a
-    // write's value, 0 for reads.
+    // The request, as TdvmcallFrame.mmioWords writes it (written out, as runCompiled says why):
+    // R15 is a write's value, 0 for reads.
     const f = this.frame;
     const q = f.words;
     q[RAX] = 0; q[RAX + 1] = 0; q[RCX] = EXPOSE_MASK_WORD; q[RCX + 1] = 0;
     q[R10] = 0; q[R10 + 1] = 0; q[R11] = EPT_VIOLATION_WORD; q[R11 + 1] = 0;
-    q[R12] = c.size; q[R12 + 1] = 0; q[R13 + 1] = 0;
+    q[R12] = size; q[R12 + 1] = 0; q[R13 + 1] = 0;
     q[R14] = g[0]; q[R14 + 1] = g[1];
-    if (!c.isWrite) { q[R13] = 0; q[R15] = 0; q[R15 + 1] = 0; }
-    else {
-      q[R13] = 1;
-      const v = this.operand;
-      writeValueWords(c, w, v);
-      q[R15] = v[0]; q[R15 + 1] = v[1];
-    }
+    if (!isWrite) { q[R13] = 0; q[R15] = 0; q[R15 + 1] = 0; }
+    else { q[R13] = 1; q[R15] = this.operand[0]; q[R15 + 1] = this.operand[1]; }
     this.host.handleFrame(f);
     // The result's fields are each written once, now that the answer is in. The plan and entry
     // are stored only when they change: a pointer store pays V8's write barrier.
     const r = this.result;
     r.ripLo = ripLo; r.ripHi = ripHi;
-    if (r.entry !== e) { r.entry = e; r.plan = e.plan; }
+    if (r.entry !== e || r.plan !== plan) { r.entry = e; r.plan = plan; }
     r.calls = 1; r.insn = null; r.composite = null;
     // Registers change only after the host answered successfully.
     if (q[STATUS] !== 0 || q[STATUS + 1] !== 0) {
@@ -300,19 +330,18 @@ export class VeEngine {
       return true;
     }
     r.error = null; r.step = null;
-    const wb = c.writeBack;
     if (wb === WRITE_BACK.none) r.slot = -1;
     else {
-      const at = 2 * c.slot;
-      r.slot = c.slot;
+      const at = 2 * slot;
+      r.slot = slot;
       r.oldLo = w[at];
       r.oldHi = w[at + 1];
       if (wb === WRITE_BACK.zero32) { w[at] = q[DATA]; w[at + 1] = 0; }
       else if (wb === WRITE_BACK.full64) { w[at] = q[DATA]; w[at + 1] = q[DATA + 1]; }
-      else compiledWriteBack(c, w, q);
+      else compiledWriteBack(rule!, w, q);
     }
     // RIP moves past the instruction (completed(), written out).
-    const length = c.length, next = ripLo + length;
+    const next = ripLo + length;
     w[RIP_LO] = next;
     if (next >= TWO32) w[RIP_LO + 1] = ripHi + 1;
     r.handled = true;
@@ -378,12 +407,15 @@ export class VeEngine {
     return entry.plan;
   }
 
-  /** Step 6 on the halves of ve.gla: below TASK_SIZE_MAX, or in the vsyscall page. */
+  /** Step 6, when the check is on. */
   private glaRejected(): boolean {
-    if (!this.glaCheck) return false;
-    const lo = this.veWords[2], hi = this.veWords[3];
-    const user = hi < this.taskSizeMaxHi || (hi === this.taskSizeMaxHi && lo < TASK_SIZE_MAX_LO);
-    return user || (hi === 0xffffffff && lo >>> 12 === VSYSCALL_PAGE_LO >>> 12);
+    return this.glaCheck && this.glaNotKernel();
+  }
+
+  /** Step 6's test on the halves of ve.gla: below TASK_SIZE_MAX, or in the vsyscall page. */
+  private glaNotKernel(): boolean {
+    const lo = this.veWords[2], hi = this.veWords[3], top = this.taskSizeMaxHi;
+    return hi < top || (hi === top && lo < TASK_SIZE_MAX_LO) || (hi === 0xffffffff && lo >>> 12 === VSYSCALL_PAGE_LO >>> 12);
   }
 
   private emulateLinux(vcpu: VeCpu, p: VePlan): VeResult {

@@ -1,16 +1,19 @@
-// The compiled path of a cached #VE site (compiled-access.ts, VeEngine.runCompiled) against the
-// general path: the same address as kernelAddressWords on random plans, and over random
-// MOV-family sites, registers, modes, kernel profiles and host answers the same result, the same
-// registers, the same device bytes and the same TDVMCALL as a TD without a decode cache.
+// The straight-line #VE paths against the general path: a cached site's compiled path
+// (compiled-access.ts, VeEngine.runCompiled) and, without a cache, the plainest accesses run as soon
+// as they are decoded (plainAccess, VeEngine.runDecoded). The same address as kernelAddressWords on
+// random plans, and over random MOV-family sites, registers, modes, kernel profiles and host
+// answers the same result, the same registers, the same device bytes and the same TDVMCALL as the
+// general path (a TD whose #VEs a trace listens to takes it on every #VE).
 import { describe, it, expect } from "vitest";
 import { kernelAddressWords } from "../../src/guest/ve-engine.js";
 import { compileAccess, accessAddressWords } from "../../src/guest/compiled-access.js";
-import { VePlan } from "../../src/decoder/plan.js";
+import { VePlan, plainAccess } from "../../src/decoder/plan.js";
 import { KIND } from "../../src/decoder/layout.js";
 import { rng } from "../support/random.js";
 import { randomAddressCase, ADDRESS_WORDS } from "../support/address-case.js";
 import { tinyTd, MMIO_VA, MMIO_GPA, RIP } from "../support/td.js";
 import type { VeResult } from "../../src/guest/ve-engine.js";
+import { loadDecoder } from "../../src/decoder/node.js";
 
 describe("accessAddressWords", () => {
   it("equals kernelAddressWords on 200,000 random plans and register files", () => {
@@ -43,6 +46,25 @@ describe("accessAddressWords", () => {
   });
 });
 
+describe("plainAccess", () => {
+  it("takes a 4- or 8-byte MOV read and a register or immediate MOV write at a base plus a displacement, nothing else", async () => {
+    const decoder = await loadDecoder();
+    const plainOf = (hex: string) => {
+      decoder.fetchWindow.fill(0x90).set(hex.split(" ").map((b) => parseInt(b, 16)));
+      return plainAccess(decoder.decodePlan(15, new VePlan(), true));
+    };
+    const taken = ["8b 47 10", "48 8b 87 00 01 00 00", "89 06", "41 89 5c 24 08", "c7 40 04 01 00 00 00", "c6 00 01", "88 08", "66 89 07", "8b 04 24"];
+    const refused = [
+      "8a 47 10", "66 8b 07", "0f b6 07", "0f bf 07", // 1- and 2-byte reads, MOVZX/MOVSX: write-back rules
+      "8b 04 87", "8b 05 00 10 00 00", "8b 04 25 00 10 00 00", // an index, RIP-relative, no base
+      "64 8b 07", "67 8b 07", // a segment base, 32-bit addressing
+      "a1 00 10 00 00 00 00 00 00", "f3 a5", "01 07", "8b c7", // moffs (no base), MOVS, not MOV, register form
+    ];
+    expect(taken.filter((hex) => !plainOf(hex))).toEqual([]);
+    expect(refused.filter((hex) => plainOf(hex))).toEqual([]);
+  });
+});
+
 /** What a #VE left behind, comparable across two TDs. */
 function state(result: VeResult, td: ReturnType<typeof tinyTd>["td"], vcpu: ReturnType<typeof tinyTd>["vcpu"], device: ReturnType<typeof tinyTd>["device"]) {
   const { handled, error, step, length, calls, slot } = result;
@@ -56,14 +78,14 @@ function state(result: VeResult, td: ReturnType<typeof tinyTd>["td"], vcpu: Retu
   };
 }
 
-describe("a cached site's compiled path", () => {
-  it("leaves the same state as the uncached path over 6,000 random MOV-family sites", () => {
+describe("the straight-line paths: a cached site's compiled path, an uncached plain access", () => {
+  it("leave the same state as the general path over 6,000 random MOV-family sites", () => {
     const r = rng(99);
     const byte = () => (r() * 256) | 0;
     const pick = <T>(xs: readonly T[]): T => xs[(r() * xs.length) | 0];
     const OPCODES = ["88", "89", "8a", "8b", "c6", "c7", "a0", "a1", "a2", "a3", "0f b6", "0f b7", "0f be", "0f bf", "63"];
     const PREFIXES = ["", "", "", "66", "67", "64", "65", "f3", "66 67"];
-    let compiled = 0;
+    let compiled = 0, plain = 0;
     const bad: string[] = [];
     for (let i = 0; i < 6000 && bad.length < 5; i++) {
       const rex = r() < 0.5 ? (0x40 | (byte() & 0xf)).toString(16) : "";
@@ -79,7 +101,9 @@ describe("a cached site's compiled path", () => {
       const gla = r() < 0.05 ? 0x1000n : MMIO_VA + BigInt(byte());
       const gpaOffset = BigInt(byte() & 0xf8);
       const config = { mode, kernel, host: answer ? { override: () => answer } : undefined };
-      const plain = tinyTd(code, config);
+      const general = tinyTd(code, config);
+      general.td.onVe(() => {}); // a listener: every #VE takes the general path
+      const uncached = tinyTd(code, config);
       const cached = tinyTd(code, { ...config, decodeCache: true });
       const deliver = (t: ReturnType<typeof tinyTd>) => {
         regs.forEach((v, k) => t.vcpu.set(k, v));
@@ -89,18 +113,26 @@ describe("a cached site's compiled path", () => {
         for (let k = 0; k < 64; k++) t.device.poke(k * 8, 8, 0x0123456789abcdefn * BigInt(k + 1) & ((1n << 64n) - 1n));
         return t.td.deliverFast(t.vcpu, { exitReason: 48, exitQualification: 0x81n, gla, gpa: (MMIO_GPA + gpaOffset) | t.td.memory.sharedBit, instrLen: 0 });
       };
-      const want = state(deliver(plain), plain.td, plain.vcpu, plain.device);
+      const want = state(deliver(general), general.td, general.vcpu, general.device);
+      const decoded = deliver(uncached);
+      if (mode === "linux" && decoded.plan !== null && plainAccess(decoded.plan)) plain++;
+      const gotDecoded = state(decoded, uncached.td, uncached.vcpu, uncached.device);
       deliver(cached); // decodes and compiles
       const result = deliver(cached); // the cached site
       if (result.entry?.access) compiled++;
       const got = state(result, cached.td, cached.vcpu, cached.device);
-      try {
-        expect(got).toEqual(want);
-      } catch {
-        bad.push(`${code} (${mode}, ${kernel}): ${JSON.stringify(got, (_, v) => (typeof v === "bigint" ? v.toString(16) : v))} != ${JSON.stringify(want, (_, v) => (typeof v === "bigint" ? v.toString(16) : v))}`);
+      const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === "bigint" ? v.toString(16) : v));
+      for (const [path, seen] of [["compiled", got], ["uncached", gotDecoded]] as const) {
+        try {
+          expect(seen).toEqual(want);
+        } catch {
+          bad.push(`${code} (${mode}, ${kernel}, ${path}): ${show(seen)} != ${show(want)}`);
+        }
       }
     }
     expect(bad).toEqual([]);
-    expect(compiled).toBeGreaterThan(1000); // the compiled path really ran
+    // Both straight-line paths really ran.
+    expect(compiled).toBeGreaterThan(1000);
+    expect(plain).toBeGreaterThan(300);
   });
 });
