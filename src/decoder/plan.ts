@@ -134,18 +134,19 @@ function withByte(word: number, shift: number, v: number): number {
   return ((word & ~(BYTE << shift)) | ((v & BYTE) << shift)) >>> 0;
 }
 
-// plainAccess's tests on the packed words: verdict 0, neither PF_ADDR_INVALID nor PF_REG_FORM, no
-// segment override; no index and 64-bit addressing.
-const PLAIN_VERDICT_MASK = (0xff | ((PF_ADDR_INVALID | PF_REG_FORM) << FLAGS_SHIFT) | (0xff << 24)) >>> 0;
+// plainAccess's tests on the packed words: verdict 0, no flag (PF_*), no segment override; no
+// index and 64-bit addressing.
+const PLAIN_VERDICT_MASK = (0xff | ((PF_ADDR_INVALID | PF_REG_FORM | PF_HIGH_BYTE | PF_REP) << FLAGS_SHIFT) | (0xff << 24)) >>> 0;
 const ADDRESS_INDEX_SIZE_MASK = (0xff << 8) | (0xff << 24);
 const NO_INDEX_64BIT = ((REG_NONE << 8) | (8 << 24)) >>> 0;
 const GPR_COUNT = 16;
 
 /**
- * Whether a plan of the kernel's reading is the plainest emulated access, which the #VE engine runs
- * straight through as soon as it is decoded: an emulated memory access (no segment override, 64-bit
- * addressing) at a base register plus a displacement, that is a 4- or 8-byte MOV read into a
- * register (the write-back is the whole register) or a MOV write from a register or an immediate.
+ * Whether a plan is the plainest emulated access, which the #VE engine runs straight through as
+ * soon as it is decoded: an emulated memory access (no segment override, 64-bit addressing, no
+ * AH..BH, no REP) at a base register plus a displacement, that is a 4- or 8-byte MOV read into a
+ * register (both readings then replace the whole register) or a MOV write from a register or an
+ * immediate. Either reading: for these the kernel's and the CPU's emulation are the same.
  */
 export function plainAccess(p: VePlan): boolean {
   const a = p.packedAddress, k = p.packedKind;

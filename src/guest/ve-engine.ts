@@ -204,7 +204,7 @@ export class VeEngine {
     // accesses as soon as they are decoded, run straight through (CPL 0 and a shared GPA: where
     // kernel MMIO runs); each returns false, having changed nothing, where the general path must
     // decide. A trace takes the general path, which describes.
-    if (cpl === 0 && !this.describing && (this.cache !== null ? this.runCompiled(w) : this.linux && this.runDecoded(w))) return this.result;
+    if (cpl === 0 && !this.describing && (this.cache !== null ? this.runCompiled(w) : this.runDecoded(w))) return this.result;
     const shared = this.sharedGpa();
     const hit = this.cache !== null && cpl === 0 && shared ? this.cache.get(w, RIP_LO) : null;
     return this.general(vcpu, cpl, shared, hit);
@@ -273,14 +273,15 @@ export class VeEngine {
   }
 
   /**
-   * Linux mode without a decode cache: the plainest accesses (plainAccess) straight through as
-   * soon as the 15 bytes at RIP are decoded, with the general path's result and guarantees.
-   * False (nothing changed, the fetch and decode to be redone) where the general path must decide.
+   * Without a decode cache: the plainest accesses (plainAccess) straight through as soon as the 15
+   * bytes at RIP are decoded, with the general path's result and guarantees. False (nothing
+   * changed, the fetch and decode to be redone) where the general path must decide: in linux mode
+   * step 6 too; the access must stay in its page (linux: step 7; arch: no split).
    */
   private runDecoded(w: Uint32Array): boolean {
     if (!this.sharedGpa() || (this.linuxGlaCheck && this.glaNotKernel())) return false; // step 6
     if (this.fetchAtRip(w, 0, this.decoder.fetchWindow) < 15) return false;
-    const p = this.decoder.decodePlan(15, this.scratchPlan, this.kernel);
+    const p = this.decoder.decodePlan(15, this.scratchPlan, this.linux ? this.kernel : false);
     if (!plainAccess(p)) return false;
     // The address: the base register plus the displacement; the page split as step 7 checks it.
     const va = this.result.address;
