@@ -245,8 +245,8 @@ export class VeEngine {
     // (Written out, with its own lookup, rather than through the general path's helpers: V8
     // inlines callees only within a bytecode budget per optimized function, and a call it does
     // not inline costs more than the work it does here. RIP and the GPA are read from their word
-    // arrays here and in finish(), never passed: a 32-bit half above 2^30 passed to a call V8
-    // does not inline is boxed as a heap number, an allocation per #VE.)
+    // arrays here, never passed: a 32-bit half above 2^30 passed to a call V8 does not inline is
+    // boxed as a heap number, an allocation per #VE.)
     if (!this.sharedGpa()) return false;
     const cache = this.cache!;
     const e = cache.hot(w, RIP_LO);
@@ -268,8 +268,55 @@ export class VeEngine {
     } else accessAddressWords(c, w, va);
     if ((va[0] & 0xfff) > c.lastOffset) return false;
     cache.hits++;
-    if (c.isWrite) writeValueWords(c, w, this.operand);
-    return this.finish(w, e, e.plan, c.size, c.isWrite, c.slot, c.writeBack, c.length, c);
+    const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
+    // The request, as TdvmcallFrame.mmioWords writes it (written out: see above): R15 is a
+    // write's value, 0 for reads.
+    const g = this.veWords;
+    const f = this.frame;
+    const q = f.words;
+    q[RAX] = 0; q[RAX + 1] = 0; q[RCX] = EXPOSE_MASK_WORD; q[RCX + 1] = 0;
+    q[R10] = 0; q[R10 + 1] = 0; q[R11] = EPT_VIOLATION_WORD; q[R11 + 1] = 0;
+    q[R12] = c.size; q[R12 + 1] = 0; q[R13 + 1] = 0;
+    q[R14] = g[0]; q[R14 + 1] = g[1];
+    if (!c.isWrite) { q[R13] = 0; q[R15] = 0; q[R15 + 1] = 0; }
+    else {
+      q[R13] = 1;
+      const v = this.operand;
+      writeValueWords(c, w, v);
+      q[R15] = v[0]; q[R15 + 1] = v[1];
+    }
+    this.host.handleFrame(f);
+    // The result's fields are each written once, now that the answer is in. The plan and entry
+    // are stored only when they change: a pointer store pays V8's write barrier.
+    const r = this.result;
+    r.ripLo = ripLo; r.ripHi = ripHi;
+    if (r.entry !== e) { r.entry = e; r.plan = e.plan; }
+    r.calls = 1; r.insn = null; r.composite = null;
+    // Registers change only after the host answered successfully.
+    if (q[STATUS] !== 0 || q[STATUS + 1] !== 0) {
+      r.handled = false; r.length = 0; r.slot = -1;
+      this.fault("EIO", "tdvmcall");
+      return true;
+    }
+    r.error = null; r.step = null;
+    const wb = c.writeBack;
+    if (wb === WRITE_BACK.none) r.slot = -1;
+    else {
+      const at = 2 * c.slot;
+      r.slot = c.slot;
+      r.oldLo = w[at];
+      r.oldHi = w[at + 1];
+      if (wb === WRITE_BACK.zero32) { w[at] = q[DATA]; w[at + 1] = 0; }
+      else if (wb === WRITE_BACK.full64) { w[at] = q[DATA]; w[at + 1] = q[DATA + 1]; }
+      else compiledWriteBack(c, w, q);
+    }
+    // RIP moves past the instruction (completed(), written out).
+    const length = c.length, next = ripLo + length;
+    w[RIP_LO] = next;
+    if (next >= TWO32) w[RIP_LO + 1] = ripHi + 1;
+    r.handled = true;
+    r.length = length;
+    return true;
   }
 
   /**
@@ -291,38 +338,36 @@ export class VeEngine {
     if ((lo & 0xfff) + size > PAGE_SIZE) return false;
     va[0] = lo;
     va[1] = (p.dispHi + w[b + 1] + (lo < d ? 1 : 0)) >>> 0;
-    const kind = p.kind, reg = p.reg, isWrite = kind !== KIND.read;
+    const kind = p.kind, isWrite = kind !== KIND.read;
     if (kind === KIND.write_imm) { this.operand[0] = p.immLo; this.operand[1] = p.immHi; }
-    else if (isWrite) registerOperandWords(w, 2 * reg, size, false, this.operand);
-    const writeBack = isWrite ? WRITE_BACK.none : size === 4 ? WRITE_BACK.zero32 : WRITE_BACK.full64;
-    return this.finish(w, null, p, size, isWrite, isWrite ? -1 : reg, writeBack, p.length, null);
+    else if (isWrite) registerOperandWords(w, 2 * p.reg, size, false, this.operand);
+    return this.finish(w, p, isWrite ? -1 : p.reg);
   }
 
   /**
-   * The end of a straight-line #VE (runCompiled, runDecoded), its address already in the result:
-   * the MMIO request for ve.gpa (a write sends `operand`), the host's answer, then, once the host
-   * succeeded, the register's write-back and RIP. `rule` is the compiled site whose writeBack is
-   * WRITE_BACK.rule. True: the #VE is answered (handled, or refused with EIO).
+   * runDecoded's TDVMCALL and answer for the plain access `p` (its address already in the
+   * result): the MMIO request for ve.gpa (a write sends `operand`), the host's answer, then, once
+   * the host succeeded, the whole register `slot` (-1: none) and RIP. True: the #VE is answered
+   * (handled, or refused with EIO). The request and the result's bookkeeping are runCompiled's,
+   * written twice on purpose: TdvmcallFrame.mmioWords here cost the uncached round trip 0.15x,
+   * and a helper shared with runCompiled left V8's inlining budget there and cost the cached one
+   * 0.1x (docs/performance-log.md, sixth round).
    */
-  private finish(w: Uint32Array, e: DecodeCacheEntry | null, plan: VePlan, size: number, isWrite: boolean, slot: number, wb: number, length: number, rule: CompiledAccess | null): boolean {
-    const g = this.veWords;
+  private finish(w: Uint32Array, p: VePlan, slot: number): boolean {
     const ripLo = w[RIP_LO], ripHi = w[RIP_LO + 1];
-    // The request, as TdvmcallFrame.mmioWords writes it (written out, as runCompiled says why):
-    // R15 is a write's value, 0 for reads.
-    const f = this.frame;
-    const q = f.words;
+    // The request, as TdvmcallFrame.mmioWords writes it (written out, as in runCompiled): R15 is
+    // a write's value, 0 for reads.
+    const g = this.veWords, f = this.frame, q = f.words;
     q[RAX] = 0; q[RAX + 1] = 0; q[RCX] = EXPOSE_MASK_WORD; q[RCX + 1] = 0;
     q[R10] = 0; q[R10 + 1] = 0; q[R11] = EPT_VIOLATION_WORD; q[R11 + 1] = 0;
-    q[R12] = size; q[R12 + 1] = 0; q[R13 + 1] = 0;
+    q[R12] = p.size; q[R12 + 1] = 0; q[R13 + 1] = 0;
     q[R14] = g[0]; q[R14 + 1] = g[1];
-    if (!isWrite) { q[R13] = 0; q[R15] = 0; q[R15 + 1] = 0; }
+    if (p.kind === KIND.read) { q[R13] = 0; q[R15] = 0; q[R15 + 1] = 0; }
     else { q[R13] = 1; q[R15] = this.operand[0]; q[R15 + 1] = this.operand[1]; }
     this.host.handleFrame(f);
-    // The result's fields are each written once, now that the answer is in. The plan and entry
-    // are stored only when they change: a pointer store pays V8's write barrier.
     const r = this.result;
     r.ripLo = ripLo; r.ripHi = ripHi;
-    if (r.entry !== e || r.plan !== plan) { r.entry = e; r.plan = plan; }
+    if (r.entry !== null || r.plan !== p) { r.entry = null; r.plan = p; }
     r.calls = 1; r.insn = null; r.composite = null;
     // Registers change only after the host answered successfully.
     if (q[STATUS] !== 0 || q[STATUS + 1] !== 0) {
@@ -331,18 +376,15 @@ export class VeEngine {
       return true;
     }
     r.error = null; r.step = null;
-    if (wb === WRITE_BACK.none) r.slot = -1;
-    else {
+    r.slot = slot;
+    if (slot >= 0) {
       const at = 2 * slot;
-      r.slot = slot;
       r.oldLo = w[at];
       r.oldHi = w[at + 1];
-      if (wb === WRITE_BACK.zero32) { w[at] = q[DATA]; w[at + 1] = 0; }
-      else if (wb === WRITE_BACK.full64) { w[at] = q[DATA]; w[at + 1] = q[DATA + 1]; }
-      else compiledWriteBack(rule!, w, q);
+      w[at] = q[DATA];
+      w[at + 1] = p.size === 8 ? q[DATA + 1] : 0; // a 4-byte read zeroes bits 63:32 in both readings
     }
-    // RIP moves past the instruction (completed(), written out).
-    const next = ripLo + length;
+    const length = p.length, next = ripLo + length;
     w[RIP_LO] = next;
     if (next >= TWO32) w[RIP_LO + 1] = ripHi + 1;
     r.handled = true;
