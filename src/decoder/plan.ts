@@ -144,13 +144,15 @@ const GPR_COUNT = 16;
 /**
  * Whether a plan is the plainest emulated access, which the #VE engine runs straight through as
  * soon as it is decoded: an emulated memory access (no segment override, 64-bit addressing, no
- * AH..BH, no REP) at a base register plus a displacement, that is a 4- or 8-byte MOV read into a
- * register (both readings then replace the whole register) or a MOV write from a register or an
- * immediate. Either reading: for these the kernel's and the CPU's emulation are the same.
+ * AH..BH, no REP) at a displacement plus at most a base register (not RIP), that is a 4- or
+ * 8-byte MOV read into a register (both readings then replace the whole register) or a MOV write
+ * from a register or an immediate. Either reading: for these the kernel's and the CPU's emulation
+ * are the same.
  */
 export function plainAccess(p: VePlan): boolean {
   const a = p.packedAddress, k = p.packedKind;
-  if (((p.packedVerdict & PLAIN_VERDICT_MASK) | ((a & ADDRESS_INDEX_SIZE_MASK) ^ NO_INDEX_64BIT)) !== 0 || (a & BYTE) >= GPR_COUNT) return false;
+  const base = a & BYTE;
+  if (((p.packedVerdict & PLAIN_VERDICT_MASK) | ((a & ADDRESS_INDEX_SIZE_MASK) ^ NO_INDEX_64BIT)) !== 0 || (base >= GPR_COUNT && base !== REG_NONE)) return false;
   const kind = k & BYTE, size = (k >>> 8) & BYTE, reg = (k >>> 16) & BYTE;
   if (kind === KIND.write_imm) return true;
   return reg < GPR_COUNT && (kind === KIND.write || (kind === KIND.read && (size === 4 || size === 8)));

@@ -5,7 +5,7 @@
 // A fault changes no register and no memory. ve-handler.ts turns a VeResult into the typed,
 // self-contained VeOutcome.
 import { KIND } from "../decoder/layout.js";
-import { REG_RIP, SEG_FS, SEG_GS } from "../decoder/wasm-layout.js";
+import { REG_RIP, REG_NONE, SEG_FS, SEG_GS } from "../decoder/wasm-layout.js";
 import type { VcpuSnapshot } from "./vcpu.js";
 import { SLOT, type VeCpu, type VeMemory } from "./cpu.js";
 import type { VeInfo } from "./memory.js";
@@ -201,13 +201,31 @@ export class VeEngine {
     this.veSlots[1] = ve.gla;
     const cpl = vcpu.cpl;
     // A site decoded under the current code epoch and compiled, or without a cache the plainest
-    // accesses as soon as they are decoded, run straight through (CPL 0 and a shared GPA: where
-    // kernel MMIO runs); each returns false, having changed nothing, where the general path must
-    // decide. A trace takes the general path, which describes.
-    if (cpl === 0 && !this.describing && (this.cache !== null ? this.runCompiled(w) : this.runDecoded(w))) return this.result;
+    // accesses as soon as they are decoded, run straight through (CPL 0: where kernel MMIO runs).
+    // A trace takes the general path, which describes.
+    if (cpl === 0 && !this.describing) {
+      if (this.cache === null) return this.uncached(w, vcpu);
+      if (this.runCompiled(w)) return this.result;
+    }
     const shared = this.sharedGpa();
     const hit = this.cache !== null && cpl === 0 && shared ? this.cache.get(w, RIP_LO) : null;
-    return this.general(vcpu, cpl, shared, hit);
+    return this.general(vcpu, cpl, shared, hit, null);
+  }
+
+  /**
+   * A CPL 0 #VE without a decode cache or a trace: fetched and decoded once, a plain access
+   * (plainAccess) runs straight through (runPlain); everything else goes the general way with
+   * that decode.
+   */
+  private uncached(w: Uint32Array, vcpu: VeCpu): VeResult {
+    const shared = this.sharedGpa();
+    let decoded: VePlan | null = null;
+    // Steps 0 and 6 first: a private GPA or a user ve.gla is the general path's to refuse.
+    if (shared && !(this.linuxGlaCheck && this.glaNotKernel()) && this.fetchAtRip(w, 0, this.decoder.fetchWindow) === 15) {
+      decoded = this.decoder.decodePlan(15, this.scratchPlan, this.linux ? this.kernel : false);
+      if (this.runPlain(w, decoded)) return this.result;
+    }
+    return this.general(vcpu, 0, shared, null, decoded);
   }
 
   /** Whether ve.gpa (in veWords) has the TD's shared bit set. */
@@ -217,10 +235,11 @@ export class VeEngine {
   }
 
   /**
-   * SPEC §7 step by step: every #VE the compiled path does not take (`shared`: ve.gpa has the
-   * shared bit; `hit`: the cache's entry for RIP, or null).
+   * SPEC §7 step by step: every #VE the straight paths do not take (`shared`: ve.gpa has the
+   * shared bit; `hit`: the cache's entry for RIP, or null; `decoded`: the plan of the 15 bytes at
+   * RIP when they were already fetched and decoded for this #VE, or null).
    */
-  private general(vcpu: VeCpu, cpl: number, shared: boolean, hit: DecodeCacheEntry | null): VeResult {
+  private general(vcpu: VeCpu, cpl: number, shared: boolean, hit: DecodeCacheEntry | null, decoded: VePlan | null): VeResult {
     const r = this.result;
     const w = vcpu.words;
     r.reset();
@@ -229,7 +248,7 @@ export class VeEngine {
     if (!shared) return this.fault("PANIC", "private_gpa");
     if (cpl !== 0 && userMode(cpl)) return this.fault("EFAULT", "user_mode");
 
-    const plan = this.planAt(w, cpl, hit);
+    const plan = decoded ?? this.planAt(w, cpl, hit);
     if (plan === null) return this.fault("EFAULT", "fetch");
     r.plan = plan;
     return this.linux ? this.emulateLinux(vcpu, plan) : this.emulateArch(vcpu, plan);
@@ -320,24 +339,24 @@ export class VeEngine {
   }
 
   /**
-   * Without a decode cache: the plainest accesses (plainAccess) straight through as soon as the 15
-   * bytes at RIP are decoded, with the general path's result and guarantees. False (nothing
-   * changed, the fetch and decode to be redone) where the general path must decide: in linux mode
-   * step 6 too; the access must stay in its page (linux: step 7; arch: no split).
+   * The plain access `p` just decoded at RIP (no decode cache) straight through, with the general
+   * path's result and guarantees; false (nothing changed) where the general path must decide: it
+   * is not plainAccess, or in linux mode step 7 refuses it (a split access: the general path).
    */
-  private runDecoded(w: Uint32Array): boolean {
-    if (!this.sharedGpa() || (this.linuxGlaCheck && this.glaNotKernel())) return false; // step 6
-    if (this.fetchAtRip(w, 0, this.decoder.fetchWindow) < 15) return false;
-    const p = this.decoder.decodePlan(15, this.scratchPlan, this.linux ? this.kernel : false);
+  private runPlain(w: Uint32Array, p: VePlan): boolean {
     if (!plainAccess(p)) return false;
-    // The address: the base register plus the displacement; the page split as step 7 checks it.
-    const va = this.result.address;
-    const b = 2 * p.base, d = p.dispLo >>> 0;
-    const lo = (d + w[b]) >>> 0;
+    // The address: the displacement plus the base register, if any.
+    const base = p.base, d = p.dispLo >>> 0;
+    let lo = d, hi = p.dispHi;
+    if (base !== REG_NONE) {
+      lo = (d + w[2 * base]) >>> 0;
+      hi = (hi + w[2 * base + 1] + (lo < d ? 1 : 0)) >>> 0;
+    }
     const size = p.size;
     if ((lo & 0xfff) + size > PAGE_SIZE) return false;
+    const va = this.result.address;
     va[0] = lo;
-    va[1] = (p.dispHi + w[b + 1] + (lo < d ? 1 : 0)) >>> 0;
+    va[1] = hi;
     const kind = p.kind, isWrite = kind !== KIND.read;
     if (kind === KIND.write_imm) { this.operand[0] = p.immLo; this.operand[1] = p.immHi; }
     else if (isWrite) registerOperandWords(w, 2 * p.reg, size, false, this.operand);
@@ -345,7 +364,7 @@ export class VeEngine {
   }
 
   /**
-   * runDecoded's TDVMCALL and answer for the plain access `p` (its address already in the
+   * runPlain's TDVMCALL and answer for the plain access `p` (its address already in the
    * result): the MMIO request for ve.gpa (a write sends `operand`), the host's answer, then, once
    * the host succeeded, the whole register `slot` (-1: none) and RIP. True: the #VE is answered
    * (handled, or refused with EIO). The request and the result's bookkeeping are runCompiled's,

@@ -1,6 +1,6 @@
 // The straight-line #VE paths against the general path: a cached site's compiled path
 // (compiled-access.ts, VeEngine.runCompiled) and, without a cache, the plainest accesses run as soon
-// as they are decoded (plainAccess, VeEngine.runDecoded). The same address as kernelAddressWords on
+// as they are decoded (plainAccess, VeEngine.runPlain). The same address as kernelAddressWords on
 // random plans, and over random MOV-family sites, registers, modes, kernel profiles and host
 // answers the same result, the same registers, the same device bytes and the same TDVMCALL as the
 // general path (a TD whose #VEs a trace listens to takes it on every #VE).
@@ -47,18 +47,21 @@ describe("accessAddressWords", () => {
 });
 
 describe("plainAccess", () => {
-  it("takes a 4- or 8-byte MOV read and a register or immediate MOV write at a base plus a displacement, in either reading, nothing else", async () => {
+  it("takes a 4- or 8-byte MOV read and a register or immediate MOV write at a displacement plus at most a base, in either reading, nothing else", async () => {
     const decoder = await loadDecoder();
     const plainOf = (hex: string, kernel: boolean) => {
       decoder.fetchWindow.fill(0x90).set(hex.split(" ").map((b) => parseInt(b, 16)));
       return plainAccess(decoder.decodePlan(15, new VePlan(), kernel));
     };
-    const taken = ["8b 47 10", "48 8b 87 00 01 00 00", "89 06", "41 89 5c 24 08", "c7 40 04 01 00 00 00", "c6 00 01", "88 08", "66 89 07", "8b 04 24"];
+    const taken = [
+      "8b 47 10", "48 8b 87 00 01 00 00", "89 06", "41 89 5c 24 08", "c7 40 04 01 00 00 00", "c6 00 01", "88 08", "66 89 07", "8b 04 24",
+      "89 04 25 b0 d0 5f ff", // no base: the xAPIC EOI write at its absolute address (native_apic_mem_eoi)
+    ];
     const refused = [
       "8a 47 10", "66 8b 07", "0f b6 07", "0f bf 07", // 1- and 2-byte reads, MOVZX/MOVSX: write-back rules
-      "8b 04 87", "8b 05 00 10 00 00", "8b 04 25 00 10 00 00", // an index, RIP-relative, no base
+      "8b 04 87", "8b 05 00 10 00 00", "8b 04 8d 00 10 00 00", // an index, RIP-relative, an index and no base
       "64 8b 07", "67 8b 07", // a segment base, 32-bit addressing
-      "a1 00 10 00 00 00 00 00 00", "f3 a5", "01 07", "8b c7", // moffs (no base), MOVS, not MOV, register form
+      "f3 a5", "01 07", "8b c7", // MOVS, not MOV, register form
     ];
     for (const kernel of [true, false]) {
       expect(taken.filter((hex) => !plainOf(hex, kernel)), `kernel ${kernel}`).toEqual([]);
@@ -68,6 +71,8 @@ describe("plainAccess", () => {
     // (RSP) for the kernel; MOVSXD without REX.W is a plain 4-byte read for the CPU only.
     expect([plainOf("88 20", true), plainOf("88 20", false)]).toEqual([true, false]);
     expect([plainOf("63 07", true), plainOf("63 07", false)]).toEqual([false, true]);
+    // MOV EAX, moffs64: the CPU's plain read at an absolute address; not among the kernel's MMIO MOVs.
+    expect([plainOf("a1 00 10 00 00 00 00 00 00", true), plainOf("a1 00 10 00 00 00 00 00 00", false)]).toEqual([false, true]);
   });
 });
 
