@@ -146,6 +146,11 @@ export class VeEngine {
   /** The answer to the last #VE (reused). */
   readonly result = new VeResult();
   private readonly scratchPlan = new VePlan();
+  /**
+   * The plan runDecoded decoded for this #VE and left to the general path (it is not plain), else
+   * null: the general path takes it rather than fetching and decoding again.
+   */
+  private decoded: VePlan | null = null;
   private readonly operand = new Uint32Array(2);
   private readonly taskSizeMaxHi: number;
   private readonly veSlots = new BigUint64Array(2);
@@ -201,31 +206,13 @@ export class VeEngine {
     this.veSlots[1] = ve.gla;
     const cpl = vcpu.cpl;
     // A site decoded under the current code epoch and compiled, or without a cache the plainest
-    // accesses as soon as they are decoded, run straight through (CPL 0: where kernel MMIO runs).
-    // A trace takes the general path, which describes.
-    if (cpl === 0 && !this.describing) {
-      if (this.cache === null) return this.uncached(w, vcpu);
-      if (this.runCompiled(w)) return this.result;
-    }
+    // accesses as soon as they are decoded, run straight through (CPL 0 and a shared GPA: where
+    // kernel MMIO runs); each returns false, having changed nothing, where the general path must
+    // decide. A trace takes the general path, which describes.
+    if (cpl === 0 && !this.describing && (this.cache !== null ? this.runCompiled(w) : this.runDecoded(w))) return this.result;
     const shared = this.sharedGpa();
     const hit = this.cache !== null && cpl === 0 && shared ? this.cache.get(w, RIP_LO) : null;
-    return this.general(vcpu, cpl, shared, hit, null);
-  }
-
-  /**
-   * A CPL 0 #VE without a decode cache or a trace: fetched and decoded once, a plain access
-   * (plainAccess) runs straight through (runPlain); everything else goes the general way with
-   * that decode.
-   */
-  private uncached(w: Uint32Array, vcpu: VeCpu): VeResult {
-    const shared = this.sharedGpa();
-    let decoded: VePlan | null = null;
-    // Steps 0 and 6 first: a private GPA or a user ve.gla is the general path's to refuse.
-    if (shared && !(this.linuxGlaCheck && this.glaNotKernel()) && this.fetchAtRip(w, 0, this.decoder.fetchWindow) === 15) {
-      decoded = this.decoder.decodePlan(15, this.scratchPlan, this.linux ? this.kernel : false);
-      if (this.runPlain(w, decoded)) return this.result;
-    }
-    return this.general(vcpu, 0, shared, null, decoded);
+    return this.general(vcpu, cpl, shared, hit);
   }
 
   /** Whether ve.gpa (in veWords) has the TD's shared bit set. */
@@ -236,10 +223,10 @@ export class VeEngine {
 
   /**
    * SPEC §7 step by step: every #VE the straight paths do not take (`shared`: ve.gpa has the
-   * shared bit; `hit`: the cache's entry for RIP, or null; `decoded`: the plan of the 15 bytes at
-   * RIP when they were already fetched and decoded for this #VE, or null).
+   * shared bit; `hit`: the cache's entry for RIP, or null). Takes runDecoded's decode of this #VE
+   * when it left one.
    */
-  private general(vcpu: VeCpu, cpl: number, shared: boolean, hit: DecodeCacheEntry | null, decoded: VePlan | null): VeResult {
+  private general(vcpu: VeCpu, cpl: number, shared: boolean, hit: DecodeCacheEntry | null): VeResult {
     const r = this.result;
     const w = vcpu.words;
     r.reset();
@@ -248,6 +235,8 @@ export class VeEngine {
     if (!shared) return this.fault("PANIC", "private_gpa");
     if (cpl !== 0 && userMode(cpl)) return this.fault("EFAULT", "user_mode");
 
+    const decoded = this.decoded;
+    this.decoded = null;
     const plan = decoded ?? this.planAt(w, cpl, hit);
     if (plan === null) return this.fault("EFAULT", "fetch");
     r.plan = plan;
@@ -339,21 +328,25 @@ export class VeEngine {
   }
 
   /**
-   * The plain access `p` just decoded at RIP (no decode cache) straight through, with the general
-   * path's result and guarantees; false (nothing changed) where the general path must decide: it
-   * is not plainAccess, or in linux mode step 7 refuses it (a split access: the general path).
+   * Without a decode cache: the plainest accesses (plainAccess) straight through as soon as the 15
+   * bytes at RIP are decoded, with the general path's result and guarantees. False (nothing
+   * changed; a decode made is left in `decoded`) where the general path must decide: in linux
+   * mode step 6 too; the access must stay in its page (linux: step 7; arch: no split).
    */
-  private runPlain(w: Uint32Array, p: VePlan): boolean {
-    if (!plainAccess(p)) return false;
-    // The address: the displacement plus the base register, if any.
-    const base = p.base, d = p.dispLo >>> 0;
+  private runDecoded(w: Uint32Array): boolean {
+    if (!this.sharedGpa() || (this.linuxGlaCheck && this.glaNotKernel())) return false; // step 6
+    if (this.fetchAtRip(w, 0, this.decoder.fetchWindow) < 15) return false;
+    const p = this.decoder.decodePlan(15, this.scratchPlan, this.linux ? this.kernel : false);
+    if (!plainAccess(p)) { this.decoded = p; return false; }
+    // The address: the displacement plus the base register, if any; step 7 (linux) or a split
+    // access (arch) is the general path's.
+    const base = p.base, d = p.dispLo >>> 0, size = p.size;
     let lo = d, hi = p.dispHi;
     if (base !== REG_NONE) {
       lo = (d + w[2 * base]) >>> 0;
       hi = (hi + w[2 * base + 1] + (lo < d ? 1 : 0)) >>> 0;
     }
-    const size = p.size;
-    if ((lo & 0xfff) + size > PAGE_SIZE) return false;
+    if ((lo & 0xfff) + size > PAGE_SIZE) { this.decoded = p; return false; }
     const va = this.result.address;
     va[0] = lo;
     va[1] = hi;
@@ -364,7 +357,7 @@ export class VeEngine {
   }
 
   /**
-   * runPlain's TDVMCALL and answer for the plain access `p` (its address already in the
+   * runDecoded's TDVMCALL and answer for the plain access `p` (its address already in the
    * result): the MMIO request for ve.gpa (a write sends `operand`), the host's answer, then, once
    * the host succeeded, the whole register `slot` (-1: none) and RIP. True: the #VE is answered
    * (handled, or refused with EIO). The request and the result's bookkeeping are runCompiled's,

@@ -1,6 +1,6 @@
 // The straight-line #VE paths against the general path: a cached site's compiled path
 // (compiled-access.ts, VeEngine.runCompiled) and, without a cache, the plainest accesses run as soon
-// as they are decoded (plainAccess, VeEngine.runPlain). The same address as kernelAddressWords on
+// as they are decoded (plainAccess, VeEngine.runDecoded). The same address as kernelAddressWords on
 // random plans, and over random MOV-family sites, registers, modes, kernel profiles and host
 // answers the same result, the same registers, the same device bytes and the same TDVMCALL as the
 // general path (a TD whose #VEs a trace listens to takes it on every #VE).
