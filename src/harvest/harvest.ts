@@ -114,7 +114,7 @@ export function summarise(sites: readonly HarvestSite[]): Pick<HarvestSummary, "
 export function readHarvest(dir: string): HarvestResult {
   const lines = (f: string) => readFileSync(path.join(dir, f), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
   return {
-    summary: JSON.parse(readFileSync(path.join(dir, "summary.json"), "utf8")) as HarvestSummary,
+    summary: JSON.parse(readFileSync(path.join(dir, SUMMARY), "utf8")) as HarvestSummary,
     sites: lines("sites.jsonl") as HarvestSite[],
     trace: lines("trace.jsonl") as TraceRecord[],
     fromCache: true,
@@ -129,7 +129,7 @@ export function readHarvest(dir: string): HarvestResult {
 export function harvestedBoot(dir: string): { release: string; kallsyms: string | null } | null {
   let release: unknown;
   try {
-    release = (JSON.parse(readFileSync(path.join(dir, "summary.json"), "utf8")) as { kernel?: { release?: unknown } }).kernel?.release;
+    release = (JSON.parse(readFileSync(path.join(dir, SUMMARY), "utf8")) as { kernel?: { release?: unknown } }).kernel?.release;
   } catch {
     return null;
   }
@@ -156,6 +156,9 @@ export function bootFunctions(dir: string, systemMap: string | null): Set<string
   return names;
 }
 
+// The output folder's summary and the boot's kallsyms dump: written by writeHarvest, read by
+// readHarvest, harvestedBoot, bootFunctions and the cache check in harvest().
+const SUMMARY = "summary.json";
 const KALLSYMS = "kallsyms.txt.gz";
 
 function writeHarvest(dir: string, r: { summary: HarvestSummary; sites: HarvestSite[]; trace: TraceRecord[] }, kallsyms?: Buffer): void {
@@ -163,7 +166,7 @@ function writeHarvest(dir: string, r: { summary: HarvestSummary; sites: HarvestS
   if (kallsyms) writeFileSync(path.join(dir, KALLSYMS), kallsyms);
   writeFileSync(path.join(dir, "sites.jsonl"), jsonl(r.sites));
   writeFileSync(path.join(dir, "trace.jsonl"), jsonl(r.trace));
-  writeFileSync(path.join(dir, "summary.json"), JSON.stringify(r.summary, null, 2) + "\n");
+  writeFileSync(path.join(dir, SUMMARY), JSON.stringify(r.summary, null, 2) + "\n");
 }
 
 function readSystemMap(file: string): string {
@@ -205,7 +208,7 @@ export async function harvest(out: string, o: HarvestOptions = {}): Promise<Harv
     .update([kernel.id, version, devices.map((d) => d.name).join(","), path.basename(plugin), script, systemMap ?? ""].join("\n"))
     .digest("hex").slice(0, 24);
   const cached = path.join(harvestCacheDir(), "results", key);
-  if (!o.fresh && existsSync(path.join(cached, "summary.json"))) {
+  if (!o.fresh && existsSync(path.join(cached, SUMMARY))) {
     say("cache", `reusing ${cached}`);
     const r = readHarvest(cached);
     writeHarvest(out, r, existsSync(path.join(cached, KALLSYMS)) ? readFileSync(path.join(cached, KALLSYMS)) : undefined);
