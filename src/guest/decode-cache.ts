@@ -9,6 +9,13 @@ import type { CompiledAccess } from "./compiled-access.js";
 
 const TWO32 = 0x1_0000_0000;
 
+/**
+ * A hot site's own code (site-code.ts): runs the #VE at the entry's RIP on the registers `w` for
+ * the engine it was made for; true: answered (in that engine's result); false: nothing changed,
+ * the engine's general path decides.
+ */
+export type SiteCode = (w: Uint32Array) => boolean;
+
 export class DecodeCacheEntry {
   /** The full decode, made only when someone asks for it (traces, rich outcomes). */
   insn: DecodedInsn | null = null;
@@ -18,6 +25,11 @@ export class DecodeCacheEntry {
   epoch = -1;
   /** The plan compiled for the engine's straight-line path (compiled-access.ts), null when it is not the plain case. */
   access: CompiledAccess | null = null;
+  /** Runs of the compiled path on this entry without code of its own (how hot the site is). */
+  runs = 0;
+  /** The site's own code (site-code.ts) and the engine it runs for, once the site is hot; else null. */
+  site: SiteCode | null = null;
+  siteOwner: object | null = null;
 
   constructor(
     /** RIP as 32-bit halves. */
@@ -45,8 +57,32 @@ export class DecodeCache {
   hits = 0;
   misses = 0;
   invalidations = 0;
+  /**
+   * Live entries with code of their own (each a function V8 keeps compiled, a few KiB): at most
+   * siteCodeLimit (default 256; the harvested 6.12 boot's MMIO ran at 153 sites).
+   */
+  siteCodes = 0;
 
-  constructor(readonly capacity = 65536) {}
+  constructor(readonly capacity = 65536, readonly siteCodeLimit = 256) {}
+
+  /** Gives the live entry `e` code of its own for `owner`; false (nothing given) at the limit. */
+  giveSiteCode(e: DecodeCacheEntry, code: SiteCode, owner: object): boolean {
+    if (!e.live || e.site !== null || this.siteCodes >= this.siteCodeLimit) return false;
+    e.site = code;
+    e.siteOwner = owner;
+    this.siteCodes++;
+    return true;
+  }
+
+  /** An entry leaves the cache: it is no longer live, and its code, if any, goes with it. */
+  private drop(e: DecodeCacheEntry): void {
+    e.live = false;
+    if (e.site !== null) {
+      e.site = null;
+      e.siteOwner = null;
+      this.siteCodes--;
+    }
+  }
 
   /**
    * The entry for the RIP in words[at] (bits 31:0) and words[at + 1] (63:32), or null. (A word
@@ -83,7 +119,7 @@ export class DecodeCache {
     const key = keyOf(ripLo, ripHi);
     const entry = new DecodeCacheEntry(ripLo, ripHi, Object.assign(new VePlan(), plan), bytes.slice(), pages);
     const old = this.byRip.get(key);
-    if (old) old.live = false;
+    if (old) this.drop(old);
     this.byRip.set(key, entry);
     for (const p of pages) {
       let set = this.keysByPage.get(p);
@@ -99,13 +135,13 @@ export class DecodeCache {
     if (!keys) return;
     for (const key of keys) {
       const e = this.byRip.get(key);
-      if (e) { e.live = false; this.byRip.delete(key); this.invalidations++; }
+      if (e) { this.drop(e); this.byRip.delete(key); this.invalidations++; }
     }
     this.keysByPage.delete(page);
   }
 
   clear(): void {
-    for (const e of this.byRip.values()) e.live = false;
+    for (const e of this.byRip.values()) this.drop(e);
     this.byRip.clear();
     this.keysByPage.clear();
   }

@@ -18,6 +18,8 @@ import { emulateStringMove, type StringMove } from "./string-move.js";
 import { emulateSplitAccess } from "./split-access.js";
 import { compileAccess, accessAddressWords, WRITE_BACK, type CompiledAccess } from "./compiled-access.js";
 import { joinWords } from "../words.js";
+import { siteCode } from "./site-code.js";
+import { glaNotKernel, TASK_SIZE_MAX_HI_4LEVEL, TASK_SIZE_MAX_HI_5LEVEL } from "./gla-check.js";
 import type { DecodedInsn } from "../decoder/record.js";
 
 /** How the #VE handler emulates: as the Linux kernel does ("linux") or as the architecture defines ("arch"). */
@@ -110,12 +112,6 @@ const PAGE_SIZE = 4096;
 const RIP_LO = 2 * SLOT.RIP;
 const FS_LO = 2 * SLOT.FS_BASE;
 const GS_LO = 2 * SLOT.GS_BASE;
-// Step 6's bounds as 32-bit halves: the vsyscall page 0xffffffff_ff600000, TASK_SIZE_MAX
-// 0x00007fff_fffff000 (4-level paging) or 0x00ffffff_fffff000 (5-level).
-const VSYSCALL_PAGE_LO = 0xff600000;
-const TASK_SIZE_MAX_LO = 0xfffff000;
-const TASK_SIZE_MAX_HI_4LEVEL = 0x7fff;
-const TASK_SIZE_MAX_HI_5LEVEL = 0xffffff;
 // Word offsets of the frame's registers (bits 31:0; bits 63:32 at + 1).
 const RAX = 2 * FRAME.RAX, RCX = 2 * FRAME.RCX, R10 = 2 * FRAME.R10, R11 = 2 * FRAME.R11;
 const R12 = 2 * FRAME.R12, R13 = 2 * FRAME.R13, R14 = 2 * FRAME.R14, R15 = 2 * FRAME.R15;
@@ -133,7 +129,16 @@ export interface VeEngineOptions extends VeHandlerOptions {
   gpaw: 48 | 52;
   /** Plans by RIP (needs memory.codePages to forget them when code changes); default none. */
   cache?: DecodeCache | null;
+  /**
+   * With a cache: a site gets code of its own (site-code.ts, a generated function that runs just
+   * that instruction) once the compiled path has found it this many times; default
+   * SITE_CODE_AFTER; false: never (the generic compiled path runs every site).
+   */
+  siteCode?: number | false;
 }
+
+/** How many times the compiled path finds a cached site before it gets code of its own (VeEngineOptions.siteCode). */
+export const SITE_CODE_AFTER = 64;
 
 /**
  * The guest's #VE handler for EPT violations (MMIO), one per TD or embedding: it keeps no vCPU
@@ -165,6 +170,8 @@ export class VeEngine {
   /** Bit position of the TD's shared bit (GPAW - 1). */
   private readonly sharedBitPosition: number;
   private readonly cache: DecodeCache | null;
+  /** Finds of a cached site before it gets code of its own; -1: never. */
+  private readonly siteCodeAfter: number;
   /** How this engine emulates. */
   readonly mode: VeMode;
   /** The kernel release the linux mode follows. */
@@ -183,6 +190,9 @@ export class VeEngine {
     this.sharedBitPosition = options.gpaw - 1;
     this.cache = options.cache ?? null;
     if (this.cache !== null && !options.memory.codePages) throw new TypeError("a decode cache needs memory.codePages()");
+    const after = options.siteCode ?? SITE_CODE_AFTER;
+    if (after !== false && !(Number.isSafeInteger(after) && after >= 0)) throw new TypeError("siteCode is false or an integer >= 0");
+    this.siteCodeAfter = after === false ? -1 : after;
     this.mode = options.mode;
     this.linux = options.mode === "linux";
     this.kernel = options.kernel ?? options.decoder.kernel ?? DEFAULT_KERNEL;
@@ -246,8 +256,9 @@ export class VeEngine {
   /**
    * A cached, compiled site (compiled-access.ts) in one function: the cache's hot entry for RIP,
    * step 6, the address and its page-split check, the TDVMCALL, the write-back and RIP, with the
-   * same result and the same guarantees as the general path. False (nothing changed, nothing
-   * counted) where the general path must decide.
+   * same result and the same guarantees as the general path; or, once the site is hot, the same
+   * steps in the site's own code (site-code.ts). False (nothing changed, nothing counted) where
+   * the general path must decide.
    */
   private runCompiled(w: Uint32Array): boolean {
     // (Written out, with its own lookup, rather than through the general path's helpers: V8
@@ -259,8 +270,12 @@ export class VeEngine {
     const cache = this.cache!;
     const e = cache.hot(w, RIP_LO);
     if (e === null) return false;
+    const site = e.site;
+    if (site !== null && e.siteOwner === this) return site(w);
     const c = e.access;
     if (c === null || (c.linux ? !this.linux : this.linux) || e.epoch === -1 || e.epoch !== this.memory.codeEpoch!()) return false;
+    // A hot site gets code of its own, which runs it from now on (this #VE too).
+    if (site === null && e.runs++ === this.siteCodeAfter && this.giveSiteCode(e, c)) return e.site!(w);
     if (this.linuxGlaCheck && this.glaNotKernel()) return false; // step 6
     // The address: its common form (a base register plus a displacement) here, the others in
     // accessAddressWords.
@@ -325,6 +340,17 @@ export class VeEngine {
     r.handled = true;
     r.length = length;
     return true;
+  }
+
+  /** Generates the cached site `e`'s own code (site-code.ts); false where none was given. */
+  private giveSiteCode(e: DecodeCacheEntry, c: CompiledAccess): boolean {
+    const cache = this.cache!;
+    if (cache.siteCodes >= cache.siteCodeLimit) return false;
+    const code = siteCode({
+      frame: this.frame, host: this.host, result: this.result, memory: this.memory, cache, veWords: this.veWords,
+      operand: this.operand, glaTaskSizeMaxHi: this.linuxGlaCheck ? this.taskSizeMaxHi : null,
+    }, e, c);
+    return code !== null && cache.giveSiteCode(e, code, this);
   }
 
   /**
@@ -467,10 +493,9 @@ export class VeEngine {
     return this.glaCheck && this.glaNotKernel();
   }
 
-  /** Step 6's test on the halves of ve.gla: below TASK_SIZE_MAX, or in the vsyscall page. */
+  /** Step 6's test on ve.gla (gla-check.ts). */
   private glaNotKernel(): boolean {
-    const lo = this.veWords[2], hi = this.veWords[3], top = this.taskSizeMaxHi;
-    return hi < top || (hi === top && lo < TASK_SIZE_MAX_LO) || (hi === 0xffffffff && lo >>> 12 === VSYSCALL_PAGE_LO >>> 12);
+    return glaNotKernel(this.veWords, this.taskSizeMaxHi);
   }
 
   private emulateLinux(vcpu: VeCpu, p: VePlan): VeResult {

@@ -81,6 +81,13 @@ export interface TdConfig {
    * are re-read and a decode is kept only if they match. Default off.
    */
   decodeCache?: boolean;
+  /**
+   * With the decode cache: a #VE site the handler has found this many times in the cache gets
+   * code of its own, a JavaScript function generated for that one instruction (the fastest
+   * path; `new Function`, so a Content Security Policy must allow 'unsafe-eval', else every site
+   * keeps the generic path). Default 64; false: never.
+   */
+  siteCode?: number | false;
   /** Port I/O #VE handling with the 2026 fixes (default) or as older kernels do it (Q16). */
   portIoFixed?: boolean;
   /**
@@ -159,7 +166,7 @@ export class Td {
     this.mapped = new MappedMemory(this.memory, this.translator);
     this.cpu = { decoder, fetcher: this.mapped.fetcher, translator: this.translator, memory: this.memory, deliver: (vcpu, ve) => this.deliverEntered(vcpu, ve) };
     this.engine = new VeEngine({
-      decoder, memory: this.mapped, tdvmcall: this.host, gpaw, cache: this.decodeCache,
+      decoder, memory: this.mapped, tdvmcall: this.host, gpaw, cache: this.decodeCache, siteCode: config.siteCode,
       mode: config.mode ?? "linux", kernel: config.kernel, glaCheck: config.glaCheck ?? true,
       fiveLevelPaging: config.fiveLevelPaging ?? config.paging?.levels === 5,
     });
@@ -518,6 +525,7 @@ function checkConfig(decoder: unknown, config: unknown): void {
   const is = (key: string, ok: (v: unknown) => boolean, what: string) => { if (c[key] !== undefined && !ok(c[key])) bad(`TdConfig.${key} must be ${what}`); };
   is("attributes", (v) => typeof v === "bigint" && v >= 0n && v < 1n << 64n, "a 64-bit bigint");
   is("gpaw", (v) => GPAWS.includes(v as number), "48 or 52");
+  is("siteCode", (v) => v === false || (Number.isSafeInteger(v) && (v as number) >= 0), "false or an integer >= 0");
   is("maxVcpus", (v) => Number.isSafeInteger(v) && (v as number) >= 0, "an integer >= 0");
   is("mode", (v) => v === "linux" || v === "arch", '"linux" or "arch"');
   is("kernel", (v) => (KERNEL_PROFILES as readonly unknown[]).includes(v), KERNEL_PROFILES.join(" or "));

@@ -1,11 +1,12 @@
 // The straight-line #VE paths against the general path: a cached site's compiled path
-// (compiled-access.ts, VeEngine.runCompiled) and, without a cache, the plainest accesses run as soon
-// as they are decoded (plainAccess, VeEngine.runDecoded). The same address as kernelAddressWords on
+// (compiled-access.ts, VeEngine.runCompiled), a hot site's own generated code (site-code.ts) and,
+// without a cache, the plainest accesses run as soon as they are decoded (plainAccess,
+// VeEngine.runDecoded). The same address as kernelAddressWords on
 // random plans, and over random MOV-family sites, registers, modes, kernel profiles and host
 // answers the same result, the same registers, the same device bytes and the same TDVMCALL as the
 // general path (a TD whose #VEs a trace listens to takes it on every #VE).
-import { describe, it, expect } from "vitest";
-import { kernelAddressWords } from "../../src/guest/ve-engine.js";
+import { describe, it, expect, vi } from "vitest";
+import { kernelAddressWords, VeEngine } from "../../src/guest/ve-engine.js";
 import { compileAccess, accessAddressWords } from "../../src/guest/compiled-access.js";
 import { VePlan, plainAccess } from "../../src/decoder/plan.js";
 import { KIND } from "../../src/decoder/layout.js";
@@ -89,14 +90,16 @@ function state(result: VeResult, td: ReturnType<typeof tinyTd>["td"], vcpu: Retu
   };
 }
 
-describe("the straight-line paths: a cached site's compiled path, an uncached plain access", () => {
+describe("the straight-line paths: a cached site's compiled path and its own code, an uncached plain access", () => {
   it("leave the same state as the general path over 6,000 random MOV-family sites", () => {
     const r = rng(99);
     const byte = () => (r() * 256) | 0;
     const pick = <T>(xs: readonly T[]): T => xs[(r() * xs.length) | 0];
     const OPCODES = ["88", "89", "8a", "8b", "c6", "c7", "a0", "a1", "a2", "a3", "0f b6", "0f b7", "0f be", "0f bf", "63"];
     const PREFIXES = ["", "", "", "66", "67", "64", "65", "f3", "66 67"];
-    let compiled = 0, plain = 0;
+    let compiled = 0, plain = 0, withCode = 0;
+    // The general path's calls (a #VE a straight path answered never reaches it).
+    const generalPath = vi.spyOn(VeEngine.prototype as unknown as { general: () => VeResult }, "general");
     const bad: string[] = [];
     for (let i = 0; i < 6000 && bad.length < 5; i++) {
       const rex = r() < 0.5 ? (0x40 | (byte() & 0xf)).toString(16) : "";
@@ -115,7 +118,8 @@ describe("the straight-line paths: a cached site's compiled path, an uncached pl
       const general = tinyTd(code, config);
       general.td.onVe(() => {}); // a listener: every #VE takes the general path
       const uncached = tinyTd(code, config);
-      const cached = tinyTd(code, { ...config, decodeCache: true });
+      const cached = tinyTd(code, { ...config, decodeCache: true, siteCode: false as const });
+      const sited = tinyTd(code, { ...config, decodeCache: true, siteCode: 0 });
       const deliver = (t: ReturnType<typeof tinyTd>) => {
         regs.forEach((v, k) => t.vcpu.set(k, v));
         t.vcpu.fsBase = fsBase;
@@ -125,15 +129,27 @@ describe("the straight-line paths: a cached site's compiled path, an uncached pl
         return t.td.deliverFast(t.vcpu, { exitReason: 48, exitQualification: 0x81n, gla, gpa: (MMIO_GPA + gpaOffset) | t.td.memory.sharedBit, instrLen: 0 });
       };
       const want = state(deliver(general), general.td, general.vcpu, general.device);
-      const decoded = deliver(uncached);
-      if (decoded.plan !== null && plainAccess(decoded.plan)) plain++;
+      // Which path answered: a straight one when the general path did not run.
+      const straight = <T>(run: () => T): [T, boolean] => {
+        const before = generalPath.mock.calls.length;
+        const answer = run();
+        return [answer, generalPath.mock.calls.length === before];
+      };
+      const [decoded, decodedStraight] = straight(() => deliver(uncached));
+      if (decodedStraight) plain++;
       const gotDecoded = state(decoded, uncached.td, uncached.vcpu, uncached.device);
       deliver(cached); // decodes and compiles
-      const result = deliver(cached); // the cached site
-      if (result.entry?.access) compiled++;
+      deliver(cached); // the cache's front table learns the site
+      const [result, compiledStraight] = straight(() => deliver(cached)); // the compiled path
+      if (compiledStraight) compiled++;
       const got = state(result, cached.td, cached.vcpu, cached.device);
+      deliver(sited);
+      deliver(sited);
+      const [bySite, bySiteStraight] = straight(() => deliver(sited)); // the site gets code of its own and runs it
+      if (bySiteStraight && bySite.entry?.site) withCode++;
+      const gotBySite = state(bySite, sited.td, sited.vcpu, sited.device);
       const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === "bigint" ? v.toString(16) : v));
-      for (const [path, seen] of [["compiled", got], ["uncached", gotDecoded]] as const) {
+      for (const [path, seen] of [["compiled", got], ["site code", gotBySite], ["uncached", gotDecoded]] as const) {
         try {
           expect(seen).toEqual(want);
         } catch {
@@ -141,9 +157,11 @@ describe("the straight-line paths: a cached site's compiled path, an uncached pl
         }
       }
     }
+    generalPath.mockRestore();
     expect(bad).toEqual([]);
-    // Both straight-line paths really ran.
+    // Every straight path really answered #VEs itself.
     expect(compiled).toBeGreaterThan(1000);
+    expect(withCode).toBeGreaterThan(1000);
     expect(plain).toBeGreaterThan(300);
   });
 });

@@ -1,0 +1,133 @@
+// A hot cached #VE site's own code (site-code.ts): when a site gets it, that it goes with its
+// cache entry, the cache's bound on how many sites have code, that nothing but numbers reaches the
+// generated source, and that where code generation is not allowed (Node's
+// --disallow-code-generation-from-strings, as a browser's CSP without 'unsafe-eval') every site
+// keeps the generic compiled path with the same answers. That the code answers every site as the
+// general path does is test/guest/compiled-access.test.ts.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { tinyTd, RIP, CODE_GPA, MMIO_VA } from "../support/td.js";
+import { hex } from "../support/decoder.js";
+import { DecodeCache, DecodeCacheEntry } from "../../src/guest/decode-cache.js";
+import { compileAccess, CompiledAccess } from "../../src/guest/compiled-access.js";
+import { siteCode, type SiteEngine } from "../../src/guest/site-code.js";
+import { SITE_CODE_AFTER, VeResult } from "../../src/guest/ve-engine.js";
+import { TdvmcallFrame } from "../../src/tdvmcall/abi.js";
+import { VePlan } from "../../src/decoder/plan.js";
+import { decoder } from "../support/decoder.js";
+import type { VeInfo } from "../../src/guest/memory.js";
+
+/** A readl at RIP with the decode cache and the given siteCode; `readl()` runs one #VE. */
+function readlSite(siteCodeAfter?: number | false) {
+  const t = tinyTd("8B 47 10", { decodeCache: true, siteCode: siteCodeAfter });
+  t.device.poke(0x10, 4, 0x12345678n);
+  const ve: VeInfo = { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x10n, gpa: (0xfee00010n) | t.td.memory.sharedBit, instrLen: 0 };
+  const readl = () => {
+    t.vcpu.rip = RIP;
+    t.vcpu.set("rax", 0xffffffffffffffffn);
+    const r = t.td.deliverFast(t.vcpu, ve);
+    expect([r.handled, t.vcpu.get("rax"), t.vcpu.rip]).toEqual([true, 0x12345678n, RIP + 3n]);
+    return r;
+  };
+  return { ...t, readl };
+}
+
+describe("site code", () => {
+  it(`a site gets code of its own once the compiled path has found it ${SITE_CODE_AFTER} times, and runs it from then on`, () => {
+    const { td, readl } = readlSite();
+    // The first #VE decodes, the second teaches the cache's front table the RIP; the compiled
+    // path finds the site from the third on.
+    for (let i = 0; i < 2 + SITE_CODE_AFTER; i++) expect(readl().entry?.site ?? null).toBeNull();
+    const r = readl();
+    expect(r.entry?.site).toBeTypeOf("function");
+    expect(td.decodeCache!.siteCodes).toBe(1);
+    for (let i = 0; i < 100; i++) readl();
+    expect(td.decodeCache!.siteCodes).toBe(1);
+  });
+
+  it("siteCode: false never generates; 0 generates on the compiled path's first find", () => {
+    const never = readlSite(false);
+    for (let i = 0; i < 500; i++) never.readl();
+    expect(never.td.decodeCache!.siteCodes).toBe(0);
+    const atOnce = readlSite(0);
+    atOnce.readl(); atOnce.readl();
+    expect(atOnce.readl().entry?.site).toBeTypeOf("function");
+  });
+
+  it("the code goes with its entry: writing the site's code page drops both, and the new instruction is decoded", () => {
+    const { td, vcpu, device, readl } = readlSite(0);
+    for (let i = 0; i < 5; i++) readl();
+    expect(td.decodeCache!.siteCodes).toBe(1);
+    td.memory.write(CODE_GPA, hex("8A 47 10")); // now a byte load: AL only
+    expect(td.decodeCache!.siteCodes).toBe(0);
+    device.poke(0x10, 1, 0xabn);
+    for (let i = 0; i < 5; i++) {
+      vcpu.rip = RIP;
+      vcpu.set("rax", 0x1111111111111111n);
+      const r = td.deliverFast(vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x10n, gpa: 0xfee00010n | td.memory.sharedBit, instrLen: 0 });
+      expect([r.handled, vcpu.get("rax")]).toEqual([true, 0x11111111111111abn]);
+    }
+    expect(td.decodeCache!.siteCodes).toBe(1);
+  });
+
+  it("a cache gives code to at most siteCodeLimit live entries, and counts what its drops take away", () => {
+    const cache = new DecodeCache(16, 2);
+    const plan = decoder.decodePlan(3, new VePlan(), true);
+    const entries = [0, 1, 2].map((i) => cache.put(i * 16, 0xffffffff, plan, new Uint8Array(15), [256 + i]));
+    const code = () => true;
+    expect(entries.map((e) => cache.giveSiteCode(e, code, cache))).toEqual([true, true, false]);
+    expect(cache.giveSiteCode(entries[0], code, cache)).toBe(false); // it has code already
+    cache.invalidatePage(256);
+    expect([cache.siteCodes, entries[0].site]).toEqual([1, null]);
+    expect(cache.giveSiteCode(entries[0], code, cache)).toBe(false); // no longer live
+    expect(cache.giveSiteCode(entries[2], code, cache)).toBe(true);
+    cache.clear();
+    expect(cache.siteCodes).toBe(0);
+  });
+
+  it("writes nothing but numbers into the generated source", () => {
+    const plan = decoder.decodePlan(3, new VePlan(), true);
+    const good = compileAccess(plan, true)!;
+    const result = new VeResult();
+    const cache = new DecodeCache();
+    const engine: SiteEngine = {
+      frame: new TdvmcallFrame(), host: { handleFrame: () => {} }, result, memory: { fetchCode: () => 0, codeEpoch: () => 1 } as never,
+      cache, veWords: new Uint32Array(4), operand: new Uint32Array(2), glaTaskSizeMaxHi: 0x7fff,
+    };
+    const entry = new DecodeCacheEntry(0, 0xffffffff, plan, new Uint8Array(15), [1]);
+    expect(siteCode(engine, entry, good)).toBeTypeOf("function");
+    const g = globalThis as { siteCodeInjected?: boolean };
+    for (const [field, value] of [["dispLo", "0; globalThis.siteCodeInjected = true; 0"], ["length", 1.5], ["baseAt", 64], ["size", Number.NaN]] as const) {
+      const bad = Object.assign(Object.create(CompiledAccess.prototype) as CompiledAccess, good, { [field]: value });
+      expect(siteCode(engine, entry, bad), field).toBeNull();
+    }
+    expect(g.siteCodeInjected).toBeUndefined();
+  });
+
+  it("where code generation is not allowed, every site keeps the generic compiled path with the same answers", () => {
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const dist = (path: string) => JSON.stringify(pathToFileURL(`${root}dist/${path}`).href);
+    const script = `
+      const { loadDecoder } = await import(${dist("src/decoder/node.js")});
+      const { readlTd, READL_RIP_LO, READL_VALUE } = await import(${dist("bench/readl-td.js")});
+      const site = readlTd(await loadDecoder(), true);
+      let wrong = 0;
+      for (let i = 0; i < 2000; i++) {
+        site.vcpu.words[32] = READL_RIP_LO;
+        site.vcpu.set("rax", 0n);
+        if (!site.td.deliverFast(site.vcpu, site.ve).handled || site.vcpu.get("rax") !== READL_VALUE) wrong++;
+      }
+      let refused = false;
+      try { new Function("return 1"); } catch (e) { refused = e instanceof EvalError; }
+      console.log(JSON.stringify({ wrong, siteCodes: site.td.decodeCache.siteCodes, hits: site.td.decodeCache.hits, refused }));
+    `;
+    const run = (flags: string[]) => {
+      const r = spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script], { encoding: "utf8", cwd: root });
+      if (r.status !== 0) throw new Error(`the child failed: ${r.stderr}`);
+      return JSON.parse(r.stdout) as { wrong: number; siteCodes: number; hits: number; refused: boolean };
+    };
+    expect(run([])).toEqual({ wrong: 0, siteCodes: 1, hits: 1999, refused: false });
+    expect(run(["--disallow-code-generation-from-strings"])).toEqual({ wrong: 0, siteCodes: 0, hits: 1999, refused: true });
+  });
+});
