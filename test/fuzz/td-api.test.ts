@@ -225,7 +225,8 @@ function typedProblem(e: unknown): string | null {
   return `untyped ${(e as Error)?.name}: ${(e as Error)?.message}\n${(e as Error)?.stack?.split("\n").slice(1, 4).join("\n")}`;
 }
 
-const tally = { partial: 0, calls: 0, ok: 0, refused: new Map<string, number>(), hostile: 0, listenerFailed: 0, growths: 0, tds: 0, faults: 0 };
+const tally = { partial: 0, calls: 0, ok: 0, refused: new Map<string, number>(), hostile: 0, listenerFailed: 0, growths: 0, tds: 0, faults: 0, siteCodes: 0 };
+// (siteCodes: deliverFast #VEs the subject answered at a cached site with code of its own.)
 const failures: string[] = [];
 let where = "";
 
@@ -319,7 +320,8 @@ const BAD_REG = ["eax", "rip", "RAX", 16, -1, 1.5, null, "r16", {}];
 
 /** Registers, RIP and the #VE for an access through one of the code sites to one of the devices. */
 function veOp(): Op {
-  const slot = int(VE_SLOTS);
+  // Half of the #VEs hit two hot sites, so that cached sites are found again and get code of their own.
+  const slot = chance(0.5) ? int(2) : int(VE_SLOTS);
   const rip = CODE_VA + BigInt(slotOffset(slot));
   const target = pick([[MMIO_VA, MMIO_GPA], [FUZZ_VA, FUZZ_GPA], [IOAPIC_VA, IOAPIC_GPA], [NEW_VA, NEW_GPA]] as const);
   const offset = BigInt(pick([0, 4, 0x10, 0x40, 0xffc, 0xffe, 0xfff, int(4096)]));
@@ -346,7 +348,11 @@ function veOp(): Op {
   const run = (w: World) => {
     w.scripted = scripted;
     try {
-      if (kind < 4) return w.td.deliverFast(w.vcpu, w.lastVe);
+      if (kind < 4) {
+        const r = w.td.deliverFast(w.vcpu, w.lastVe);
+        if (!w.twin && r.entry?.site) tally.siteCodes++;
+        return r;
+      }
       if (kind < 7) return w.td.deliver(w.vcpu, w.lastVe);
       return w.td.runMmioInstruction(w.vcpu);
     } finally {
@@ -471,7 +477,7 @@ function randomConfig(): TdConfig {
   const levels = pick([4, 5] as const);
   return {
     mode: pick(["linux", "arch"] as const), kernel: pick(["6.12", "6.1"] as const), glaCheck: chance(0.8), portIoFixed: chance(0.8),
-    decodeCache: chance(0.7), mapGpa: chance(0.8), gpaw: paging && levels === 5 ? 52 : pick([48, 52] as const), maxVcpus: 4,
+    decodeCache: chance(0.7), siteCode: pick([0, 0, 1, 64, false] as const), mapGpa: chance(0.8), gpaw: paging && levels === 5 ? 52 : pick([48, 52] as const), maxVcpus: 4,
     paging: paging ? { levels, poolGpa: POOL_GPA, poolPages: POOL_PAGES } : undefined,
   };
 }
@@ -531,10 +537,11 @@ describe("TD API fuzz", () => {
       tally.tds++;
       for (let i = 0; i < OPS_PER_TD && failures.length === 0; i++) if (!apply(s, t, nextOp())) break;
     }
-    console.log(`TD API fuzz: ${tally.calls} calls on ${tally.tds} TD pairs in ${Date.now() - started} ms: ${tally.ok} good (${tally.faults} #VE faults), ${tally.hostile} armed, ${tally.listenerFailed} listener failures, refused ${show(Object.fromEntries(tally.refused))}, ${tally.growths} decoder growths, ${tally.partial} composite accesses failed after completed TDVMCALLs, failures ${failures.length}`);
+    console.log(`TD API fuzz: ${tally.calls} calls on ${tally.tds} TD pairs in ${Date.now() - started} ms: ${tally.ok} good (${tally.faults} #VE faults), ${tally.hostile} armed, ${tally.listenerFailed} listener failures, refused ${show(Object.fromEntries(tally.refused))}, ${tally.growths} decoder growths, ${tally.partial} composite accesses failed after completed TDVMCALLs, ${tally.siteCodes} at sites with code of their own, failures ${failures.length}`);
     expect(failures).toEqual([]);
     expect(tally.ok).toBeGreaterThan(OPS / 3);
     for (const code of ["bad_region", "bad_ve", "host_failed", "VcpuError", "wrong_phase", "too_many_vcpus"]) expect(tally.refused.get(code) ?? 0, code).toBeGreaterThan(0);
     expect(tally.listenerFailed).toBeGreaterThan(0);
+    expect(tally.siteCodes).toBeGreaterThan(0);
   });
 });
