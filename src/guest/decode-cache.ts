@@ -25,7 +25,7 @@ export class DecodeCacheEntry {
   epoch = -1;
   /** The plan compiled for the engine's straight-line path (compiled-access.ts), null when it is not the plain case. */
   access: CompiledAccess | null = null;
-  /** Runs of the compiled path on this entry without code of its own (how hot the site is). */
+  /** Times the compiled path found this entry while it had no code of its own (how hot the site is). */
   runs = 0;
   /** The site's own code (site-code.ts) and the engine it runs for, once the site is hot; else null. */
   site: SiteCode | null = null;
