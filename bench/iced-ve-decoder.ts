@@ -132,5 +132,7 @@ export function icedVeDecoder(): VeDecoder {
     plan.registerForm = false;
     return plan;
   };
-  return { decode, fetchWindow, decodePlan } as unknown as VeDecoder;
+  // The engine's straight path binds its one call, as with ve-mmio's decoder.
+  const boundDecodePlan = (plan: VePlan, kernel: unknown) => () => decodePlan(15, plan, kernel);
+  return { decode, fetchWindow, decodePlan, boundDecodePlan } as unknown as VeDecoder;
 }

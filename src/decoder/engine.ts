@@ -244,6 +244,21 @@ export class VeDecoder implements PlanDecoder {
     return plan.unpack(this.planRecord, 0, reading !== 0); // profile numbers start at 1
   }
 
+  /**
+   * decodePlan(15, plan, kernel) bound once (PlanDecoder.boundDecodePlan): the reading's number
+   * and the arguments are checked now, and each call is the WebAssembly decode and the copy into
+   * `plan`. `true` binds the decoder's `kernel` as it is now.
+   */
+  boundDecodePlan(plan: VePlan, kernel: KernelProfile | boolean): () => VePlan {
+    checkPlanCall(MAX_INSN_LEN, plan);
+    const reading = kernel === false ? 0 : kernelNumber(kernel === true ? this.kernel : kernel);
+    const decode = this.decodePlanFn, at = this.windowAt, out = this.oneOut, record = this.planRecord, isKernel = reading !== 0;
+    return () => {
+      decode(at, MAX_INSN_LEN, out, reading);
+      return plan.unpack(record, 0, isKernel);
+    };
+  }
+
   /** Validates `profile` (throws on a bad one) and makes it decodePlan's memo; its number. */
   private rememberProfile(profile: unknown): number {
     const reading = kernelNumber(profile);

@@ -207,6 +207,12 @@ export interface PlanDecoder {
    */
   decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan;
   /**
+   * Optional: decodePlan(15, plan, kernel) with its arguments fixed now, as a function of none,
+   * for a caller that makes the same call on every #VE (the #VE engine's straight path): the
+   * checks and lookups decodePlan makes per call are made once here.
+   */
+  boundDecodePlan?(plan: VePlan, kernel: KernelProfile | boolean): () => VePlan;
+  /**
    * Optional: one full decode of the first `len` bytes of fetchWindow (the instruction at `ip`)
    * that also fills `plan`, for #VEs whose description needs the whole instruction (traces).
    */

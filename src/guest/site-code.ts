@@ -6,16 +6,13 @@
 // constants, so such a function runs as if written by hand for that one instruction: measured on
 // the cached readl, 1.70x -> 1.41x the direct TDVMCALL (docs/performance-log.md, seventh round).
 //
-// The generated source is this file's text with integers and booleans written in, each through
-// int() or bool(), which refuse anything else. Where code cannot be generated (a Content Security
-// Policy without 'unsafe-eval', or Node's --disallow-code-generation-from-strings, makes
-// `new Function` throw an EvalError), nothing is generated again in this realm and every site
-// keeps the generic compiled path.
+// (How the code is generated, and where it cannot be: generated.ts.)
 import { SLOT, type VeMemory } from "./cpu.js";
 import { FRAME, EXPOSE_MASK_WORD, EPT_VIOLATION_WORD, type FrameHost, type TdvmcallFrame } from "../tdvmcall/abi.js";
 import { accessAddressWords, WRITE_BACK, type CompiledAccess } from "./compiled-access.js";
 import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from "./writeback.js";
 import { glaNotKernel } from "./gla-check.js";
+import { generate, int, u32, bool } from "./generated.js";
 import type { DecodeCache, DecodeCacheEntry, SiteCode } from "./decode-cache.js";
 
 /** The engine's objects a site's code works on (each written into it as a constant). */
@@ -37,60 +34,30 @@ export interface SiteEngine {
 const RIP_LO = 2 * SLOT.RIP;
 const Q = (register: number) => 2 * register; // a frame register's word offset (bits 31:0)
 
-let generationAllowed = true;
-let sites = 0;
-
 /**
  * Generates the code of the cached site `entry` (compiled as `c`) for the engine `engine`, or
- * returns null where code cannot be generated.
+ * returns null where code cannot be generated (generated.ts) or a number of the site is not one.
  */
 export function siteCode(engine: SiteEngine, entry: DecodeCacheEntry, c: CompiledAccess): SiteCode | null {
-  if (!generationAllowed) return null;
-  let source: string;
-  try {
-    source = siteSource(c, engine.glaTaskSizeMaxHi, ++sites);
-  } catch {
-    return null; // a number that is not one: no code for this site
-  }
-  let make: (...constants: unknown[]) => SiteCode;
-  try {
-    make = new Function(...CONSTANTS, source) as typeof make;
-  } catch (e) {
-    if (!(e instanceof EvalError)) throw e; // this file wrote a source that does not parse
-    generationAllowed = false; // code generation is not allowed here
-    return null;
-  }
   const r = engine.result;
-  return make(entry, c, engine.frame, engine.frame.words, engine.host, r, r.address, engine.veWords, engine.operand,
-    engine.memory, engine.cache, accessAddressWords, registerOperandWords, linuxWriteBackWords, archWriteBackWords, glaNotKernel);
+  try {
+    return generate<SiteCode>({
+      e: entry, c, f: engine.frame, q: engine.frame.words, host: engine.host, r, va: r.address, g: engine.veWords,
+      v: engine.operand, memory: engine.memory, cache: engine.cache,
+      accessAddressWords, registerOperandWords, linuxWriteBackWords, archWriteBackWords, glaNotKernel,
+    }, (id) => siteSource(c, engine.glaTaskSizeMaxHi, id));
+  } catch (e) {
+    if (e instanceof RangeError) return null; // a number that is not one: no code for this site
+    throw e;
+  }
 }
-
-/** The names the generated source gives siteCode()'s constants, in make()'s argument order. */
-const CONSTANTS = ["e", "c", "f", "q", "host", "r", "va", "g", "v", "memory", "cache",
-  "accessAddressWords", "registerOperandWords", "linuxWriteBackWords", "archWriteBackWords", "glaNotKernel"];
-
-/** `v` as it goes into the source: an integer in [min, max], else a throw (nothing else is written). */
-function int(v: number, min = -0x80000000, max = 0xffffffff): string {
-  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`not a site number: ${String(v)}`);
-  return String(v);
-}
-
-/** A 32-bit half (signed or not) as it goes into the source: its unsigned value. */
-function u32(v: number): string {
-  int(v);
-  return String(v >>> 0);
-}
-
-/** `b` as it goes into the source. */
-const bool = (b: boolean): string => (b === true ? "true" : "false");
 
 /**
- * The body of make(): returns the site's function. Every line mirrors runCompiled's step of the
- * same name; `id` makes each site's source unique (V8 would share one compiled function, and so
- * its constants, between identical sources).
+ * The source that returns the site's function (its constants are siteCode()'s names). Every line
+ * mirrors runCompiled's step of the same name; `id` makes the source unique (generated.ts).
  */
-function siteSource(c: CompiledAccess, glaTop: number | null, id: number): string {
-  const lines: string[] = [`"use strict"; // #VE site code ${int(id, 1, Number.MAX_SAFE_INTEGER)}`, "return function site(w) {"];
+function siteSource(c: CompiledAccess, glaTop: number | null, id: string): string {
+  const lines: string[] = [`"use strict"; // #VE site code ${id}`, "return function site(w) {"];
   const add = (line: string) => lines.push("  " + line);
   // The code epoch the entry was decoded in (-1: memory keeps none, so always re-read).
   add("const epoch = e.epoch;");

@@ -19,6 +19,7 @@ import { emulateSplitAccess } from "./split-access.js";
 import { compileAccess, accessAddressWords, WRITE_BACK, type CompiledAccess } from "./compiled-access.js";
 import { joinWords } from "../words.js";
 import { siteCode } from "./site-code.js";
+import { straightCode } from "./straight-code.js";
 import { glaNotKernel, TASK_SIZE_MAX_HI_4LEVEL, TASK_SIZE_MAX_HI_5LEVEL } from "./gla-check.js";
 import type { DecodedInsn } from "../decoder/record.js";
 
@@ -135,6 +136,11 @@ export interface VeEngineOptions extends VeHandlerOptions {
    * SITE_CODE_AFTER; false: never (the generic compiled path runs every site).
    */
   siteCode?: number | false;
+  /**
+   * Whether the engine generates code of its own (hot sites' code, the uncached straight path's);
+   * default true. False: only the generic paths run (as where code generation is refused).
+   */
+  generatedCode?: boolean;
 }
 
 /** How many times the compiled path finds a cached site before it gets code of its own (VeEngineOptions.siteCode). */
@@ -152,10 +158,15 @@ export class VeEngine {
   readonly result = new VeResult();
   private readonly scratchPlan = new VePlan();
   /**
-   * The plan runDecoded decoded for this #VE and left to the general path (it is not plain), else
-   * null: the general path takes it rather than fetching and decoding again.
+   * The plan the uncached straight path decoded for this #VE and left to the general path (it is
+   * not plain), else null: the general path takes it rather than fetching and decoding again.
    */
-  private decoded: VePlan | null = null;
+  private readonly left: { plan: VePlan | null } = { plan: null };
+  /**
+   * The uncached straight path: the engine's own generated code (straight-code.ts) once the first
+   * uncached #VE has made it, else runDecoded.
+   */
+  private uncached = (w: Uint32Array): boolean => this.firstUncached(w);
   private readonly operand = new Uint32Array(2);
   private readonly taskSizeMaxHi: number;
   private readonly veSlots = new BigUint64Array(2);
@@ -172,6 +183,8 @@ export class VeEngine {
   private readonly cache: DecodeCache | null;
   /** Finds of a cached site before it gets code of its own; -1: never. */
   private readonly siteCodeAfter: number;
+  /** VeEngineOptions.generatedCode. */
+  private readonly generatedCode: boolean;
   /** How this engine emulates. */
   readonly mode: VeMode;
   /** The kernel release the linux mode follows. */
@@ -192,7 +205,8 @@ export class VeEngine {
     if (this.cache !== null && !options.memory.codePages) throw new TypeError("a decode cache needs memory.codePages()");
     const after = options.siteCode ?? SITE_CODE_AFTER;
     if (after !== false && !(Number.isSafeInteger(after) && after >= 0)) throw new TypeError("siteCode is false or an integer >= 0");
-    this.siteCodeAfter = after === false ? -1 : after;
+    this.generatedCode = options.generatedCode !== false;
+    this.siteCodeAfter = after === false || !this.generatedCode ? -1 : after;
     this.mode = options.mode;
     this.linux = options.mode === "linux";
     this.kernel = options.kernel ?? options.decoder.kernel ?? DEFAULT_KERNEL;
@@ -219,7 +233,7 @@ export class VeEngine {
     // accesses as soon as they are decoded, run straight through (CPL 0 and a shared GPA: where
     // kernel MMIO runs); each returns false, having changed nothing, where the general path must
     // decide. A trace takes the general path, which describes.
-    if (cpl === 0 && !this.describing && (this.cache !== null ? this.runCompiled(w) : this.runDecoded(w))) return this.result;
+    if (cpl === 0 && !this.describing && (this.cache !== null ? this.runCompiled(w) : this.uncached(w))) return this.result;
     const shared = this.sharedGpa();
     const hit = this.cache !== null && cpl === 0 && shared ? this.cache.get(w, RIP_LO) : null;
     return this.general(vcpu, cpl, shared, hit);
@@ -233,7 +247,7 @@ export class VeEngine {
 
   /**
    * SPEC §7 step by step: every #VE the straight paths do not take (`shared`: ve.gpa has the
-   * shared bit; `hit`: the cache's entry for RIP, or null). Takes runDecoded's decode of this #VE
+   * shared bit; `hit`: the cache's entry for RIP, or null). Takes the straight path's decode of this #VE
    * when it left one.
    */
   private general(vcpu: VeCpu, cpl: number, shared: boolean, hit: DecodeCacheEntry | null): VeResult {
@@ -245,8 +259,8 @@ export class VeEngine {
     if (!shared) return this.fault("PANIC", "private_gpa");
     if (cpl !== 0 && userMode(cpl)) return this.fault("EFAULT", "user_mode");
 
-    const decoded = this.decoded;
-    this.decoded = null;
+    const decoded = this.left.plan;
+    this.left.plan = null;
     const plan = decoded ?? this.planAt(w, cpl, hit);
     if (plan === null) return this.fault("EFAULT", "fetch");
     r.plan = plan;
@@ -342,6 +356,21 @@ export class VeEngine {
     return true;
   }
 
+  /**
+   * The first uncached #VE on the straight path: generates the engine's own code for it
+   * (straight-code.ts), or keeps runDecoded where it cannot be generated, and runs it.
+   */
+  private firstUncached(w: Uint32Array): boolean {
+    const bind = this.decoder.boundDecodePlan;
+    const code = this.generatedCode && bind !== undefined ? straightCode({
+      frame: this.frame, host: this.host, result: this.result, memory: this.memory, window: this.decoder.fetchWindow,
+      decode: bind.call(this.decoder, this.scratchPlan, this.linux ? this.kernel : false), veWords: this.veWords, operand: this.operand,
+      sharedBitPosition: this.sharedBitPosition, glaTaskSizeMaxHi: this.linuxGlaCheck ? this.taskSizeMaxHi : null, leave: this.left,
+    }) : null;
+    this.uncached = code ?? ((w) => this.runDecoded(w));
+    return this.uncached(w);
+  }
+
   /** Generates the cached site `e`'s own code (site-code.ts); false where none was given. */
   private giveSiteCode(e: DecodeCacheEntry, c: CompiledAccess): boolean {
     const cache = this.cache!;
@@ -354,16 +383,17 @@ export class VeEngine {
   }
 
   /**
-   * Without a decode cache: the plainest accesses (plainAccess) straight through as soon as the 15
-   * bytes at RIP are decoded, with the general path's result and guarantees. False (nothing
-   * changed; a decode made is left in `decoded`) where the general path must decide: in linux
+   * Without a decode cache, where the engine has no straight path of its own (straight-code.ts
+   * generates the same steps per engine): the plainest accesses (plainAccess) straight through as
+   * soon as the 15 bytes at RIP are decoded, with the general path's result and guarantees. False (nothing
+   * changed; a decode made is left in `left`) where the general path must decide: in linux
    * mode step 6 too; the access must stay in its page (linux: step 7; arch: no split).
    */
   private runDecoded(w: Uint32Array): boolean {
     if (!this.sharedGpa() || (this.linuxGlaCheck && this.glaNotKernel())) return false; // step 6
     if (this.fetchAtRip(w, 0, this.decoder.fetchWindow) < 15) return false;
     const p = this.decoder.decodePlan(15, this.scratchPlan, this.linux ? this.kernel : false);
-    if (!plainAccess(p)) { this.decoded = p; return false; }
+    if (!plainAccess(p)) { this.left.plan = p; return false; }
     // The address: the displacement plus the base register, if any; step 7 (linux) or a split
     // access (arch) is the general path's.
     const base = p.base, d = p.dispLo >>> 0, size = p.size;
@@ -372,7 +402,7 @@ export class VeEngine {
       lo = (d + w[2 * base]) >>> 0;
       hi = (hi + w[2 * base + 1] + (lo < d ? 1 : 0)) >>> 0;
     }
-    if ((lo & 0xfff) + size > PAGE_SIZE) { this.decoded = p; return false; }
+    if ((lo & 0xfff) + size > PAGE_SIZE) { this.left.plan = p; return false; }
     const va = this.result.address;
     va[0] = lo;
     va[1] = hi;

@@ -88,6 +88,12 @@ export interface TdConfig {
    * keeps the generic path). Default 64; false: never.
    */
   siteCode?: number | false;
+  /**
+   * Whether the #VE handler generates code of its own: hot sites' (siteCode) and, without the
+   * decode cache, one straight path per TD for the plainest accesses. Default true; false: only
+   * the generic paths run, as where code generation is refused.
+   */
+  generatedCode?: boolean;
   /** Port I/O #VE handling with the 2026 fixes (default) or as older kernels do it (Q16). */
   portIoFixed?: boolean;
   /**
@@ -166,7 +172,7 @@ export class Td {
     this.mapped = new MappedMemory(this.memory, this.translator);
     this.cpu = { decoder, fetcher: this.mapped.fetcher, translator: this.translator, memory: this.memory, deliver: (vcpu, ve) => this.deliverEntered(vcpu, ve) };
     this.engine = new VeEngine({
-      decoder, memory: this.mapped, tdvmcall: this.host, gpaw, cache: this.decodeCache, siteCode: config.siteCode,
+      decoder, memory: this.mapped, tdvmcall: this.host, gpaw, cache: this.decodeCache, siteCode: config.siteCode, generatedCode: config.generatedCode,
       mode: config.mode ?? "linux", kernel: config.kernel, glaCheck: config.glaCheck ?? true,
       fiveLevelPaging: config.fiveLevelPaging ?? config.paging?.levels === 5,
     });
@@ -529,7 +535,7 @@ function checkConfig(decoder: unknown, config: unknown): void {
   is("maxVcpus", (v) => Number.isSafeInteger(v) && (v as number) >= 0, "an integer >= 0");
   is("mode", (v) => v === "linux" || v === "arch", '"linux" or "arch"');
   is("kernel", (v) => (KERNEL_PROFILES as readonly unknown[]).includes(v), KERNEL_PROFILES.join(" or "));
-  for (const key of ["glaCheck", "fiveLevelPaging", "decodeCache", "portIoFixed", "mapGpa"]) is(key, (v) => typeof v === "boolean", "a boolean");
+  for (const key of ["glaCheck", "fiveLevelPaging", "decodeCache", "generatedCode", "portIoFixed", "mapGpa"]) is(key, (v) => typeof v === "boolean", "a boolean");
   is("mapGpaAnswer", (v) => typeof v === "function", "a function");
   is("host", (v) => typeof v === "object" && v !== null, "an object");
   const host = (c.host ?? {}) as Record<string, unknown>;

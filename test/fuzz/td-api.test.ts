@@ -477,7 +477,7 @@ function randomConfig(): TdConfig {
   const levels = pick([4, 5] as const);
   return {
     mode: pick(["linux", "arch"] as const), kernel: pick(["6.12", "6.1"] as const), glaCheck: chance(0.8), portIoFixed: chance(0.8),
-    decodeCache: chance(0.7), siteCode: pick([0, 0, 1, 64, false] as const), mapGpa: chance(0.8), gpaw: paging && levels === 5 ? 52 : pick([48, 52] as const), maxVcpus: 4,
+    decodeCache: chance(0.7), siteCode: pick([0, 0, 1, 64, false] as const), generatedCode: chance(0.8), mapGpa: chance(0.8), gpaw: paging && levels === 5 ? 52 : pick([48, 52] as const), maxVcpus: 4,
     paging: paging ? { levels, poolGpa: POOL_GPA, poolPages: POOL_PAGES } : undefined,
   };
 }

@@ -150,14 +150,24 @@ describe("one decode per #VE", () => {
     expect(events[0].decode).toMatchObject({ length: 3, arch: "read/4", linux: "read/4" });
   });
 
-  it("an untraced #VE decodes only the handler's plan", async () => {
+  it("an untraced #VE decodes only the handler's plan, once (straight path generated or not)", async () => {
     const { vi } = await import("vitest");
-    const { td, vcpu } = tinyTd("8B 47 10");
-    const d = td.decoder;
-    const spies = [vi.spyOn(d, "decode"), vi.spyOn(d, "decodePlan"), vi.spyOn(d, "decodeWithPlan")];
-    td.deliverFast(vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x10n, gpa: (MMIO_GPA + 0x10n) | td.memory.sharedBit, instrLen: 0 });
-    const calls = spies.map((s) => s.mock.calls.length);
-    spies.forEach((s) => s.mockRestore());
-    expect(calls).toEqual([0, 1, 0]);
+    for (const generatedCode of [false, true]) {
+      const { td, vcpu } = tinyTd("8B 47 10", { generatedCode });
+      // The WebAssembly plan decodes, however they are reached (decodePlan, or its bound form).
+      const d = td.decoder as unknown as { decodePlanFn: (...args: number[]) => number };
+      const raw = d.decodePlanFn;
+      let planDecodes = 0;
+      d.decodePlanFn = (...args) => { planDecodes++; return raw(...args); };
+      const spies = [vi.spyOn(td.decoder, "decode"), vi.spyOn(td.decoder, "decodeWithPlan")];
+      try {
+        td.deliverFast(vcpu, { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x10n, gpa: (MMIO_GPA + 0x10n) | td.memory.sharedBit, instrLen: 0 });
+      } finally {
+        d.decodePlanFn = raw;
+      }
+      const calls = spies.map((s) => s.mock.calls.length);
+      spies.forEach((s) => s.mockRestore());
+      expect([...calls, planDecodes], `generatedCode ${generatedCode}`).toEqual([0, 0, 1]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 // The straight-line #VE paths against the general path: a cached site's compiled path
 // (compiled-access.ts, VeEngine.runCompiled), a hot site's own generated code (site-code.ts) and,
-// without a cache, the plainest accesses run as soon as they are decoded (plainAccess,
-// VeEngine.runDecoded). The same address as kernelAddressWords on
+// without a cache, the plainest accesses run as soon as they are decoded (plainAccess): by the
+// engine's own generated straight path (straight-code.ts) and by VeEngine.runDecoded. The same address as kernelAddressWords on
 // random plans, and over random MOV-family sites, registers, modes, kernel profiles and host
 // answers the same result, the same registers, the same device bytes and the same TDVMCALL as the
 // general path (a TD whose #VEs a trace listens to takes it on every #VE).
@@ -97,7 +97,7 @@ describe("the straight-line paths: a cached site's compiled path and its own cod
     const pick = <T>(xs: readonly T[]): T => xs[(r() * xs.length) | 0];
     const OPCODES = ["88", "89", "8a", "8b", "c6", "c7", "a0", "a1", "a2", "a3", "0f b6", "0f b7", "0f be", "0f bf", "63"];
     const PREFIXES = ["", "", "", "66", "67", "64", "65", "f3", "66 67"];
-    let compiled = 0, plain = 0, withCode = 0;
+    let compiled = 0, plain = 0, withCode = 0, plainInterpreted = 0;
     // The general path's calls (a #VE a straight path answered never reaches it).
     const generalPath = vi.spyOn(VeEngine.prototype as unknown as { general: () => VeResult }, "general");
     const bad: string[] = [];
@@ -117,7 +117,8 @@ describe("the straight-line paths: a cached site's compiled path and its own cod
       const config = { mode, kernel, host: answer ? { override: () => answer } : undefined };
       const general = tinyTd(code, config);
       general.td.onVe(() => {}); // a listener: every #VE takes the general path
-      const uncached = tinyTd(code, config);
+      const uncached = tinyTd(code, config); // the engine's own straight path (straight-code.ts)
+      const interpreted = tinyTd(code, { ...config, generatedCode: false }); // runDecoded
       const cached = tinyTd(code, { ...config, decodeCache: true, siteCode: false as const });
       const sited = tinyTd(code, { ...config, decodeCache: true, siteCode: 0 });
       const deliver = (t: ReturnType<typeof tinyTd>) => {
@@ -137,6 +138,9 @@ describe("the straight-line paths: a cached site's compiled path and its own cod
       };
       const [decoded, decodedStraight] = straight(() => deliver(uncached));
       if (decodedStraight) plain++;
+      const [byRunDecoded, runDecodedStraight] = straight(() => deliver(interpreted));
+      if (runDecodedStraight) plainInterpreted++;
+      const gotByRunDecoded = state(byRunDecoded, interpreted.td, interpreted.vcpu, interpreted.device);
       const gotDecoded = state(decoded, uncached.td, uncached.vcpu, uncached.device);
       deliver(cached); // decodes and compiles
       deliver(cached); // the cache's front table learns the site
@@ -149,7 +153,7 @@ describe("the straight-line paths: a cached site's compiled path and its own cod
       if (bySiteStraight && bySite.entry?.site) withCode++;
       const gotBySite = state(bySite, sited.td, sited.vcpu, sited.device);
       const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === "bigint" ? v.toString(16) : v));
-      for (const [path, seen] of [["compiled", got], ["site code", gotBySite], ["uncached", gotDecoded]] as const) {
+      for (const [path, seen] of [["compiled", got], ["site code", gotBySite], ["uncached", gotDecoded], ["uncached, runDecoded", gotByRunDecoded]] as const) {
         try {
           expect(seen).toEqual(want);
         } catch {
@@ -162,6 +166,7 @@ describe("the straight-line paths: a cached site's compiled path and its own cod
     // Every straight path really answered #VEs itself.
     expect(compiled).toBeGreaterThan(1000);
     expect(withCode).toBeGreaterThan(1000);
+    expect(plainInterpreted).toBe(plain);
     expect(plain).toBeGreaterThan(300);
   });
 });

@@ -1,8 +1,9 @@
-// A hot cached #VE site's own code (site-code.ts): when a site gets it, that it goes with its
+// The engine's generated code (generated.ts): a hot cached #VE site's own code (site-code.ts) and
+// the uncached straight path (straight-code.ts). When a site gets code, that it goes with its
 // cache entry, the cache's bound on how many sites have code, that nothing but numbers reaches the
-// generated source, and that where code generation is not allowed (Node's
-// --disallow-code-generation-from-strings, as a browser's CSP without 'unsafe-eval') every site
-// keeps the generic compiled path with the same answers. That the code answers every site as the
+// generated source, that generatedCode: false turns both off, and that where code generation is
+// not allowed (Node's --disallow-code-generation-from-strings, as a browser's CSP without
+// 'unsafe-eval') the generic paths give the same answers. That the code answers every site as the
 // general path does is test/guest/compiled-access.test.ts.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -33,7 +34,7 @@ function readlSite(siteCodeAfter?: number | false) {
   return { ...t, readl };
 }
 
-describe("site code", () => {
+describe("generated code", () => {
   it(`a site gets code of its own once the compiled path has found it ${SITE_CODE_AFTER} times, and runs it from then on`, () => {
     const { td, readl } = readlSite();
     // The first #VE decodes, the second teaches the cache's front table the RIP; the compiled
@@ -44,6 +45,19 @@ describe("site code", () => {
     expect(td.decodeCache!.siteCodes).toBe(1);
     for (let i = 0; i < 100; i++) readl();
     expect(td.decodeCache!.siteCodes).toBe(1);
+  });
+
+  it("generatedCode: false generates nothing, for sites or the uncached straight path", () => {
+    const t = tinyTd("8B 47 10", { decodeCache: true, siteCode: 0, generatedCode: false });
+    const ve: VeInfo = { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x10n, gpa: 0xfee00010n | t.td.memory.sharedBit, instrLen: 0 };
+    for (let i = 0; i < 10; i++) { t.vcpu.rip = RIP; t.td.deliverFast(t.vcpu, ve); }
+    expect(t.td.decodeCache!.siteCodes).toBe(0);
+    const u = tinyTd("8B 47 10", { generatedCode: false });
+    u.td.deliverFast(u.vcpu, ve);
+    expect(String((u.td.engine as unknown as { uncached: unknown }).uncached)).toContain("runDecoded");
+    const v = tinyTd("8B 47 10");
+    v.td.deliverFast(v.vcpu, ve);
+    expect(String((v.td.engine as unknown as { uncached: unknown }).uncached)).toContain("function straight");
   });
 
   it("siteCode: false never generates; 0 generates on the compiled path's first find", () => {
@@ -111,23 +125,28 @@ describe("site code", () => {
     const script = `
       const { loadDecoder } = await import(${dist("src/decoder/node.js")});
       const { readlTd, READL_RIP_LO, READL_VALUE } = await import(${dist("bench/readl-td.js")});
-      const site = readlTd(await loadDecoder(), true);
+      const decoder = await loadDecoder();
+      const site = readlTd(decoder, true), uncached = readlTd(decoder, false);
       let wrong = 0;
-      for (let i = 0; i < 2000; i++) {
-        site.vcpu.words[32] = READL_RIP_LO;
-        site.vcpu.set("rax", 0n);
-        if (!site.td.deliverFast(site.vcpu, site.ve).handled || site.vcpu.get("rax") !== READL_VALUE) wrong++;
+      for (const t of [site, uncached]) {
+        for (let i = 0; i < 2000; i++) {
+          t.vcpu.words[32] = READL_RIP_LO;
+          t.vcpu.set("rax", 0n);
+          if (!t.td.deliverFast(t.vcpu, t.ve).handled || t.vcpu.get("rax") !== READL_VALUE || t.vcpu.words[32] !== READL_RIP_LO + 3) wrong++;
+        }
       }
       let refused = false;
       try { new Function("return 1"); } catch (e) { refused = e instanceof EvalError; }
-      console.log(JSON.stringify({ wrong, siteCodes: site.td.decodeCache.siteCodes, hits: site.td.decodeCache.hits, refused }));
+      // Whether the uncached TD runs on its own straight path (straight-code.ts) or on runDecoded.
+      const ownStraightPath = !String(uncached.td.engine.uncached).includes("runDecoded");
+      console.log(JSON.stringify({ wrong, siteCodes: site.td.decodeCache.siteCodes, hits: site.td.decodeCache.hits, refused, ownStraightPath }));
     `;
     const run = (flags: string[]) => {
       const r = spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script], { encoding: "utf8", cwd: root });
       if (r.status !== 0) throw new Error(`the child failed: ${r.stderr}`);
-      return JSON.parse(r.stdout) as { wrong: number; siteCodes: number; hits: number; refused: boolean };
+      return JSON.parse(r.stdout) as { wrong: number; siteCodes: number; hits: number; refused: boolean; ownStraightPath: boolean };
     };
-    expect(run([])).toEqual({ wrong: 0, siteCodes: 1, hits: 1999, refused: false });
-    expect(run(["--disallow-code-generation-from-strings"])).toEqual({ wrong: 0, siteCodes: 0, hits: 1999, refused: true });
+    expect(run([])).toEqual({ wrong: 0, siteCodes: 1, hits: 1999, refused: false, ownStraightPath: true });
+    expect(run(["--disallow-code-generation-from-strings"])).toEqual({ wrong: 0, siteCodes: 0, hits: 1999, refused: true, ownStraightPath: false });
   });
 });

@@ -16,10 +16,10 @@ function code(f: () => unknown): string {
 const ve = (td: Td) => ({ exitReason: 48 as const, exitQualification: 0x81n, gla: MMIO_VA, gpa: MMIO_GPA | td.memory.sharedBit, instrLen: 0 as const });
 
 describe("the TD refuses malformed arguments with a TdError", () => {
-  it("config: gpaw 47, an unknown mode or kernel, paging levels 3, a Number pool GPA, siteCode true or -1 or 1.5, null", () => {
+  it("config: gpaw 47, an unknown mode or kernel, paging levels 3, a Number pool GPA, siteCode true or -1 or 1.5, generatedCode 1, null", () => {
     for (const config of [{ gpaw: 47 }, { mode: "x" }, { kernel: "5.0" }, { paging: { levels: 3, poolGpa: 0x800000n, poolPages: 4 } },
       { paging: { levels: 4, poolGpa: 0x800000, poolPages: 4 } }, { maxVcpus: 1.5 }, { host: { override: 5 } },
-      { siteCode: true }, { siteCode: -1 }, { siteCode: 1.5 }, null].entries()) {
+      { siteCode: true }, { siteCode: -1 }, { siteCode: 1.5 }, { generatedCode: 1 }, null].entries()) {
       expect(code(() => new Td(decoder, config[1] as never)), String(config[0])).toBe("bad_config");
     }
     expect(code(() => new Td(null as never))).toBe("bad_config");
