@@ -483,11 +483,15 @@ function randomConfig(): TdConfig {
 }
 
 /** Built in the created phase, with hostile calls before finalize, then mapped and finalized. */
-function pair(): [World, World] {
-  const config = randomConfig();
+/**
+ * A TD pair with a random config; `withSiteCode`: one whose subject can run sites on code of their
+ * own (decode cache, code at the first find, untraced), so that every run reaches that path.
+ */
+function pair(withSiteCode: boolean): [World, World] {
+  const config: TdConfig = withSiteCode ? { ...randomConfig(), decodeCache: true, siteCode: 0, generatedCode: true } : randomConfig();
   const s = new World(config, false), t = new World(config, true);
   const code = codeBytes(int(2 ** 31)), alt = codeBytes(int(2 ** 31));
-  const traced = chance(0.6);
+  const traced = !withSiteCode && chance(0.6);
   const early: Op[] = [
     { name: "addPrivateRegion(code)", run: (w) => w.td.addPrivateRegion(CODE_GPA, code) },
     { name: "addPrivateRegion(alt)", run: (w) => w.td.addPrivateRegion(ALT_GPA, alt, { measure: true }) },
@@ -533,7 +537,7 @@ describe("TD API fuzz", () => {
     console.log(`TD API fuzz: seed ${SEED} (VE_MMIO_FUZZ_SEED=${SEED} reproduces)`);
     const started = Date.now();
     while (tally.calls < OPS && failures.length === 0) {
-      const [s, t] = pair();
+      const [s, t] = pair(tally.tds % 4 === 0);
       tally.tds++;
       for (let i = 0; i < OPS_PER_TD && failures.length === 0; i++) if (!apply(s, t, nextOp())) break;
     }
