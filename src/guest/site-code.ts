@@ -7,12 +7,12 @@
 // the cached readl, 1.70x -> 1.41x the direct TDVMCALL (docs/performance-log.md, seventh round).
 //
 // (How the code is generated, and where it cannot be: generated.ts.)
-import { SLOT, type VeMemory } from "./cpu.js";
-import { FRAME, EXPOSE_MASK_WORD, EPT_VIOLATION_WORD, type FrameHost, type TdvmcallFrame } from "../tdvmcall/abi.js";
+import type { VeMemory } from "./cpu.js";
+import { FRAME, type FrameHost, type TdvmcallFrame } from "../tdvmcall/abi.js";
 import { accessAddressWords, WRITE_BACK, type CompiledAccess } from "./compiled-access.js";
 import { linuxWriteBackWords, archWriteBackWords, registerOperandWords } from "./writeback.js";
 import { glaNotKernel } from "./gla-check.js";
-import { generate, int, u32, bool } from "./generated.js";
+import { generate, int, u32, bool, frameWord, requestSource, answerSource, completedSource } from "./generated.js";
 import type { DecodeCache, DecodeCacheEntry, SiteCode } from "./decode-cache.js";
 
 /** The engine's objects a site's code works on (each written into it as a constant). */
@@ -31,8 +31,7 @@ export interface SiteEngine {
   readonly glaTaskSizeMaxHi: number | null;
 }
 
-const RIP_LO = 2 * SLOT.RIP;
-const Q = (register: number) => 2 * register; // a frame register's word offset (bits 31:0)
+const Q = frameWord;
 
 /**
  * Generates the code of the cached site `entry` (compiled as `c`) for the engine `engine`, or
@@ -73,12 +72,8 @@ function siteSource(c: CompiledAccess, glaTop: number | null, id: string): strin
   add(`if ((lo & 0xfff) > ${int(c.lastOffset, 0, 4095)}) return false;`);
   add("va[0] = lo; va[1] = hi;");
   add("cache.hits++;");
-  add(`const ripLo = w[${RIP_LO}], ripHi = w[${RIP_LO + 1}];`);
-  // The request (TdvmcallFrame.mmioWords' layout): R15 is a write's value, 0 for reads.
-  add(`q[${Q(FRAME.RAX)}] = 0; q[${Q(FRAME.RAX) + 1}] = 0; q[${Q(FRAME.RCX)}] = ${int(EXPOSE_MASK_WORD)}; q[${Q(FRAME.RCX) + 1}] = 0;`);
-  add(`q[${Q(FRAME.R10)}] = 0; q[${Q(FRAME.R10) + 1}] = 0; q[${Q(FRAME.R11)}] = ${int(EPT_VIOLATION_WORD)}; q[${Q(FRAME.R11) + 1}] = 0;`);
-  add(`q[${Q(FRAME.R12)}] = ${int(c.size, 1, 8)}; q[${Q(FRAME.R12) + 1}] = 0; q[${Q(FRAME.R13)}] = ${c.isWrite ? 1 : 0}; q[${Q(FRAME.R13) + 1}] = 0;`);
-  add(`q[${Q(FRAME.R14)}] = g[0]; q[${Q(FRAME.R14) + 1}] = g[1];`);
+  // The request (R15: a write's value, 0 for reads).
+  for (const line of requestSource(int(c.size, 1, 8), c.isWrite ? "1" : "0")) add(line);
   const R15 = Q(FRAME.R15);
   if (!c.isWrite) add(`q[${R15}] = 0; q[${R15 + 1}] = 0;`);
   else if (c.fromImmediate) add(`q[${R15}] = ${u32(c.immLo)}; q[${R15 + 1}] = ${u32(c.immHi)};`);
@@ -86,15 +81,9 @@ function siteSource(c: CompiledAccess, glaTop: number | null, id: string): strin
     add(`registerOperandWords(w, ${int(2 * c.slot, 0, 30)}, ${int(c.size, 1, 8)}, ${bool(c.highByte)}, v);`);
     add(`q[${R15}] = v[0]; q[${R15 + 1}] = v[1];`);
   }
-  add("host.handleFrame(f);");
-  // The result, as runCompiled keeps it.
-  const STATUS = Q(FRAME.STATUS), DATA = Q(FRAME.DATA);
-  add("r.ripLo = ripLo; r.ripHi = ripHi;");
-  add("if (r.entry !== e) { r.entry = e; r.plan = e.plan; }");
-  add("r.calls = 1; r.insn = null; r.composite = null;");
-  // Registers change only after the host answered successfully.
-  add(`if (q[${STATUS}] !== 0 || q[${STATUS + 1}] !== 0) { r.handled = false; r.length = 0; r.slot = -1; r.error = "EIO"; r.step = "tdvmcall"; return true; }`);
-  add("r.error = null; r.step = null;");
+  // The answer, and the result as runCompiled keeps it.
+  for (const line of answerSource("if (r.entry !== e) { r.entry = e; r.plan = e.plan; }")) add(line);
+  const DATA = Q(FRAME.DATA);
   if (c.writeBack === WRITE_BACK.none) add("r.slot = -1;");
   else {
     const at = int(2 * c.slot, 0, 30);
@@ -104,13 +93,7 @@ function siteSource(c: CompiledAccess, glaTop: number | null, id: string): strin
     else if (c.linux) add(`linuxWriteBackWords(w, ${at}, ${int(c.kind, 0, 255)}, ${int(c.size, 1, 8)}, ${int(c.extendTo, 0, 8)}, q, ${DATA});`);
     else add(`archWriteBackWords(w, ${at}, ${int(c.kind, 0, 255)}, ${int(c.size, 1, 8)}, ${int(c.extendTo, 0, 8)}, ${bool(c.highByte)}, q, ${DATA});`);
   }
-  // RIP moves past the instruction.
-  const length = int(c.length, 1, 15);
-  add(`const next = ripLo + ${length};`);
-  add(`w[${RIP_LO}] = next;`);
-  add(`if (next >= 0x100000000) w[${RIP_LO + 1}] = ripHi + 1;`);
-  add(`r.handled = true; r.length = ${length};`);
-  add("return true;");
+  for (const line of completedSource(int(c.length, 1, 15))) add(line);
   lines.push("};");
   return lines.join("\n");
 }

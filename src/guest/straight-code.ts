@@ -8,13 +8,13 @@
 // (docs/performance-log.md, seventh round). The engine keeps runDecoded for a decoder without
 // boundDecodePlan and where code cannot be generated.
 import { SLOT, type VeMemory } from "./cpu.js";
-import { FRAME, EXPOSE_MASK_WORD, EPT_VIOLATION_WORD, type FrameHost, type TdvmcallFrame } from "../tdvmcall/abi.js";
+import { FRAME, type FrameHost, type TdvmcallFrame } from "../tdvmcall/abi.js";
 import { registerOperandWords } from "./writeback.js";
 import { glaNotKernel } from "./gla-check.js";
 import { plainAccess, type VePlan } from "../decoder/plan.js";
 import { KIND } from "../decoder/layout.js";
 import { REG_NONE } from "../decoder/wasm-layout.js";
-import { generate, int } from "./generated.js";
+import { generate, int, frameWord, requestSource, answerSource, completedSource } from "./generated.js";
 
 /** The uncached straight path of one engine: runDecoded's contract (true: answered; false: the general path decides). */
 export type StraightCode = (w: Uint32Array) => boolean;
@@ -41,7 +41,7 @@ export interface StraightEngine {
 }
 
 const RIP_LO = 2 * SLOT.RIP;
-const Q = (register: number) => 2 * register; // a frame register's word offset (bits 31:0)
+const Q = frameWord;
 
 /** Generates the engine's straight path, or null where code cannot be generated (generated.ts). */
 export function straightCode(engine: StraightEngine): StraightCode | null {
@@ -72,35 +72,21 @@ function straightSource(engine: StraightEngine, id: string): string {
   add("if ((lo & 0xfff) + size > 4096) { leave.plan = p; return false; }");
   add("va[0] = lo; va[1] = hi;");
   add(`const kind = p.kind, read = kind === ${int(KIND.read)};`);
-  add(`const ripLo = w[${RIP_LO}], ripHi = w[${RIP_LO + 1}];`);
-  // The request (TdvmcallFrame.mmioWords' layout): R15 is a write's value, 0 for reads.
-  add(`q[${Q(FRAME.RAX)}] = 0; q[${Q(FRAME.RAX) + 1}] = 0; q[${Q(FRAME.RCX)}] = ${int(EXPOSE_MASK_WORD)}; q[${Q(FRAME.RCX) + 1}] = 0;`);
-  add(`q[${Q(FRAME.R10)}] = 0; q[${Q(FRAME.R10) + 1}] = 0; q[${Q(FRAME.R11)}] = ${int(EPT_VIOLATION_WORD)}; q[${Q(FRAME.R11) + 1}] = 0;`);
-  add(`q[${Q(FRAME.R12)}] = size; q[${Q(FRAME.R12) + 1}] = 0; q[${Q(FRAME.R13) + 1}] = 0;`);
-  add(`q[${Q(FRAME.R14)}] = g[0]; q[${Q(FRAME.R14) + 1}] = g[1];`);
+  // The request (R15: a write's value, 0 for reads).
+  for (const line of requestSource("size", null)) add(line);
   const R13 = Q(FRAME.R13), R15 = Q(FRAME.R15);
   add(`if (read) { q[${R13}] = 0; q[${R15}] = 0; q[${R15 + 1}] = 0; }`);
   add(`else if (kind === ${int(KIND.write_imm)}) { q[${R13}] = 1; q[${R15}] = v[0] = p.immLo; q[${R15 + 1}] = v[1] = p.immHi; }`);
   add(`else { registerOperandWords(w, 2 * p.reg, size, false, v); q[${R13}] = 1; q[${R15}] = v[0]; q[${R15 + 1}] = v[1]; }`);
-  add("host.handleFrame(f);");
-  // The result, as finish() keeps it.
-  const STATUS = Q(FRAME.STATUS), DATA = Q(FRAME.DATA);
-  add("r.ripLo = ripLo; r.ripHi = ripHi;");
-  add("if (r.entry !== null || r.plan !== p) { r.entry = null; r.plan = p; }");
-  add("r.calls = 1; r.insn = null; r.composite = null;");
-  // Registers change only after the host answered successfully.
-  add(`if (q[${STATUS}] !== 0 || q[${STATUS + 1}] !== 0) { r.handled = false; r.length = 0; r.slot = -1; r.error = "EIO"; r.step = "tdvmcall"; return true; }`);
-  add("r.error = null; r.step = null;");
+  // The answer, and the result as finish() keeps it.
+  for (const line of answerSource("if (r.entry !== null || r.plan !== p) { r.entry = null; r.plan = p; }")) add(line);
+  const DATA = Q(FRAME.DATA);
   add("const slot = read ? p.reg : -1;");
   add("r.slot = slot;");
   // A 4-byte read zeroes bits 63:32 in both readings.
   add(`if (slot >= 0) { const at = 2 * slot; r.oldLo = w[at]; r.oldHi = w[at + 1]; w[at] = q[${DATA}]; w[at + 1] = size === 8 ? q[${DATA + 1}] : 0; }`);
-  // RIP moves past the instruction.
-  add("const length = p.length, next = ripLo + length;");
-  add(`w[${RIP_LO}] = next;`);
-  add(`if (next >= 0x100000000) w[${RIP_LO + 1}] = ripHi + 1;`);
-  add("r.handled = true; r.length = length;");
-  add("return true;");
+  add("const length = p.length;");
+  for (const line of completedSource("length")) add(line);
   lines.push("};");
   return lines.join("\n");
 }
