@@ -13,7 +13,7 @@ import type { DecodedInsn, MmioAccess, MemOperand } from "../src/decoder/record.
 import { GPR64, GPR32, registerName, type AddressRegister } from "../src/decoder/names.js";
 import { refAccess, type RefAccess } from "../src/verify/iced.js";
 import { KIND } from "../src/decoder/layout.js";
-import { REJECT, type VePlan } from "../src/decoder/plan.js";
+import { REJECT, VePlan, PLAN_WORDS, type BoundPlanRecord } from "../src/decoder/plan.js";
 import { REG_NONE, REG_RIP, SEG_FS, SEG_GS } from "../src/decoder/wasm-layout.js";
 
 /** A register as iced names it (lower case): our number (0-15, REG_RIP), width, AH..BH, and our name. */
@@ -132,7 +132,11 @@ export function icedVeDecoder(): VeDecoder {
     plan.registerForm = false;
     return plan;
   };
-  // The engine's straight path binds its one call, as with ve-mmio's decoder.
-  const boundDecodePlan = (plan: VePlan, kernel: unknown) => () => decodePlan(15, plan, kernel);
-  return { decode, fetchWindow, decodePlan, boundDecodePlan } as unknown as VeDecoder;
+  // The engine's straight path binds its one call and reads the plan record, as with ve-mmio's
+  // decoder (whose record the WebAssembly decode writes; here the plan is packed into one).
+  const bindPlanRecord = (kernel: unknown): BoundPlanRecord => {
+    const plan = new VePlan(), words = new Uint32Array(PLAN_WORDS);
+    return { decode: () => decodePlan(15, plan, kernel).pack(words, 0), words, kernel: kernel !== false };
+  };
+  return { decode, fetchWindow, decodePlan, bindPlanRecord } as unknown as VeDecoder;
 }

@@ -3,7 +3,7 @@
 import { COMPACT_SIZE, FULL_SIZE, MODE, R } from "./layout.js";
 import { BATCH_INPUT_PAD } from "./wasm-layout.js";
 import { readRecord, type DecodedInsn } from "./record.js";
-import { VePlan, PLAN_WORDS, planFromRecord, type PlanDecoder } from "./plan.js";
+import { VePlan, PLAN_WORDS, planFromRecord, type PlanDecoder, type BoundPlanRecord } from "./plan.js";
 import { DEFAULT_KERNEL, KERNEL_PROFILES, profileNumber, type KernelProfile } from "./profile.js";
 
 interface DecoderExports {
@@ -245,18 +245,14 @@ export class VeDecoder implements PlanDecoder {
   }
 
   /**
-   * decodePlan(15, plan, kernel) bound once (PlanDecoder.boundDecodePlan): the reading's number
-   * and the arguments are checked now, and each call is the WebAssembly decode and the copy into
-   * `plan`. `true` binds the decoder's `kernel` as it is now.
+   * decodePlan(15, ·, kernel) bound once (PlanDecoder.bindPlanRecord): the reading's number is
+   * checked now, and each call is the WebAssembly decode alone, its plan record left in `words`.
+   * `true` binds the decoder's `kernel` as it is now.
    */
-  boundDecodePlan(plan: VePlan, kernel: KernelProfile | boolean): () => VePlan {
-    checkPlanCall(MAX_INSN_LEN, plan);
+  bindPlanRecord(kernel: KernelProfile | boolean): BoundPlanRecord {
     const reading = kernel === false ? 0 : kernelNumber(kernel === true ? this.kernel : kernel);
-    const decode = this.decodePlanFn, at = this.windowAt, out = this.oneOut, record = this.planRecord, isKernel = reading !== 0;
-    return () => {
-      decode(at, MAX_INSN_LEN, out, reading);
-      return plan.unpack(record, 0, isKernel);
-    };
+    const decode = this.decodePlanFn, at = this.windowAt, out = this.oneOut;
+    return { decode: () => decode(at, MAX_INSN_LEN, out, reading), words: this.planRecord, kernel: reading !== 0 };
   }
 
   /** Validates `profile` (throws on a bad one) and makes it decodePlan's memo; its number. */

@@ -15,9 +15,15 @@ import type { KernelProfile } from "./profile.js";
 
 /** u32 words in a plan record. */
 export const PLAN_WORDS = PLAN_SIZE / 4;
-// Word indexes of the plan record's three packed words, its displacement and immediate.
-const W_KIND = PLAN_KIND / 4, W_VERDICT = PLAN_VERDICT / 4, W_BASE = PLAN_BASE / 4, W_DISP = PLAN_DISP / 4, W_IMM = PLAN_IMM / 4;
-const W_DISP_HI = PLAN_DISP_HI / 4;
+/**
+ * Word indexes in a plan record of what VePlan keeps: its three packed words (`kind` holds
+ * VePlan.packedKind, `verdict` packedVerdict, `address` packedAddress), the displacement's and the
+ * immediate's halves.
+ */
+export const PLAN_WORD = {
+  kind: PLAN_KIND / 4, verdict: PLAN_VERDICT / 4, address: PLAN_BASE / 4,
+  dispLo: PLAN_DISP / 4, dispHi: PLAN_DISP_HI / 4, immLo: PLAN_IMM / 4, immHi: PLAN_IMM / 4 + 1,
+} as const;
 
 const BYTE = 0xff;
 const FLAGS_SHIFT = 16; // PLAN_FLAGS within the verdict word
@@ -105,14 +111,25 @@ export class VePlan {
   /** Copies the plan record at words w[i .. i + PLAN_WORDS): seven numbers, nothing unpacked. */
   unpack(w: Uint32Array, i: number, kernel: boolean): this {
     this.kernel = kernel;
-    this.packedKind = w[i + W_KIND];
-    this.packedVerdict = w[i + W_VERDICT];
-    this.packedAddress = w[i + W_BASE];
-    this.dispLo = w[i + W_DISP];
-    this.dispHi = w[i + W_DISP_HI];
-    this.immLo = w[i + W_IMM];
-    this.immHi = w[i + W_IMM + 1];
+    this.packedKind = w[i + PLAN_WORD.kind];
+    this.packedVerdict = w[i + PLAN_WORD.verdict];
+    this.packedAddress = w[i + PLAN_WORD.address];
+    this.dispLo = w[i + PLAN_WORD.dispLo];
+    this.dispHi = w[i + PLAN_WORD.dispHi];
+    this.immLo = w[i + PLAN_WORD.immLo];
+    this.immHi = w[i + PLAN_WORD.immHi];
     return this;
+  }
+
+  /** unpack()'s inverse: writes what this plan keeps (all but `kernel`) as the record's words at w[i..]. */
+  pack(w: Uint32Array, i: number): void {
+    w[i + PLAN_WORD.kind] = this.packedKind;
+    w[i + PLAN_WORD.verdict] = this.packedVerdict;
+    w[i + PLAN_WORD.address] = this.packedAddress;
+    w[i + PLAN_WORD.dispLo] = this.dispLo;
+    w[i + PLAN_WORD.dispHi] = this.dispHi;
+    w[i + PLAN_WORD.immLo] = this.immLo;
+    w[i + PLAN_WORD.immHi] = this.immHi;
   }
 
   /** Every field by name (what JSON.stringify shows). */
@@ -127,7 +144,7 @@ export class VePlan {
 }
 
 /** A VePlan's fields as a plain object (VePlan.toJSON). */
-export type VePlanFields = { [K in Exclude<keyof VePlan, "packedKind" | "packedVerdict" | "packedAddress" | "unpack" | "toJSON">]: VePlan[K] };
+export type VePlanFields = { [K in Exclude<keyof VePlan, "packedKind" | "packedVerdict" | "packedAddress" | "unpack" | "pack" | "toJSON">]: VePlan[K] };
 
 /** `word` with its byte at bit `shift` replaced by the low 8 bits of `v` (a u32 word as a Number). */
 function withByte(word: number, shift: number, v: number): number {
@@ -150,9 +167,13 @@ const GPR_COUNT = 16;
  * are the same.
  */
 export function plainAccess(p: VePlan): boolean {
-  const a = p.packedAddress, k = p.packedKind;
+  return plainAccessWords(p.packedVerdict, p.packedAddress, p.packedKind);
+}
+
+/** plainAccess on a plan's packed words (VePlan.packedVerdict, packedAddress, packedKind), for code that reads the record itself. */
+export function plainAccessWords(verdict: number, a: number, k: number): boolean {
   const base = a & BYTE;
-  if (((p.packedVerdict & PLAIN_VERDICT_MASK) | ((a & ADDRESS_INDEX_SIZE_MASK) ^ NO_INDEX_64BIT)) !== 0 || (base >= GPR_COUNT && base !== REG_NONE)) return false;
+  if (((verdict & PLAIN_VERDICT_MASK) | ((a & ADDRESS_INDEX_SIZE_MASK) ^ NO_INDEX_64BIT)) !== 0 || (base >= GPR_COUNT && base !== REG_NONE)) return false;
   const kind = k & BYTE, size = (k >>> 8) & BYTE, reg = (k >>> 16) & BYTE;
   if (kind === KIND.write_imm) return true;
   return reg < GPR_COUNT && (kind === KIND.write || (kind === KIND.read && (size === 4 || size === 8)));
@@ -193,6 +214,18 @@ export function planFromRecord(v: DataView, at: number, kernel: boolean, plan: V
   return plan;
 }
 
+/** A decodePlan call bound once (PlanDecoder.bindPlanRecord). */
+export interface BoundPlanRecord {
+  /**
+   * Decodes the first 15 bytes of fetchWindow: the plan record is then in `words` at 0 (PLAN_WORD;
+   * VePlan.unpack reads it; another decoder can write one with VePlan.pack).
+   */
+  readonly decode: () => void;
+  readonly words: Uint32Array;
+  /** The reading bound: the kernel's (true) or the CPU's (false); what VePlan.kernel says of this record. */
+  readonly kernel: boolean;
+}
+
 /**
  * A decoder as the #VE engine uses it: the caller fetches into `fetchWindow` (15 bytes the decoder
  * owns for its whole life: a captured reference stays valid), then decodePlan() reads them.
@@ -207,11 +240,12 @@ export interface PlanDecoder {
    */
   decodePlan(len: number, plan: VePlan, kernel: KernelProfile | boolean): VePlan;
   /**
-   * Optional: decodePlan(15, plan, kernel) with its arguments fixed now, as a function of none,
-   * for a caller that makes the same call on every #VE (the #VE engine's straight path): the
-   * checks and lookups decodePlan makes per call are made once here.
+   * Optional: decodePlan(15, ·, kernel) with its arguments fixed now, for a caller that makes the
+   * same call on every #VE (the #VE engine's generated straight path): the checks and lookups
+   * decodePlan makes per call are made once here, and each decode leaves the plan record in
+   * `words` instead of copying it into a VePlan (the caller reads what it needs, or unpacks).
    */
-  boundDecodePlan?(plan: VePlan, kernel: KernelProfile | boolean): () => VePlan;
+  bindPlanRecord?(kernel: KernelProfile | boolean): BoundPlanRecord;
   /**
    * Optional: one full decode of the first `len` bytes of fetchWindow (the instruction at `ip`)
    * that also fills `plan`, for #VEs whose description needs the whole instruction (traces).

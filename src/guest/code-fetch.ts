@@ -5,6 +5,7 @@
 // walk tables again; the bytes themselves are read fresh on every fetch.
 import type { Translator } from "./paging.js";
 import { joinWords } from "../words.js";
+import { int, identifier, type GeneratedPart } from "./generated.js";
 
 /** Guest memory as the fetch sees it. */
 export interface CodeMemory {
@@ -83,6 +84,39 @@ export class CodeFetcher {
       }
     }
     return this.fetchPages(words, at, cpl, out, max, tlbOn);
+  }
+
+  /**
+   * fetchAt(words, ripAt, cpl, out, 15) as source lines for generated code (straight-code.ts),
+   * with the constants they name (each name starts with "fetch"): the TLB hit is written out (a
+   * call V8 does not inline costs the uncached #VE more than the fetch's work), anything else
+   * calls fetchAt. Same bytes, same count, same `pages`, `pageCount` and `pageFault`. The lines
+   * read RIP from the Uint32Array the source calls `words` (an identifier); `short` is the
+   * statement they run when fewer than 15 bytes were read.
+   */
+  fetchSource(words: string, ripAt: number, cpl: number, out: Uint8Array, short: string): GeneratedPart {
+    if (out.length < 15) throw new RangeError("the fetch window holds fewer than 15 bytes");
+    const lo = `${identifier(words)}[${int(ripAt, 0)}]`, hi = `${words}[${int(ripAt + 1, 1)}]`, slotMask = int(TLB_SIZE - 1);
+    return {
+      constants: {
+        fetcher: this, fetchMemory: this.memory, fetchTranslator: this.translator, fetchOut: out,
+        fetchOutView: new DataView(out.buffer, out.byteOffset, 15), fetchPage: this.tlbPage, fetchHi: this.tlbHi,
+        fetchCpl: this.tlbCpl, fetchView: this.tlbView, fetchGpaPage: this.tlbGpaPage, fetchPages: this.pages,
+      },
+      lines: [
+        `const fetchLo = ${lo}, fetchVaPage = fetchLo >>> 12, fetchSlot = fetchVaPage & ${slotMask}, fetchStart = fetchLo & 0xfff;`,
+        // The TLB holds RIP's page (tlbValid and hit, as fetchAt tests them), and the 15 bytes stay in it.
+        `if (fetchStart <= ${4096 - 15} && fetchPage[fetchSlot] === fetchVaPage && fetchHi[fetchSlot] === ${hi} && fetchCpl[fetchSlot] === ${int(cpl, 0, 3)}`,
+        "    && fetchMemory.generation === fetcher.tlbMemoryGeneration && fetchTranslator.generation === fetcher.tlbTranslatorGeneration) {",
+        "  const from = fetchView[fetchSlot];",
+        "  fetchOutView.setUint32(0, from.getUint32(fetchStart, true), true);",
+        "  fetchOutView.setUint32(4, from.getUint32(fetchStart + 4, true), true);",
+        "  fetchOutView.setUint32(8, from.getUint32(fetchStart + 8, true), true);",
+        "  fetchOutView.setUint32(11, from.getUint32(fetchStart + 11, true), true);",
+        "  fetchPages[0] = fetchGpaPage[fetchSlot]; fetcher.pageCount = 1; fetcher.pageFault = -1;",
+        `} else if (fetcher.fetchAt(${words}, ${int(ripAt, 0)}, ${int(cpl, 0, 3)}, fetchOut, 15) < 15) ${short}`,
+      ],
+    };
   }
 
   /** fetchAt's general case: page by page, through the TLB or a translation (kept out of fetchAt so it stays small enough to inline). */

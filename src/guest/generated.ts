@@ -44,6 +44,18 @@ export function u32(v: number): string {
   return String(v >>> 0);
 }
 
+/** A name as it goes into a source: an identifier, else a RangeError. */
+export function identifier(name: string): string {
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new RangeError(`not an identifier for generated code: ${name}`);
+  return name;
+}
+
+/** Source lines that another file's object writes for generated code, with the constants they name. */
+export interface GeneratedPart {
+  readonly constants: Readonly<Record<string, unknown>>;
+  readonly lines: readonly string[];
+}
+
 /** `b` as it goes into a source. */
 export const bool = (b: boolean): string => (b === true ? "true" : "false");
 

@@ -361,10 +361,10 @@ export class VeEngine {
    * (straight-code.ts), or keeps runDecoded where it cannot be generated, and runs it.
    */
   private firstUncached(w: Uint32Array): boolean {
-    const bind = this.decoder.boundDecodePlan;
+    const bind = this.decoder.bindPlanRecord;
     const code = this.generatedCode && bind !== undefined ? straightCode({
       frame: this.frame, host: this.host, result: this.result, memory: this.memory, window: this.decoder.fetchWindow,
-      decode: bind.call(this.decoder, this.scratchPlan, this.linux ? this.kernel : false), veWords: this.veWords, operand: this.operand,
+      decode: bind.call(this.decoder, this.linux ? this.kernel : false), plan: this.scratchPlan, veWords: this.veWords, operand: this.operand,
       sharedBitPosition: this.sharedBitPosition, glaTaskSizeMaxHi: this.linuxGlaCheck ? this.taskSizeMaxHi : null, leave: this.left,
     }) : null;
     this.uncached = code ?? ((w) => this.runDecoded(w));

@@ -4,7 +4,7 @@ import { describe, it, expect } from "vitest";
 import { decoder, hex } from "../support/decoder.js";
 import { newDecoder } from "../../src/decoder/node.js";
 import { structuredWindows, rng } from "../support/random.js";
-import { VePlan, REJECT } from "../../src/decoder/plan.js";
+import { VePlan, REJECT, PLAN_WORDS } from "../../src/decoder/plan.js";
 import { KIND } from "../../src/decoder/layout.js";
 import { REJECT_NAMES, SEGMENT_NAMES, registerNumber, type AddressRegister } from "../../src/decoder/names.js";
 import type { DecodedInsn, MemOperand } from "../../src/decoder/record.js";
@@ -163,6 +163,37 @@ describe("decodeWithPlan (one full decode, the plan taken from its record)", () 
       }
     }
     expect(bad).toEqual([]);
+  });
+});
+
+describe("bindPlanRecord (decodePlan bound once, its plan record read in place)", () => {
+  it("leaves the record decodePlan unpacks, on 100,000 random windows in each reading and kernel release", () => {
+    const buf = structuredWindows(100_000, STRIDE, 777);
+    const readings = [true, false, "6.1", "6.12"] as const;
+    const bound = readings.map((kernel) => decoder.bindPlanRecord(kernel));
+    expect(bound.map((b) => b.kernel)).toEqual([true, false, true, true]);
+    const bad: string[] = [];
+    for (let i = 0; i < 100_000 && bad.length < 5; i++) {
+      const w = buf.subarray(i * STRIDE, i * STRIDE + 15);
+      readings.forEach((kernel, k) => {
+        decoder.fetchWindow.set(w);
+        bound[k].decode();
+        const got = new VePlan().unpack(bound[k].words, 0, bound[k].kernel);
+        decoder.fetchWindow.set(w);
+        const want = decoder.decodePlan(15, new VePlan(), kernel);
+        if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${hexOf(w)} kernel=${String(kernel)}`);
+      });
+    }
+    expect(bad).toEqual([]);
+    expect(() => decoder.bindPlanRecord("5.4" as never)).toThrow();
+  });
+
+  it("VePlan.pack writes the record unpack reads", () => {
+    const plan = Object.assign(new VePlan(), { kernel: false, kind: 3, size: 8, reg: 12, verdict: 7, length: 13, seg: 6, base: 16, index: 9, scale: 8, addressSize: 4, immLo: 0x89abcdef, immHi: 0xfedcba98, dispLo: 0x80000000, dispHi: 0xffffffff, rep: true });
+    const words = new Uint32Array(PLAN_WORDS + 2).fill(0x5a5a5a5a);
+    plan.pack(words, 1);
+    expect([words[0], words[PLAN_WORDS + 1]]).toEqual([0x5a5a5a5a, 0x5a5a5a5a]); // nothing outside its record
+    expect({ ...new VePlan().unpack(words, 1, false) }).toEqual({ ...plan });
   });
 });
 

@@ -84,6 +84,7 @@ function state(result: VeResult, td: ReturnType<typeof tinyTd>["td"], vcpu: Retu
     handled, error, step, length, calls, slot,
     old: slot >= 0 ? [result.oldLo, result.oldHi] : null,
     address: step === null || step === "tdvmcall" || step === "page_split" ? Array.from(result.address) : null,
+    plan: result.plan === null ? null : { ...result.plan }, // its own properties: the reading and the packed record
     registers: vcpu.snapshot(),
     device: Buffer.from(device.bytes).toString("hex"),
     last: td.host.last,

@@ -5,10 +5,13 @@
 // not allowed (Node's --disallow-code-generation-from-strings, as a browser's CSP without
 // 'unsafe-eval') the generic paths give the same answers. That the code answers every site as the
 // general path does is test/guest/compiled-access.test.ts.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { tinyTd, RIP, CODE_GPA, MMIO_VA } from "../support/td.js";
+import { tinyTd, RIP, CODE_GPA, MMIO_VA, MMIO_GPA } from "../support/td.js";
+import { Td } from "../../src/machine/td.js";
+import { RegisterBlock } from "../../src/devices/register-block.js";
+import type { MappedMemory } from "../../src/guest/mapped-memory.js";
 import { hex } from "../support/decoder.js";
 import { DecodeCache, DecodeCacheEntry } from "../../src/guest/decode-cache.js";
 import { compileAccess, CompiledAccess } from "../../src/guest/compiled-access.js";
@@ -117,6 +120,96 @@ describe("generated code", () => {
       expect(siteCode(engine, entry, bad), field).toBeNull();
     }
     expect(g.siteCodeInjected).toBeUndefined();
+  });
+
+  it("the uncached straight path copies code from the fetch's TLB as fetchAt does, and calls fetchAt wherever the TLB cannot answer", () => {
+    // Two code pages, so that a RIP near the first page's end fetches across into the second. A
+    // TD with generated code runs beside one without (runDecoded and fetchAt on every #VE) through
+    // the same events: repeated #VEs, code rewritten, a remap, RIPs at and past the last offset
+    // whose 15 bytes stay in the page.
+    const make = (generatedCode: boolean) => {
+      const td = new Td(decoder, { generatedCode });
+      td.addPrivateRegion(CODE_GPA, new Uint8Array(8192));
+      td.finalize();
+      td.mapPrivate(RIP, CODE_GPA, 8192);
+      const device = new RegisterBlock("regs", 4096);
+      td.mapMmio(MMIO_VA, MMIO_GPA, 4096, device);
+      device.poke(0x10, 8, 0x1122334455667788n);
+      const vcpu = td.createVcpu();
+      const fetcher = (td as unknown as { mapped: MappedMemory }).mapped;
+      return { td, vcpu, mapped: fetcher, fetchAt: vi.spyOn(fetcher.fetcher, "fetchAt") };
+    };
+    const gen = make(true), plain = make(false);
+    const ve: VeInfo = { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x10n, gpa: (MMIO_GPA + 0x10n) | gen.td.memory.sharedBit, instrLen: 0 };
+    const both = (offset: number) => {
+      const out = [gen, plain].map((t) => {
+        t.vcpu.rip = RIP + BigInt(offset);
+        t.vcpu.set("rdi", MMIO_VA);
+        t.vcpu.set("rax", 0xaaaaaaaaaaaaaaaan);
+        const r = t.td.deliverFast(t.vcpu, ve);
+        return { handled: r.handled, error: r.error, rax: t.vcpu.get("rax"), rip: t.vcpu.rip, plan: r.plan?.toJSON(), pages: t.mapped.codePages() };
+      });
+      expect(out[0]).toEqual(out[1]);
+      return out[0];
+    };
+    const code = (offset: number, bytes: string) => { for (const t of [gen, plain]) t.td.memory.write(CODE_GPA + BigInt(offset), hex(bytes)); };
+    const fetchAtCalls = () => gen.fetchAt.mock.calls.length;
+
+    code(0, "8B 47 10"); // mov eax, [rdi+0x10]
+    expect(both(0)).toMatchObject({ handled: true, rax: 0x55667788n, pages: [Number(CODE_GPA >> 12n)] });
+    expect(fetchAtCalls()).toBe(1); // the TLB was cold
+    for (let i = 0; i < 20; i++) both(0);
+    expect(fetchAtCalls()).toBe(1); // then the written-out TLB hit, with the same pages
+    expect(String((gen.td.engine as unknown as { uncached: unknown }).uncached)).toContain("fetchView[fetchSlot]");
+
+    code(0, "48 8B 47 10"); // mov rax, [rdi+0x10]: guest memory changed, so the TLB is refilled and the new bytes read
+    expect(both(0)).toMatchObject({ handled: true, rax: 0x1122334455667788n, rip: RIP + 4n });
+    expect(fetchAtCalls()).toBe(2);
+    both(0);
+    expect(fetchAtCalls()).toBe(2);
+
+    for (const t of [gen, plain]) t.td.mapPrivate(MMIO_VA + 0x100000n, CODE_GPA, 4096); // a new mapping: the translator changed
+    both(0);
+    expect(fetchAtCalls()).toBe(3);
+
+    // The same low 32 bits of RIP in another 4 GiB (the same TLB slot, another VA): the second
+    // code page, holding an 8-byte write, mapped there.
+    const far = RIP - 0x100000000n;
+    for (const t of [gen, plain]) t.td.mapPrivate(far, CODE_GPA + 4096n, 4096);
+    code(4096, "48 89 47 10"); // mov [rdi+0x10], rax
+    both(0);
+    const farCalls = fetchAtCalls();
+    const farRun = (t: typeof gen) => {
+      t.vcpu.rip = far;
+      t.vcpu.set("rdi", MMIO_VA);
+      t.vcpu.set("rax", 0x0102030405060708n);
+      const r = t.td.deliverFast(t.vcpu, ve);
+      return { handled: r.handled, rip: t.vcpu.rip, plan: r.plan?.toJSON() };
+    };
+    expect(farRun(gen)).toEqual(farRun(plain));
+    expect(gen.vcpu.rip).toBe(far + 4n);
+    expect(fetchAtCalls()).toBe(farCalls + 1); // RIP's bits 63:32 differ: a miss
+    both(0);
+    expect(fetchAtCalls()).toBe(farCalls + 2); // and back again
+
+    // A fetch at CPL 3 of the same page takes its TLB slot: a #VE at CPL 0 may not use it.
+    both(0);
+    const cplCalls = fetchAtCalls();
+    const userBytes = new Uint8Array(15);
+    expect(gen.mapped.fetcher.fetch(Number(RIP & 0xffffffffn), Number(RIP >> 32n), 3, userBytes, 15)).toBe(15); // (itself a fetchAt call)
+    both(0);
+    expect(fetchAtCalls()).toBe(cplCalls + 2);
+
+    code(4096 - 15, "8B 47 10"); // the last offset whose 15 bytes stay in the page: the TLB answers
+    both(4096 - 15); // (through fetchAt: guest memory changed)
+    const lastCalls = fetchAtCalls();
+    both(4096 - 15);
+    expect(fetchAtCalls()).toBe(lastCalls);
+    code(4096 - 14, "8B 47 10"); // one further: the fetch crosses into the second page, through fetchAt
+    const calls = fetchAtCalls();
+    expect(both(4096 - 14)).toMatchObject({ handled: true, pages: [Number(CODE_GPA >> 12n), Number(CODE_GPA >> 12n) + 1] });
+    both(4096 - 14);
+    expect(fetchAtCalls()).toBe(calls + 2);
   });
 
   it("where code generation is not allowed, every site keeps the generic compiled path with the same answers", () => {
