@@ -15,14 +15,17 @@ import type { KernelProfile } from "./profile.js";
 
 /** u32 words in a plan record. */
 export const PLAN_WORDS = PLAN_SIZE / 4;
+// Word indexes of the plan record's three packed words, its displacement and immediate.
+const W_KIND = PLAN_KIND / 4, W_VERDICT = PLAN_VERDICT / 4, W_BASE = PLAN_BASE / 4, W_DISP = PLAN_DISP / 4, W_IMM = PLAN_IMM / 4;
+const W_DISP_HI = PLAN_DISP_HI / 4;
 /**
  * Word indexes in a plan record of what VePlan keeps: its three packed words (`kind` holds
  * VePlan.packedKind, `verdict` packedVerdict, `address` packedAddress), the displacement's and the
- * immediate's halves.
+ * immediate's halves. (unpack and pack use the module's constants: a property of an object costs
+ * the #VE decode a load where a constant costs nothing.)
  */
 export const PLAN_WORD = {
-  kind: PLAN_KIND / 4, verdict: PLAN_VERDICT / 4, address: PLAN_BASE / 4,
-  dispLo: PLAN_DISP / 4, dispHi: PLAN_DISP_HI / 4, immLo: PLAN_IMM / 4, immHi: PLAN_IMM / 4 + 1,
+  kind: W_KIND, verdict: W_VERDICT, address: W_BASE, dispLo: W_DISP, dispHi: W_DISP_HI, immLo: W_IMM, immHi: W_IMM + 1,
 } as const;
 
 const BYTE = 0xff;
@@ -111,25 +114,25 @@ export class VePlan {
   /** Copies the plan record at words w[i .. i + PLAN_WORDS): seven numbers, nothing unpacked. */
   unpack(w: Uint32Array, i: number, kernel: boolean): this {
     this.kernel = kernel;
-    this.packedKind = w[i + PLAN_WORD.kind];
-    this.packedVerdict = w[i + PLAN_WORD.verdict];
-    this.packedAddress = w[i + PLAN_WORD.address];
-    this.dispLo = w[i + PLAN_WORD.dispLo];
-    this.dispHi = w[i + PLAN_WORD.dispHi];
-    this.immLo = w[i + PLAN_WORD.immLo];
-    this.immHi = w[i + PLAN_WORD.immHi];
+    this.packedKind = w[i + W_KIND];
+    this.packedVerdict = w[i + W_VERDICT];
+    this.packedAddress = w[i + W_BASE];
+    this.dispLo = w[i + W_DISP];
+    this.dispHi = w[i + W_DISP_HI];
+    this.immLo = w[i + W_IMM];
+    this.immHi = w[i + W_IMM + 1];
     return this;
   }
 
   /** unpack()'s inverse: writes what this plan keeps (all but `kernel`) as the record's words at w[i..]. */
   pack(w: Uint32Array, i: number): void {
-    w[i + PLAN_WORD.kind] = this.packedKind;
-    w[i + PLAN_WORD.verdict] = this.packedVerdict;
-    w[i + PLAN_WORD.address] = this.packedAddress;
-    w[i + PLAN_WORD.dispLo] = this.dispLo;
-    w[i + PLAN_WORD.dispHi] = this.dispHi;
-    w[i + PLAN_WORD.immLo] = this.immLo;
-    w[i + PLAN_WORD.immHi] = this.immHi;
+    w[i + W_KIND] = this.packedKind;
+    w[i + W_VERDICT] = this.packedVerdict;
+    w[i + W_BASE] = this.packedAddress;
+    w[i + W_DISP] = this.dispLo;
+    w[i + W_DISP_HI] = this.dispHi;
+    w[i + W_IMM] = this.immLo;
+    w[i + W_IMM + 1] = this.immHi;
   }
 
   /** Every field by name (what JSON.stringify shows). */
