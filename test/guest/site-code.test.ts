@@ -136,22 +136,24 @@ describe("generated code", () => {
       td.mapMmio(MMIO_VA, MMIO_GPA, 4096, device);
       device.poke(0x10, 8, 0x1122334455667788n);
       const vcpu = td.createVcpu();
-      const fetcher = (td as unknown as { mapped: MappedMemory }).mapped;
-      return { td, vcpu, mapped: fetcher, fetchAt: vi.spyOn(fetcher.fetcher, "fetchAt") };
+      const mapped = (td as unknown as { mapped: MappedMemory }).mapped;
+      return { td, vcpu, mapped, fetchAt: vi.spyOn(mapped.fetcher, "fetchAt") };
     };
     const gen = make(true), plain = make(false);
     const ve: VeInfo = { exitReason: 48, exitQualification: 0x81n, gla: MMIO_VA + 0x10n, gpa: (MMIO_GPA + 0x10n) | gen.td.memory.sharedBit, instrLen: 0 };
-    const both = (offset: number) => {
+    /** One #VE at `rip` with RAX `rax` on both TDs: the same outcome, which it returns. */
+    const atRip = (rip: bigint, rax = 0xaaaaaaaaaaaaaaaan) => {
       const out = [gen, plain].map((t) => {
-        t.vcpu.rip = RIP + BigInt(offset);
+        t.vcpu.rip = rip;
         t.vcpu.set("rdi", MMIO_VA);
-        t.vcpu.set("rax", 0xaaaaaaaaaaaaaaaan);
+        t.vcpu.set("rax", rax);
         const r = t.td.deliverFast(t.vcpu, ve);
         return { handled: r.handled, error: r.error, rax: t.vcpu.get("rax"), rip: t.vcpu.rip, plan: r.plan?.toJSON(), pages: t.mapped.codePages() };
       });
       expect(out[0]).toEqual(out[1]);
       return out[0];
     };
+    const both = (offset: number) => atRip(RIP + BigInt(offset));
     const code = (offset: number, bytes: string) => { for (const t of [gen, plain]) t.td.memory.write(CODE_GPA + BigInt(offset), hex(bytes)); };
     const fetchAtCalls = () => gen.fetchAt.mock.calls.length;
 
@@ -179,15 +181,7 @@ describe("generated code", () => {
     code(4096, "48 89 47 10"); // mov [rdi+0x10], rax
     both(0);
     const farCalls = fetchAtCalls();
-    const farRun = (t: typeof gen) => {
-      t.vcpu.rip = far;
-      t.vcpu.set("rdi", MMIO_VA);
-      t.vcpu.set("rax", 0x0102030405060708n);
-      const r = t.td.deliverFast(t.vcpu, ve);
-      return { handled: r.handled, rip: t.vcpu.rip, plan: r.plan?.toJSON() };
-    };
-    expect(farRun(gen)).toEqual(farRun(plain));
-    expect(gen.vcpu.rip).toBe(far + 4n);
+    expect(atRip(far, 0x0102030405060708n)).toMatchObject({ handled: true, rip: far + 4n, pages: [Number(CODE_GPA >> 12n) + 1] });
     expect(fetchAtCalls()).toBe(farCalls + 1); // RIP's bits 63:32 differ: a miss
     both(0);
     expect(fetchAtCalls()).toBe(farCalls + 2); // and back again
